@@ -1,0 +1,320 @@
+// Package config reads backorderd's settings from the environment once, at
+// start-up, and validates them. A malformed value stops start-up with an error
+// naming the variable and what it accepts; nothing else in the program reads
+// the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Config is the whole of backorderd's configuration.
+type Config struct {
+	// HTTPAddr is where the receiver, admin API and monitor listen (and, for
+	// `work`, where its health endpoints listen).
+	HTTPAddr string
+	// DatabaseURL is a postgres:// URL, a sqlite: path, or empty for the
+	// embedded SQLite file.
+	DatabaseURL string
+	// RedisURL is a redis:// or rediss:// URL, or empty for the embedded
+	// in-process Redis.
+	RedisURL string
+
+	SendGridAPIKey string
+	SendGridAPIURL string
+
+	// AdminToken guards the admin API and the monitor; empty turns both off.
+	AdminToken string
+
+	LogFormat string
+	LogLevel  slog.Level
+
+	WorkerConcurrency int
+	ShutdownGrace     time.Duration
+
+	// RelayInterval is how often the relays look for rows whose task never
+	// reached Redis or was lost there; RelayAfter is how old such a row must
+	// be before the relay looks at it.
+	RelayInterval time.Duration
+	RelayAfter    time.Duration
+
+	// MaxBodyBytes bounds a webhook body.
+	MaxBodyBytes int64
+
+	// One-shop installs register their shop from the environment.
+	ShopifyShopDomain       string
+	ShopifyWebhookSecret    string
+	WooCommerceStoreURL     string
+	WooCommerceWebhookSecret string
+}
+
+// Defaults, exported so that tests and documentation agree with the code.
+const (
+	DefaultHTTPAddr          = ":8080"
+	DefaultSQLitePath        = "backorderd.db"
+	DefaultSendGridAPIURL    = "https://api.sendgrid.com"
+	DefaultWorkerConcurrency = 10
+	DefaultShutdownGrace     = 25 * time.Second
+	DefaultRelayInterval     = 30 * time.Second
+	DefaultRelayAfter        = time.Minute
+	DefaultMaxBodyBytes      = 10 << 20
+	minAdminTokenLen         = 16
+)
+
+// Load reads the configuration through getenv (os.Getenv in production) and
+// validates it. The error names every malformed variable, one per line.
+func Load(getenv func(string) string) (Config, error) {
+	p := parser{getenv: getenv}
+	c := Config{
+		HTTPAddr:                p.str("HTTP_ADDR", DefaultHTTPAddr),
+		DatabaseURL:             p.str("DATABASE_URL", ""),
+		RedisURL:                p.str("REDIS_URL", ""),
+		SendGridAPIKey:          p.str("SENDGRID_API_KEY", ""),
+		SendGridAPIURL:          p.str("SENDGRID_API_URL", DefaultSendGridAPIURL),
+		AdminToken:              p.str("ADMIN_TOKEN", ""),
+		LogFormat:               p.oneOf("LOG_FORMAT", "json", "json", "text"),
+		LogLevel:                p.level("LOG_LEVEL"),
+		WorkerConcurrency:       p.intIn("WORKER_CONCURRENCY", DefaultWorkerConcurrency, 1, 1000),
+		ShutdownGrace:           p.duration("SHUTDOWN_GRACE", DefaultShutdownGrace, time.Second, 10*time.Minute),
+		RelayInterval:           p.duration("RELAY_INTERVAL", DefaultRelayInterval, 100*time.Millisecond, time.Hour),
+		RelayAfter:              p.duration("RELAY_AFTER", DefaultRelayAfter, 0, 24*time.Hour),
+		MaxBodyBytes:            int64(p.intIn("WEBHOOK_MAX_BODY_BYTES", DefaultMaxBodyBytes, 1024, 1<<30)),
+		ShopifyShopDomain:       p.str("SHOPIFY_SHOP_DOMAIN", ""),
+		ShopifyWebhookSecret:    p.str("SHOPIFY_WEBHOOK_SECRET", ""),
+		WooCommerceStoreURL:     p.str("WOOCOMMERCE_STORE_URL", ""),
+		WooCommerceWebhookSecret: p.str("WOOCOMMERCE_WEBHOOK_SECRET", ""),
+	}
+	p.errs = append(p.errs, c.Validate()...)
+	if len(p.errs) > 0 {
+		return Config{}, Error(p.errs)
+	}
+	return c, nil
+}
+
+// Error lists every malformed variable on one line.
+type Error []error
+
+func (e Error) Error() string {
+	parts := make([]string, len(e))
+	for i, err := range e {
+		parts[i] = err.Error()
+	}
+	return "invalid configuration: " + strings.Join(parts, "; ")
+}
+
+// Unwrap lets errors.Is and errors.As see each variable's error.
+func (e Error) Unwrap() []error { return e }
+
+// Validate checks the values that have a shape: addresses, URLs and pairs of
+// variables that only make sense together.
+func (c Config) Validate() []error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+		bad("HTTP_ADDR", "%q is not host:port (for example :8080 or 127.0.0.1:8080)", c.HTTPAddr)
+	}
+	if c.DatabaseURL != "" {
+		if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+			bad("DATABASE_URL", "%v", err)
+		}
+	}
+	if c.RedisURL != "" {
+		if _, err := ParseRedisURL(c.RedisURL); err != nil {
+			bad("REDIS_URL", "%v", err)
+		}
+	}
+	if u, err := url.Parse(c.SendGridAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad("SENDGRID_API_URL", "%q is not an http(s) URL", c.SendGridAPIURL)
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < minAdminTokenLen {
+		bad("ADMIN_TOKEN", "must be at least %d characters (or unset to turn the admin API off)", minAdminTokenLen)
+	}
+	if (c.ShopifyShopDomain == "") != (c.ShopifyWebhookSecret == "") {
+		bad("SHOPIFY_SHOP_DOMAIN", "and SHOPIFY_WEBHOOK_SECRET must be set together")
+	}
+	if c.ShopifyShopDomain != "" && !strings.HasSuffix(strings.ToLower(c.ShopifyShopDomain), ".myshopify.com") {
+		bad("SHOPIFY_SHOP_DOMAIN", "%q is not a *.myshopify.com domain", c.ShopifyShopDomain)
+	}
+	if (c.WooCommerceStoreURL == "") != (c.WooCommerceWebhookSecret == "") {
+		bad("WOOCOMMERCE_STORE_URL", "and WOOCOMMERCE_WEBHOOK_SECRET must be set together")
+	}
+	if c.WooCommerceStoreURL != "" {
+		if u, err := url.Parse(c.WooCommerceStoreURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("WOOCOMMERCE_STORE_URL", "%q is not an http(s) URL", c.WooCommerceStoreURL)
+		}
+	}
+	return errs
+}
+
+// Embedded reports whether this configuration runs on the embedded default
+// (SQLite file or in-process Redis) for either server.
+func (c Config) Embedded() bool { return c.DatabaseURL == "" || c.RedisURL == "" }
+
+// Summary is the effective configuration as key/value pairs for the start-up
+// log line, with secrets masked.
+func (c Config) Summary() []any {
+	db := "embedded SQLite (" + DefaultSQLitePath + ")"
+	if c.DatabaseURL != "" {
+		db = maskURL(c.DatabaseURL)
+	}
+	rd := "embedded in-process Redis (development only, not persistent)"
+	if c.RedisURL != "" {
+		rd = maskURL(c.RedisURL)
+	}
+	return []any{
+		"HTTP_ADDR", c.HTTPAddr,
+		"DATABASE_URL", db,
+		"REDIS_URL", rd,
+		"SENDGRID_API_KEY", mask(c.SendGridAPIKey),
+		"SENDGRID_API_URL", c.SendGridAPIURL,
+		"ADMIN_TOKEN", mask(c.AdminToken),
+		"LOG_FORMAT", c.LogFormat,
+		"LOG_LEVEL", c.LogLevel.String(),
+		"WORKER_CONCURRENCY", c.WorkerConcurrency,
+		"SHUTDOWN_GRACE", c.ShutdownGrace.String(),
+		"RELAY_INTERVAL", c.RelayInterval.String(),
+		"RELAY_AFTER", c.RelayAfter.String(),
+		"WEBHOOK_MAX_BODY_BYTES", c.MaxBodyBytes,
+		"SHOPIFY_SHOP_DOMAIN", c.ShopifyShopDomain,
+		"SHOPIFY_WEBHOOK_SECRET", mask(c.ShopifyWebhookSecret),
+		"WOOCOMMERCE_STORE_URL", c.WooCommerceStoreURL,
+		"WOOCOMMERCE_WEBHOOK_SECRET", mask(c.WooCommerceWebhookSecret),
+	}
+}
+
+// ParseDatabaseURL tells the engine of a DATABASE_URL and the data source name
+// its driver takes: "postgres" with the URL itself, or "sqlite" with a path.
+func ParseDatabaseURL(raw string) (engine, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", "", fmt.Errorf("not a valid URL: %v", redactURLError(err))
+		}
+		if u.Host == "" {
+			return "", "", errors.New("postgres URL has no host (want postgres://user@host:5432/dbname)")
+		}
+		if strings.Trim(u.Path, "/") == "" {
+			return "", "", errors.New("postgres URL has no database name (want postgres://user@host:5432/dbname)")
+		}
+		return "postgres", raw, nil
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
+		if path == "" {
+			return "", "", errors.New("sqlite: URL has no file path (want sqlite:/var/lib/backorderd/backorderd.db)")
+		}
+		return "sqlite", path, nil
+	default:
+		return "", "", errors.New("must start with postgres://, postgresql:// or sqlite: (or be unset for the embedded SQLite file)")
+	}
+}
+
+// ParseRedisURL parses a redis:// or rediss:// URL into go-redis options.
+func ParseRedisURL(raw string) (*redis.Options, error) {
+	if !strings.HasPrefix(raw, "redis://") && !strings.HasPrefix(raw, "rediss://") {
+		return nil, errors.New("must start with redis:// or rediss:// (or be unset for the embedded in-process Redis)")
+	}
+	opts, err := redis.ParseURL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("not a valid Redis URL: %v", redactURLError(err))
+	}
+	return opts, nil
+}
+
+// redactURLError drops the URL that net/url quotes in its errors, since it
+// may hold a password.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return "(unset)"
+	}
+	return "****"
+}
+
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "****")
+		}
+	}
+	return u.Redacted()
+}
+
+// parser collects every malformed variable so that one start-up reports all.
+type parser struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (p *parser) str(name, def string) string {
+	if v := strings.TrimSpace(p.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p *parser) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(p.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	p.errs = append(p.errs, fmt.Errorf("%s: %q is not one of %s", name, v, strings.Join(allowed, ", ")))
+	return def
+}
+
+func (p *parser) level(name string) slog.Level {
+	v := p.oneOf(name, "info", "debug", "info", "warn", "error")
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(v)) // oneOf allowed only names slog knows
+	return l
+}
+
+func (p *parser) intIn(name string, def, lo, hi int) int {
+	raw := p.str(name, "")
+	if raw == "" {
+		return def
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		p.errs = append(p.errs, fmt.Errorf("%s: %q is not a whole number from %d to %d", name, raw, lo, hi))
+		return def
+	}
+	return n
+}
+
+func (p *parser) duration(name string, def, lo, hi time.Duration) time.Duration {
+	raw := p.str(name, "")
+	if raw == "" {
+		return def
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < lo || d > hi {
+		p.errs = append(p.errs, fmt.Errorf("%s: %q is not a duration from %s to %s (for example 30s or 2m)", name, raw, lo, hi))
+		return def
+	}
+	return d
+}

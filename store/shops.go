@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Platform names a store platform.
+type Platform string
+
+// The platforms backorderd serves.
+const (
+	Shopify     Platform = "shopify"
+	WooCommerce Platform = "woocommerce"
+)
+
+// Shop is one store that sends webhooks, with the settings its emails use.
+type Shop struct {
+	ID       int64    `db:"id"`
+	Platform Platform `db:"platform"`
+	// Domain is the *.myshopify.com domain of a Shopify shop, or the store
+	// URL of a WooCommerce shop (as X-WC-Webhook-Source sends it, with its
+	// trailing slash).
+	Domain string `db:"domain"`
+	Name   string `db:"name"`
+	// WebhookSecret signs deliveries; WebhookSecretPrevious is still
+	// accepted while the store rotates to the new one.
+	WebhookSecret         string `db:"webhook_secret"`
+	WebhookSecretPrevious string `db:"webhook_secret_previous"`
+	MerchantEmail         string `db:"merchant_email"`
+	FromEmail             string `db:"from_email"`
+	ReplyTo               string `db:"reply_to"`
+	TimeZone              string `db:"time_zone"`
+	HandlingDays          int    `db:"handling_days"`
+	BackorderPolicy       string `db:"backorder_policy"`
+	Incentive             string `db:"incentive"`
+	UpdateCadenceDays     int    `db:"update_cadence_days"`
+	// TemplateIDs is a JSON object from email kind to SendGrid dynamic
+	// template id.
+	TemplateIDs   string     `db:"template_ids"`
+	Status        string     `db:"status"`
+	UninstalledAt *time.Time `db:"uninstalled_at"`
+	CreatedAt     time.Time  `db:"created_at"`
+	UpdatedAt     time.Time  `db:"updated_at"`
+}
+
+// Secrets lists the secrets a delivery may be signed with, newest first.
+func (s Shop) Secrets() []string {
+	if s.WebhookSecretPrevious == "" {
+		return []string{s.WebhookSecret}
+	}
+	return []string{s.WebhookSecret, s.WebhookSecretPrevious}
+}
+
+// NewShop is a shop with the default settings: UTC, one handling day and a
+// status update every seven days while anything waits.
+func NewShop(platform Platform, domain, secret string) Shop {
+	return Shop{
+		Platform:          platform,
+		Domain:            domain,
+		WebhookSecret:     secret,
+		TimeZone:          "UTC",
+		HandlingDays:      1,
+		UpdateCadenceDays: 7,
+		TemplateIDs:       "{}",
+	}
+}
+
+const shopColumns = `id, platform, domain, name, webhook_secret, webhook_secret_previous,
+	merchant_email, from_email, reply_to, time_zone, handling_days, backorder_policy,
+	incentive, update_cadence_days, template_ids, status, uninstalled_at, created_at, updated_at`
+
+// AddShop registers a shop; ErrDuplicate when (platform, domain) exists.
+func (s *Store) AddShop(ctx context.Context, shop Shop) (Shop, error) {
+	const q = `INSERT INTO shops (platform, domain, name, webhook_secret, webhook_secret_previous,
+		merchant_email, from_email, reply_to, time_zone, handling_days, backorder_policy,
+		incentive, update_cadence_days, template_ids, status, created_at, updated_at)
+	VALUES (:platform, :domain, :name, :webhook_secret, :webhook_secret_previous,
+		:merchant_email, :from_email, :reply_to, :time_zone, :handling_days, :backorder_policy,
+		:incentive, :update_cadence_days, :template_ids, 'active', :created_at, :updated_at)
+	RETURNING id`
+	shop = withShopDefaults(shop)
+	shop.CreatedAt = s.nowUTC()
+	shop.UpdatedAt = shop.CreatedAt
+	shop.Status = "active"
+	stmt, args, err := s.db.BindNamed(q, shop)
+	if err != nil {
+		return Shop{}, fmt.Errorf("bind add shop: %w", err)
+	}
+	if err := s.db.QueryRowxContext(ctx, stmt, args...).Scan(&shop.ID); err != nil {
+		return Shop{}, fmt.Errorf("add shop %s %s: %w", shop.Platform, shop.Domain, translate(err))
+	}
+	return shop, nil
+}
+
+// UpdateShop writes every setting of shop (found by its ID).
+func (s *Store) UpdateShop(ctx context.Context, shop Shop) (Shop, error) {
+	const q = `UPDATE shops SET name = :name, webhook_secret = :webhook_secret,
+		webhook_secret_previous = :webhook_secret_previous, merchant_email = :merchant_email,
+		from_email = :from_email, reply_to = :reply_to, time_zone = :time_zone,
+		handling_days = :handling_days, backorder_policy = :backorder_policy,
+		incentive = :incentive, update_cadence_days = :update_cadence_days,
+		template_ids = :template_ids, updated_at = :updated_at
+	WHERE id = :id`
+	shop = withShopDefaults(shop)
+	shop.UpdatedAt = s.nowUTC()
+	res, err := s.db.NamedExecContext(ctx, q, shop)
+	if err != nil {
+		return Shop{}, fmt.Errorf("update shop %d: %w", shop.ID, translate(err))
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return Shop{}, fmt.Errorf("update shop %d: %w", shop.ID, ErrNotFound)
+	}
+	return s.Shop(ctx, shop.ID)
+}
+
+// Shop reads one shop by id.
+func (s *Store) Shop(ctx context.Context, id int64) (Shop, error) {
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE id = ?`
+	var shop Shop
+	if err := s.db.GetContext(ctx, &shop, s.db.Rebind(q), id); err != nil {
+		return Shop{}, fmt.Errorf("shop %d: %w", id, translate(err))
+	}
+	return shop, nil
+}
+
+// ShopByDomain reads one shop by platform and domain (or store URL).
+func (s *Store) ShopByDomain(ctx context.Context, platform Platform, domain string) (Shop, error) {
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE platform = ? AND domain = ?`
+	var shop Shop
+	if err := s.db.GetContext(ctx, &shop, s.db.Rebind(q), platform, domain); err != nil {
+		return Shop{}, fmt.Errorf("shop %s %s: %w", platform, domain, translate(err))
+	}
+	return shop, nil
+}
+
+// Shops lists every shop, oldest first.
+func (s *Store) Shops(ctx context.Context) ([]Shop, error) {
+	const q = `SELECT ` + shopColumns + ` FROM shops ORDER BY id`
+	var shops []Shop
+	if err := s.db.SelectContext(ctx, &shops, q); err != nil {
+		return nil, fmt.Errorf("list shops: %w", translate(err))
+	}
+	return shops, nil
+}
+
+func withShopDefaults(shop Shop) Shop {
+	if shop.TimeZone == "" {
+		shop.TimeZone = "UTC"
+	}
+	if shop.TemplateIDs == "" {
+		shop.TemplateIDs = "{}"
+	}
+	return shop
+}

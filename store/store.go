@@ -1,0 +1,184 @@
+// Package store keeps backorderd's records in SQLite (the embedded default)
+// or PostgreSQL (production) through sqlx: shops, the inbox of deliveries and
+// the outbox of tasks. It holds the SQL and the embedded migrations of each
+// engine, runs transactions, and translates driver errors into ErrNotFound
+// and ErrDuplicate. It makes no decisions.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jmoiron/sqlx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Engine names a database engine.
+type Engine string
+
+// The engines the store runs on.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+var (
+	// ErrNotFound is returned when the row asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrDuplicate is returned when a row breaks a unique constraint.
+	ErrDuplicate = errors.New("duplicate")
+)
+
+// Store is the database. Its methods are safe for concurrent use.
+type Store struct {
+	db     *sqlx.DB
+	engine Engine
+	now    func() time.Time
+}
+
+// Open connects to engine ("sqlite" or "postgres") at dsn: a file path for
+// SQLite, a URL for PostgreSQL. It does not wait for a PostgreSQL server that
+// is down: the pool connects on first use, so callers can retry.
+func Open(engine, dsn string) (*Store, error) {
+	switch Engine(engine) {
+	case SQLite:
+		return openSQLite(dsn)
+	case Postgres:
+		return openPostgres(dsn)
+	default:
+		return nil, fmt.Errorf("open store: unknown engine %q", engine)
+	}
+}
+
+func openSQLite(path string) (*Store, error) {
+	// One writer, WAL for readers beside it, immediate transactions so that
+	// two writers queue on busy_timeout instead of failing on upgrade, and
+	// times stored in a form that sorts as text.
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	db, err := sqlx.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	return &Store{db: db, engine: SQLite, now: time.Now}, nil
+}
+
+func openPostgres(dsn string) (*Store, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, errors.New("open postgres: DATABASE_URL is not a valid URL")
+	}
+	// libpq waits forever for a connection by default; a receiver has
+	// seconds. Callers may still set their own.
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "3")
+		u.RawQuery = q.Encode()
+	}
+	db, err := sqlx.Open("pgx", u.String())
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{db: db, engine: Postgres, now: time.Now}, nil
+}
+
+// Engine tells which engine the store runs on.
+func (s *Store) Engine() Engine { return s.engine }
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.engine, err)
+	}
+	return nil
+}
+
+// SetClock replaces the clock the store stamps rows with; tests use it.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+func (s *Store) nowUTC() time.Time { return s.now().UTC() }
+
+// Tx is one database transaction. Methods that must run inside the same
+// transaction as another change hang off Tx.
+type Tx struct {
+	tx    *sqlx.Tx
+	store *Store
+}
+
+// InTx runs fn in one transaction: committed when fn returns nil, rolled back
+// otherwise. The commit's own error is returned.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqltx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", translate(err))
+	}
+	defer func() {
+		if err != nil {
+			_ = sqltx.Rollback() // the error that made us roll back is the one to report
+		}
+	}()
+	if err = fn(&Tx{tx: sqltx, store: s}); err != nil {
+		return err
+	}
+	if err = sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", translate(err))
+	}
+	return nil
+}
+
+// ExecContext runs a statement in the transaction; tests use it to build
+// effects of their own inside a job's transaction.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(query), args...)
+	return res, translate(err)
+}
+
+// forUpdate is the row-lock clause: PostgreSQL locks the row; SQLite's
+// immediate transactions already hold the one write lock.
+func (s *Store) forUpdate() string {
+	if s.engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// translate maps driver errors onto the store's sentinels.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return fmt.Errorf("%w: %s", ErrDuplicate, pgErr.ConstraintName)
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		code := liteErr.Code()
+		if code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
+			return fmt.Errorf("%w: %s", ErrDuplicate, liteErr.Error())
+		}
+	}
+	return err
+}

@@ -1,0 +1,88 @@
+// Package storetest gives tests a fresh, migrated store on every engine the
+// machine has: SQLite always, PostgreSQL when TEST_DATABASE_URL is set. Each
+// store is isolated: its own SQLite file, or its own PostgreSQL schema,
+// dropped when the test ends.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
+
+	"github.com/backorderd/backorderd/store"
+)
+
+// Engines lists the engines to run store tests on here.
+func Engines() []store.Engine {
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		return []store.Engine{store.SQLite, store.Postgres}
+	}
+	return []store.Engine{store.SQLite}
+}
+
+// Each runs fn as a subtest on a fresh store of every engine in Engines.
+func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	for _, e := range Engines() {
+		t.Run(string(e), func(t *testing.T) { fn(t, New(t, e)) })
+	}
+}
+
+// New opens a fresh, migrated store on engine, closed and removed when the
+// test ends.
+func New(t testing.TB, engine store.Engine) *store.Store {
+	t.Helper()
+	engineName, dsn := DSN(t, engine)
+	s, err := store.Open(engineName, dsn)
+	if err != nil {
+		t.Fatalf("open %s store: %v", engine, err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate %s store: %v", engine, err)
+	}
+	return s
+}
+
+// DSN makes an empty database for engine and returns the engine name and the
+// data source name store.Open takes: a SQLite file in the test's temporary
+// folder, or a PostgreSQL URL whose search_path is a new schema.
+func DSN(t testing.TB, engine store.Engine) (string, string) {
+	t.Helper()
+	if engine == store.SQLite {
+		return string(store.SQLite), filepath.Join(t.TempDir(), "test.db")
+	}
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("TEST_DATABASE_URL is not set")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "test_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("open TEST_DATABASE_URL: %v", err)
+	}
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("create schema %s: %v", schema, err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		_ = admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse TEST_DATABASE_URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return string(store.Postgres), u.String()
+}

@@ -1,0 +1,122 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/backorderd/backorderd/store"
+)
+
+// Retry budgets. A task that exhausts its budget is archived by asynq; the
+// relay then marks its row failed for operators.
+const (
+	deliveryMaxRetry = 20
+	outboxMaxRetry   = 20
+	taskTimeout      = 5 * time.Minute
+	enqueueTimeout   = 2 * time.Second
+)
+
+// Enqueuer is the part of asynq.Client the dispatcher uses.
+type Enqueuer interface {
+	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+}
+
+// Dispatcher turns committed rows into asynq tasks.
+type Dispatcher struct {
+	client Enqueuer
+	log    *slog.Logger
+}
+
+// NewDispatcher returns a dispatcher that enqueues through client.
+func NewDispatcher(client Enqueuer, log *slog.Logger) *Dispatcher {
+	return &Dispatcher{client: client, log: log}
+}
+
+// EnqueueDelivery enqueues the task of inbox row id. A task with its id that
+// already exists is success. An error means the task is not in Redis now;
+// the row is, and the relay will enqueue it.
+func (d *Dispatcher) EnqueueDelivery(ctx context.Context, id int64) error {
+	return d.enqueue(ctx, NewDeliveryTask(id), deliveryOptions(id)...)
+}
+
+func deliveryOptions(id int64) []asynq.Option {
+	return []asynq.Option{
+		asynq.TaskID(TaskID(TableInbox, id)), asynq.Queue(QueueIntake),
+		asynq.MaxRetry(deliveryMaxRetry), asynq.Timeout(taskTimeout),
+	}
+}
+
+func outboxTask(t store.OutboxTask) (*asynq.Task, []asynq.Option) {
+	opts := []asynq.Option{
+		asynq.TaskID(TaskID(TableOutbox, t.ID)), asynq.Queue(t.Queue),
+		asynq.MaxRetry(outboxMaxRetry), asynq.Timeout(taskTimeout),
+	}
+	if !t.RunAt.IsZero() {
+		opts = append(opts, asynq.ProcessAt(t.RunAt))
+	}
+	return newRowTask(t.TaskType, t.ID), opts
+}
+
+func (d *Dispatcher) enqueue(ctx context.Context, task *asynq.Task, opts ...asynq.Option) error {
+	ctx, cancel := context.WithTimeout(ctx, enqueueTimeout)
+	defer cancel()
+	_, err := d.client.EnqueueContext(ctx, task, opts...)
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("enqueue %s: %w", task.Type(), err)
+	}
+	return nil
+}
+
+// Outbox collects the tasks a transaction calls for.
+type Outbox struct {
+	tx    *store.Tx
+	added []store.OutboxTask
+}
+
+// Add records a task of taskType on queue, with args (ids only, never
+// personal data) as its row's payload, to run at runAt (zero: now). It is
+// enqueued once the transaction commits.
+func (o *Outbox) Add(ctx context.Context, taskType, queue string, args any, runAt time.Time) (store.OutboxTask, error) {
+	payload, err := json.Marshal(args)
+	if err != nil {
+		return store.OutboxTask{}, fmt.Errorf("encode %s args: %w", taskType, err)
+	}
+	t, err := o.tx.AddOutbox(ctx, store.OutboxTask{TaskType: taskType, Queue: queue, Payload: payload, RunAt: runAt})
+	if err != nil {
+		return store.OutboxTask{}, err
+	}
+	o.added = append(o.added, t)
+	return t, nil
+}
+
+// TxStore is the part of the store a transaction with an outbox needs.
+type TxStore interface {
+	InTx(ctx context.Context, fn func(tx *store.Tx) error) error
+}
+
+// InTx runs fn in one transaction with an outbox, then enqueues the tasks fn
+// added. A task that cannot be enqueued now is logged and left to the relay:
+// its row is committed, so it is not lost.
+func (d *Dispatcher) InTx(ctx context.Context, s TxStore, fn func(tx *store.Tx, out *Outbox) error) error {
+	var out Outbox
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		out = Outbox{tx: tx}
+		return fn(tx, &out)
+	})
+	if err != nil {
+		return err
+	}
+	for _, t := range out.added {
+		task, opts := outboxTask(t)
+		if err := d.enqueue(context.WithoutCancel(ctx), task, opts...); err != nil {
+			d.log.Warn("task left to the relay", "task_id", TaskID(TableOutbox, t.ID), "type", t.TaskType, "err", err)
+		}
+	}
+	return nil
+}

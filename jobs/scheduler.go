@@ -1,0 +1,77 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// Periodic is a task enqueued once per period across all `work` replicas.
+type Periodic struct {
+	Type  string
+	Queue string
+	Every time.Duration
+}
+
+// Scheduler enqueues periodic tasks. asynq's own Scheduler has no leader
+// election (every replica would enqueue every period), so each period's task
+// gets a TaskID naming its period, kept by asynq for a while after it
+// completes: the first replica to enqueue it wins and the rest conflict.
+type Scheduler struct {
+	client  Enqueuer
+	entries []Periodic
+	log     *slog.Logger
+}
+
+// NewScheduler returns a scheduler for entries.
+func NewScheduler(client Enqueuer, log *slog.Logger, entries ...Periodic) *Scheduler {
+	return &Scheduler{client: client, entries: entries, log: log}
+}
+
+// PeriodicTasks lists backorderd's periodic tasks.
+func PeriodicTasks(relayEvery time.Duration) []Periodic {
+	return []Periodic{{Type: TypeRelay, Queue: QueuePeriodic, Every: relayEvery}}
+}
+
+// Run enqueues each entry at every multiple of its period until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	done := make(chan struct{})
+	for _, e := range s.entries {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for {
+				next := time.Now().Truncate(e.Every).Add(e.Every)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Until(next)):
+				}
+				if err := s.Enqueue(ctx, e, next); err != nil {
+					s.log.Warn("periodic task not enqueued", "type", e.Type, "period", next, "err", err)
+				}
+			}
+		}()
+	}
+	for range s.entries {
+		<-done
+	}
+}
+
+// Enqueue enqueues e's task for the period starting at period; a replica
+// that already enqueued it is success.
+func (s *Scheduler) Enqueue(ctx context.Context, e Periodic, period time.Time) error {
+	id := "periodic:" + e.Type + ":" + strconv.FormatInt(period.Unix(), 10)
+	ctx, cancel := context.WithTimeout(ctx, enqueueTimeout)
+	defer cancel()
+	_, err := s.client.EnqueueContext(ctx, asynq.NewTask(e.Type, nil),
+		asynq.TaskID(id), asynq.Queue(e.Queue), asynq.MaxRetry(0),
+		asynq.Timeout(e.Every), asynq.Deadline(period.Add(2*e.Every)), asynq.Retention(2*e.Every))
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,60 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// WorkerConfig sizes the asynq server.
+type WorkerConfig struct {
+	Concurrency     int
+	ShutdownTimeout time.Duration
+}
+
+// NewServer returns the asynq server on rc, logging through log. Task
+// failures are logged here, once.
+func NewServer(rc redis.UniversalClient, cfg WorkerConfig, log *slog.Logger) *asynq.Server {
+	return asynq.NewServerFromRedisClient(rc, asynq.Config{
+		Concurrency:     cfg.Concurrency,
+		Queues:          Queues(),
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Logger:          asynqLogger{log: log.With("component", "asynq")},
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			id, _ := asynq.GetTaskID(ctx)
+			retried, _ := asynq.GetRetryCount(ctx)
+			maxRetry, _ := asynq.GetMaxRetry(ctx)
+			log.Error("task failed", "task_id", id, "type", t.Type(), "retried", retried,
+				"max_retry", maxRetry, "archived", retried >= maxRetry, "err", err)
+		}),
+	})
+}
+
+// Handlers are the task handlers the worker serves.
+type Handlers struct {
+	Delivery asynq.Handler
+	Relay    asynq.Handler
+}
+
+// NewMux routes each task type to its handler.
+func NewMux(h Handlers) *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.Handle(TypeDelivery, h.Delivery)
+	mux.Handle(TypeRelay, h.Relay)
+	return mux
+}
+
+// asynqLogger adapts slog to asynq's Logger.
+type asynqLogger struct{ log *slog.Logger }
+
+func (l asynqLogger) Debug(args ...any) { l.log.Debug(fmt.Sprint(args...)) }
+func (l asynqLogger) Info(args ...any)  { l.log.Info(fmt.Sprint(args...)) }
+func (l asynqLogger) Warn(args ...any)  { l.log.Warn(fmt.Sprint(args...)) }
+func (l asynqLogger) Error(args ...any) { l.log.Error(fmt.Sprint(args...)) }
+
+// Fatal is logged as an error: the process's own shutdown decides exits.
+func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }

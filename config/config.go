@@ -51,9 +51,9 @@ type Config struct {
 	MaxBodyBytes int64
 
 	// One-shop installs register their shop from the environment.
-	ShopifyShopDomain       string
-	ShopifyWebhookSecret    string
-	WooCommerceStoreURL     string
+	ShopifyShopDomain        string
+	ShopifyWebhookSecret     string
+	WooCommerceStoreURL      string
 	WooCommerceWebhookSecret string
 }
 
@@ -75,22 +75,22 @@ const (
 func Load(getenv func(string) string) (Config, error) {
 	p := parser{getenv: getenv}
 	c := Config{
-		HTTPAddr:                p.str("HTTP_ADDR", DefaultHTTPAddr),
-		DatabaseURL:             p.str("DATABASE_URL", ""),
-		RedisURL:                p.str("REDIS_URL", ""),
-		SendGridAPIKey:          p.str("SENDGRID_API_KEY", ""),
-		SendGridAPIURL:          p.str("SENDGRID_API_URL", DefaultSendGridAPIURL),
-		AdminToken:              p.str("ADMIN_TOKEN", ""),
-		LogFormat:               p.oneOf("LOG_FORMAT", "json", "json", "text"),
-		LogLevel:                p.level("LOG_LEVEL"),
-		WorkerConcurrency:       p.intIn("WORKER_CONCURRENCY", DefaultWorkerConcurrency, 1, 1000),
-		ShutdownGrace:           p.duration("SHUTDOWN_GRACE", DefaultShutdownGrace, time.Second, 10*time.Minute),
-		RelayInterval:           p.duration("RELAY_INTERVAL", DefaultRelayInterval, 100*time.Millisecond, time.Hour),
-		RelayAfter:              p.duration("RELAY_AFTER", DefaultRelayAfter, 0, 24*time.Hour),
-		MaxBodyBytes:            int64(p.intIn("WEBHOOK_MAX_BODY_BYTES", DefaultMaxBodyBytes, 1024, 1<<30)),
-		ShopifyShopDomain:       p.str("SHOPIFY_SHOP_DOMAIN", ""),
-		ShopifyWebhookSecret:    p.str("SHOPIFY_WEBHOOK_SECRET", ""),
-		WooCommerceStoreURL:     p.str("WOOCOMMERCE_STORE_URL", ""),
+		HTTPAddr:                 p.str("HTTP_ADDR", DefaultHTTPAddr),
+		DatabaseURL:              p.str("DATABASE_URL", ""),
+		RedisURL:                 p.str("REDIS_URL", ""),
+		SendGridAPIKey:           p.str("SENDGRID_API_KEY", ""),
+		SendGridAPIURL:           p.str("SENDGRID_API_URL", DefaultSendGridAPIURL),
+		AdminToken:               p.str("ADMIN_TOKEN", ""),
+		LogFormat:                p.oneOf("LOG_FORMAT", "json", "json", "text"),
+		LogLevel:                 p.level("LOG_LEVEL"),
+		WorkerConcurrency:        p.intIn("WORKER_CONCURRENCY", DefaultWorkerConcurrency, 1, 1000),
+		ShutdownGrace:            p.duration("SHUTDOWN_GRACE", DefaultShutdownGrace, time.Second, 10*time.Minute),
+		RelayInterval:            p.duration("RELAY_INTERVAL", DefaultRelayInterval, 100*time.Millisecond, time.Hour),
+		RelayAfter:               p.duration("RELAY_AFTER", DefaultRelayAfter, 0, 24*time.Hour),
+		MaxBodyBytes:             int64(p.intIn("WEBHOOK_MAX_BODY_BYTES", DefaultMaxBodyBytes, 1024, 1<<30)),
+		ShopifyShopDomain:        p.str("SHOPIFY_SHOP_DOMAIN", ""),
+		ShopifyWebhookSecret:     p.str("SHOPIFY_WEBHOOK_SECRET", ""),
+		WooCommerceStoreURL:      p.str("WOOCOMMERCE_STORE_URL", ""),
 		WooCommerceWebhookSecret: p.str("WOOCOMMERCE_WEBHOOK_SECRET", ""),
 	}
 	p.errs = append(p.errs, c.Validate()...)

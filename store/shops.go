@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -67,6 +69,25 @@ func NewShop(platform Platform, domain, secret string) Shop {
 	}
 }
 
+// NormalizeDomain is the form a shop's domain is stored and looked up in:
+// a Shopify domain in lower case; a WooCommerce store URL with its scheme
+// and host in lower case and one trailing slash, as X-WC-Webhook-Source
+// sends it.
+func NormalizeDomain(platform Platform, domain string) string {
+	d := strings.TrimSpace(domain)
+	if platform != WooCommerce {
+		return strings.ToLower(d)
+	}
+	u, err := url.Parse(d)
+	if err != nil || u.Host == "" {
+		return d
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	u.Path = strings.TrimRight(u.Path, "/") + "/"
+	u.RawQuery, u.Fragment = "", ""
+	return u.String()
+}
+
 const shopColumns = `id, platform, domain, name, webhook_secret, webhook_secret_previous,
 	merchant_email, from_email, reply_to, time_zone, handling_days, backorder_policy,
 	incentive, update_cadence_days, template_ids, status, uninstalled_at, created_at, updated_at`
@@ -81,6 +102,7 @@ func (s *Store) AddShop(ctx context.Context, shop Shop) (Shop, error) {
 		:incentive, :update_cadence_days, :template_ids, 'active', :created_at, :updated_at)
 	RETURNING id`
 	shop = withShopDefaults(shop)
+	shop.Domain = NormalizeDomain(shop.Platform, shop.Domain)
 	shop.CreatedAt = s.nowUTC()
 	shop.UpdatedAt = shop.CreatedAt
 	shop.Status = "active"
@@ -129,6 +151,7 @@ func (s *Store) Shop(ctx context.Context, id int64) (Shop, error) {
 func (s *Store) ShopByDomain(ctx context.Context, platform Platform, domain string) (Shop, error) {
 	const q = `SELECT ` + shopColumns + ` FROM shops WHERE platform = ? AND domain = ?`
 	var shop Shop
+	domain = NormalizeDomain(platform, domain)
 	if err := s.db.GetContext(ctx, &shop, s.db.Rebind(q), platform, domain); err != nil {
 		return Shop{}, fmt.Errorf("shop %s %s: %w", platform, domain, translate(err))
 	}

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/backorderd/backorderd/store"
+)
+
+// RequireToken guards a route group with the admin token: a bearer token
+// for scripts, or HTTP Basic with the token as password for a browser (the
+// monitor). The comparison takes the same time whatever the guess.
+func RequireToken(token string) gin.HandlerFunc {
+	want := sha256.Sum256([]byte(token))
+	return func(c *gin.Context) {
+		got, ok := presentedToken(c.Request)
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			c.Set("refused", "admin token")
+			c.Header("WWW-Authenticate", `Basic realm="backorderd", charset="UTF-8"`)
+			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
+			return
+		}
+		c.Next()
+	}
+}
+
+func presentedToken(r *http.Request) (string, bool) {
+	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		return strings.TrimPrefix(h, "Bearer "), true
+	}
+	if _, pass, ok := r.BasicAuth(); ok {
+		return pass, true
+	}
+	return "", false
+}
+
+// MonitorPath is where the asynq monitor is mounted.
+const MonitorPath = "/monitor"
+
+// MountMonitor serves the asynq web monitor (which has no login of its own)
+// under MonitorPath, behind guard.
+func MountMonitor(r gin.IRouter, guard gin.HandlerFunc, monitor http.Handler) {
+	h := gin.WrapH(monitor)
+	g := r.Group(MonitorPath, guard)
+	g.Any("", h)
+	g.Any("/*path", h)
+}
+
+// ShopLister is the part of the store the shops endpoint reads.
+type ShopLister interface {
+	Shops(ctx context.Context) ([]store.Shop, error)
+}
+
+// shopView is a shop as the admin API shows it: secrets are never shown.
+type shopView struct {
+	ID                int64      `json:"id"`
+	Platform          string     `json:"platform"`
+	Domain            string     `json:"domain"`
+	Name              string     `json:"name"`
+	Status            string     `json:"status"`
+	SecretsHeld       int        `json:"webhook_secrets"`
+	MerchantEmail     string     `json:"merchant_email"`
+	FromEmail         string     `json:"from_email"`
+	ReplyTo           string     `json:"reply_to"`
+	TimeZone          string     `json:"time_zone"`
+	HandlingDays      int        `json:"handling_days"`
+	UpdateCadenceDays int        `json:"update_cadence_days"`
+	UninstalledAt     *time.Time `json:"uninstalled_at"`
+	CreatedAt         time.Time  `json:"created_at"`
+}
+
+// MountAdmin adds the admin API under /api/v1, behind guard.
+func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops ShopLister) {
+	g := r.Group("/api/v1", guard)
+	g.GET("/shops", func(c *gin.Context) {
+		list, err := shops.Shops(c.Request.Context())
+		if err != nil {
+			_ = c.Error(err)
+			c.JSON(http.StatusServiceUnavailable, gin.H{"error": "database unavailable"})
+			return
+		}
+		items := make([]shopView, 0, len(list))
+		for _, s := range list {
+			items = append(items, shopView{
+				ID: s.ID, Platform: string(s.Platform), Domain: s.Domain, Name: s.Name, Status: s.Status,
+				SecretsHeld: len(s.Secrets()), MerchantEmail: s.MerchantEmail, FromEmail: s.FromEmail,
+				ReplyTo: s.ReplyTo, TimeZone: s.TimeZone, HandlingDays: s.HandlingDays,
+				UpdateCadenceDays: s.UpdateCadenceDays, UninstalledAt: s.UninstalledAt, CreatedAt: s.CreatedAt,
+			})
+		}
+		c.JSON(http.StatusOK, gin.H{"items": items})
+	})
+}

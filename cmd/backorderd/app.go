@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hibiken/asynq"
+	"github.com/hibiken/asynqmon"
+
+	"github.com/backorderd/backorderd/api"
+	"github.com/backorderd/backorderd/config"
+	"github.com/backorderd/backorderd/jobs"
+	"github.com/backorderd/backorderd/store"
+	"github.com/backorderd/backorderd/webhooks"
+)
+
+// role is what one process does.
+type role string
+
+const (
+	roleRun   role = "run"   // everything; the only role allowed the embedded defaults
+	roleServe role = "serve" // HTTP: receiver, admin API, monitor
+	roleWork  role = "work"  // asynq worker, relays, scheduler; health on HTTP_ADDR
+)
+
+func (r role) serves() bool { return r != roleWork }
+func (r role) works() bool  { return r != roleServe }
+
+// shopCacheTTL is how long a receiver trusts its cached copy of a shop.
+const shopCacheTTL = 30 * time.Second
+
+// runRole starts the process of role r and blocks until ctx ends (a signal)
+// or a component fails, then shuts down in order within the grace period.
+func runRole(ctx context.Context, r role, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	if r != roleRun && (cfg.DatabaseURL == "" || cfg.RedisURL == "") {
+		return fmt.Errorf("%s needs DATABASE_URL and REDIS_URL: the embedded defaults are only for `backorderd run`", r)
+	}
+	log := newLogger(cfg, stderr)
+	log.Info("starting backorderd", append([]any{"version", version, "role", string(r)}, cfg.Summary()...)...)
+
+	st, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rds, err := openRedis(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer rds.close()
+	client := asynq.NewClientFromRedisClient(rds.client)
+	defer client.Close()
+	inspector := asynq.NewInspectorFromRedisClient(rds.client)
+	defer inspector.Close()
+	dispatcher := jobs.NewDispatcher(client, log)
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	schema := &schemaState{}
+	schema.set(errors.New("not checked yet"))
+	adminToken := cfg.AdminToken
+	if adminToken == "" && r == roleRun && cfg.Embedded() {
+		adminToken = randomToken()
+		fmt.Fprintf(stdout, "admin token for this run (set ADMIN_TOKEN to choose one): %s\n", adminToken)
+	}
+	shops := webhooks.NewShops(st, shopCacheTTL)
+	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
+		shops: shops, dispatcher: dispatcher, adminToken: adminToken}
+	srv, monitor, err := h.start(cancel)
+	if err != nil {
+		return err
+	}
+	if monitor != nil {
+		defer monitor.Close()
+	}
+
+	var wg sync.WaitGroup
+	var worker *asynq.Server
+	err = prepare(ctx, r, cfg, st, shops, schema, log)
+	if err == nil && r.works() {
+		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, log)
+	}
+	if err == nil {
+		log.Info("backorderd ready", "role", string(r))
+		<-ctx.Done()
+		err = context.Cause(ctx)
+	}
+	if errors.Is(err, context.Canceled) {
+		err = nil // a signal: the normal way to stop
+	}
+	shutdown(cfg.ShutdownGrace, srv, worker, &wg, log)
+	return err
+}
+
+// prepare brings the database to the schema this binary knows (run), or
+// checks that it is there (serve, work), waiting for a database that is not
+// up yet; then it registers the shops named in the environment.
+func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
+	shops *webhooks.Shops, schema *schemaState, log *slog.Logger) error {
+	if err := waitForDatabase(ctx, st, schema, log); err != nil {
+		return err
+	}
+	if r == roleRun {
+		v, err := st.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		log.Info("database schema up to date", "engine", string(st.Engine()), "version", v)
+	} else if err := st.CheckSchema(ctx); err != nil {
+		return err
+	}
+	schema.set(nil)
+	if err := registerEnvShops(ctx, cfg, st, log); err != nil {
+		return err
+	}
+	if err := shops.Warm(ctx); err != nil {
+		log.Warn("shop cache not warmed", "err", err)
+	}
+	return nil
+}
+
+// waitForDatabase retries a database that does not answer, with readiness
+// naming it meanwhile, until it answers or ctx ends.
+func waitForDatabase(ctx context.Context, st *store.Store, schema *schemaState, log *slog.Logger) error {
+	delay := 500 * time.Millisecond
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := st.Ping(pctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		schema.set(err)
+		log.Warn("database unreachable; retrying", "err", err, "retry_in", delay.String())
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 15*time.Second)
+	}
+}
+
+func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st *store.Store, rds *redisConn,
+	client *asynq.Client, inspector *asynq.Inspector, dispatcher *jobs.Dispatcher, log *slog.Logger) (*asynq.Server, error) {
+	relay := jobs.NewRelay(st, dispatcher, inspector, cfg.RelayAfter, log)
+	worker := jobs.NewServer(rds.client, jobs.WorkerConfig{
+		Concurrency:     cfg.WorkerConcurrency,
+		ShutdownTimeout: cfg.ShutdownGrace * 2 / 3,
+	}, log)
+	mux := jobs.NewMux(jobs.Handlers{
+		Delivery: jobs.NewDeliveryHandler(st, dispatcher, log),
+		Relay:    relay.Handler(),
+	})
+	if err := worker.Start(mux); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		// At start, so that what a crash or a lost Redis left behind goes
+		// now, not at the first period.
+		if _, err := relay.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("relay at start failed; the periodic relay will retry", "err", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		jobs.NewScheduler(client, log, jobs.PeriodicTasks(cfg.RelayInterval)...).Run(ctx)
+	}()
+	return worker, nil
+}
+
+// shutdown stops accepting requests and lets those in flight finish, then
+// lets asynq finish its tasks, all within grace.
+func shutdown(grace time.Duration, srv *http.Server, worker *asynq.Server, wg *sync.WaitGroup, log *slog.Logger) {
+	log.Info("shutting down", "grace", grace.String())
+	ctx, cancel := context.WithTimeout(context.Background(), grace/3)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Warn("http shutdown cut short", "err", err)
+	}
+	if worker != nil {
+		worker.Shutdown()
+	}
+	wg.Wait()
+	log.Info("stopped")
+}
+
+// schemaState is the database's readiness: nil once the schema is right.
+type schemaState struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (s *schemaState) set(err error) {
+	s.mu.Lock()
+	s.err = err
+	s.mu.Unlock()
+}
+
+func (s *schemaState) get() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// httpParts is what the HTTP server of a role is built from.
+type httpParts struct {
+	cfg        config.Config
+	role       role
+	log        *slog.Logger
+	store      *store.Store
+	redis      *redisConn
+	schema     *schemaState
+	shops      *webhooks.Shops
+	dispatcher *jobs.Dispatcher
+	adminToken string
+}
+
+// start listens on HTTP_ADDR and serves until shut down; a serving error
+// cancels the process through fail.
+func (h *httpParts) start(fail context.CancelCauseFunc) (*http.Server, *asynqmon.HTTPHandler, error) {
+	gin.SetMode(gin.ReleaseMode)
+	router := gin.New()
+	router.Use(api.Recover(h.log), api.RequestLog(h.log))
+	router.ContextWithFallback = true
+	api.MountHealth(router, h.readiness())
+	var monitor *asynqmon.HTTPHandler
+	if h.role.serves() {
+		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes).Mount(router)
+		if h.adminToken != "" {
+			guard := api.RequireToken(h.adminToken)
+			api.MountAdmin(router, guard, h.store)
+			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt})
+			api.MountMonitor(router, guard, monitor)
+		} else {
+			h.log.Info("admin API and monitor are off: ADMIN_TOKEN is not set")
+		}
+	}
+	ln, err := net.Listen("tcp", h.cfg.HTTPAddr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("HTTP_ADDR: cannot listen on %s: %w", h.cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fail(fmt.Errorf("http server: %w", err))
+		}
+	}()
+	h.log.Info("listening", "addr", ln.Addr().String(), "monitor", monitor != nil)
+	return srv, monitor, nil
+}
+
+// readiness: run and work need both servers; a receiver needs the database
+// to make a delivery durable, and reports Redis (a delivery recorded while
+// Redis is down is enqueued later by the relay).
+func (h *httpParts) readiness() api.Readiness {
+	database := api.Check{Name: "database", Check: func(ctx context.Context) error {
+		if err := h.schema.get(); err != nil {
+			return err
+		}
+		return h.store.Ping(ctx)
+	}}
+	redisCheck := api.Check{Name: "redis", Check: func(ctx context.Context) error {
+		return h.redis.client.Ping(ctx).Err()
+	}, Optional: h.role == roleServe}
+	return api.Readiness{Checks: []api.Check{database, redisCheck}}
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func randomToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

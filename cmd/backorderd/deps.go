@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/backorderd/backorderd/config"
+	"github.com/backorderd/backorderd/store"
+)
+
+// openStore opens DATABASE_URL, or the embedded SQLite file in the working
+// directory when it is unset.
+func openStore(cfg config.Config) (*store.Store, error) {
+	engine, dsn := string(store.SQLite), config.DefaultSQLitePath
+	if cfg.DatabaseURL != "" {
+		var err error
+		if engine, dsn, err = config.ParseDatabaseURL(cfg.DatabaseURL); err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: %w", err)
+		}
+	}
+	return store.Open(engine, dsn)
+}
+
+// redisConn is the Redis every part of the process shares: one go-redis
+// client for asynq's client, inspector, server and readiness, and the
+// options the monitor (which makes its own client) connects with.
+type redisConn struct {
+	client  redis.UniversalClient
+	connOpt asynq.RedisClientOpt
+	mini    *miniredis.Miniredis
+}
+
+// Redis timeouts: go-redis's 5 s default dial timeout is all of Shopify's
+// budget for an answer.
+const (
+	redisDialTimeout = 2 * time.Second
+	redisIOTimeout   = 3 * time.Second
+)
+
+// openRedis connects to REDIS_URL, or starts the embedded in-process Redis
+// on loopback when it is unset.
+func openRedis(cfg config.Config, log *slog.Logger) (*redisConn, error) {
+	var opts *redis.Options
+	var mini *miniredis.Miniredis
+	if cfg.RedisURL != "" {
+		var err error
+		if opts, err = config.ParseRedisURL(cfg.RedisURL); err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+	} else {
+		mini = miniredis.NewMiniRedis()
+		mini.ClockTTL(true) // without it asynq's locks never expire
+		if err := mini.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, fmt.Errorf("start embedded redis: %w", err)
+		}
+		opts = &redis.Options{Addr: mini.Addr()}
+		log.Warn("using the embedded in-process Redis: development only, nothing in it survives a restart "+
+			"(the relay re-enqueues unfinished work from the database); set REDIS_URL in production",
+			"addr", mini.Addr())
+	}
+	opts.DialTimeout = redisDialTimeout
+	opts.ReadTimeout = redisIOTimeout
+	opts.WriteTimeout = redisIOTimeout
+	return &redisConn{
+		client: redis.NewClient(opts),
+		connOpt: asynq.RedisClientOpt{
+			Network: opts.Network, Addr: opts.Addr, Username: opts.Username, Password: opts.Password,
+			DB: opts.DB, TLSConfig: opts.TLSConfig,
+			DialTimeout: redisDialTimeout, ReadTimeout: redisIOTimeout, WriteTimeout: redisIOTimeout,
+		},
+		mini: mini,
+	}, nil
+}
+
+func (r *redisConn) close() {
+	_ = r.client.Close()
+	if r.mini != nil {
+		r.mini.Close()
+	}
+}
+
+// registerEnvShops registers the shop of a one-shop install from the
+// environment. A secret that changed is rotated in: the old one stays
+// accepted beside it.
+func registerEnvShops(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
+	if cfg.ShopifyShopDomain != "" {
+		if err := ensureShop(ctx, st, store.Shopify, cfg.ShopifyShopDomain, cfg.ShopifyWebhookSecret, log); err != nil {
+			return fmt.Errorf("SHOPIFY_SHOP_DOMAIN: %w", err)
+		}
+	}
+	if cfg.WooCommerceStoreURL != "" {
+		if err := ensureShop(ctx, st, store.WooCommerce, cfg.WooCommerceStoreURL, cfg.WooCommerceWebhookSecret, log); err != nil {
+			return fmt.Errorf("WOOCOMMERCE_STORE_URL: %w", err)
+		}
+	}
+	return nil
+}
+
+func ensureShop(ctx context.Context, st *store.Store, platform store.Platform, domain, secret string, log *slog.Logger) error {
+	shop, err := st.ShopByDomain(ctx, platform, domain)
+	if errors.Is(err, store.ErrNotFound) {
+		shop, err = st.AddShop(ctx, store.NewShop(platform, domain, secret))
+		if err == nil {
+			log.Info("shop registered from the environment", "shop_id", shop.ID, "platform", platform, "domain", shop.Domain)
+		}
+		return err
+	}
+	if err != nil || shop.WebhookSecret == secret {
+		return err
+	}
+	shop.WebhookSecretPrevious, shop.WebhookSecret = shop.WebhookSecret, secret
+	if _, err := st.UpdateShop(ctx, shop); err != nil {
+		return err
+	}
+	log.Info("shop webhook secret rotated from the environment; the previous one is still accepted",
+		"shop_id", shop.ID, "platform", platform, "domain", shop.Domain)
+	return nil
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/mail"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/backorderd/backorderd/config"
+	"github.com/backorderd/backorderd/store"
+)
+
+const shopUsage = `usage:
+  backorderd shop add --platform shopify|woocommerce --domain DOMAIN_OR_STORE_URL --secret SECRET [settings]
+  backorderd shop set ID|DOMAIN [--secret NEW_SECRET] [--drop-previous-secret] [settings]
+  backorderd shop list
+settings: --name --merchant-email --from --reply-to --time-zone --handling-days
+          --policy --incentive --update-every-days --templates '{"kind":"d-…"}'
+--secret on set rotates: the old secret stays accepted until --drop-previous-secret.`
+
+// shopCommand registers and configures shops in DATABASE_URL (or the
+// embedded SQLite file), which it migrates first like `run` does.
+func shopCommand(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(shopUsage)
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if cfg.DatabaseURL == "" {
+		if _, err := st.Migrate(ctx); err != nil {
+			return err
+		}
+	} else if err := st.CheckSchema(ctx); err != nil {
+		return err
+	}
+	switch args[0] {
+	case "add":
+		return shopAdd(ctx, st, args[1:], stdout)
+	case "set":
+		return shopSet(ctx, st, args[1:], stdout)
+	case "list":
+		return shopList(ctx, st, stdout)
+	default:
+		return fmt.Errorf("unknown shop command %q\n%s", args[0], shopUsage)
+	}
+}
+
+// shopSettings binds the flags every shop command shares; apply copies the
+// ones given onto a shop, validated.
+type shopSettings struct {
+	fs     *flag.FlagSet
+	values map[string]*string
+}
+
+var shopSettingNames = []string{"name", "merchant-email", "from", "reply-to", "time-zone",
+	"handling-days", "policy", "incentive", "update-every-days", "templates"}
+
+func newShopFlags(name string) *shopSettings {
+	fs := flag.NewFlagSet("shop "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	s := &shopSettings{fs: fs, values: map[string]*string{}}
+	for _, n := range shopSettingNames {
+		s.values[n] = fs.String(n, "", "")
+	}
+	return s
+}
+
+func (s *shopSettings) apply(shop *store.Shop) error {
+	var errs []error
+	s.fs.Visit(func(f *flag.Flag) {
+		v, ok := s.values[f.Name]
+		if !ok {
+			return
+		}
+		if err := setShopField(shop, f.Name, strings.TrimSpace(*v)); err != nil {
+			errs = append(errs, fmt.Errorf("--%s: %w", f.Name, err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func setShopField(shop *store.Shop, name, v string) error {
+	switch name {
+	case "name":
+		shop.Name = v
+	case "merchant-email", "from", "reply-to":
+		if v != "" {
+			if _, err := mail.ParseAddress(v); err != nil {
+				return fmt.Errorf("%q is not an email address", v)
+			}
+		}
+		switch name {
+		case "merchant-email":
+			shop.MerchantEmail = v
+		case "from":
+			shop.FromEmail = v
+		default:
+			shop.ReplyTo = v
+		}
+	case "time-zone":
+		if _, err := time.LoadLocation(v); err != nil || v == "" {
+			return fmt.Errorf("%q is not an IANA time zone (for example America/Toronto)", v)
+		}
+		shop.TimeZone = v
+	case "handling-days", "update-every-days":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 365 {
+			return fmt.Errorf("%q is not a number of days from 0 to 365", v)
+		}
+		if name == "handling-days" {
+			shop.HandlingDays = n
+		} else {
+			shop.UpdateCadenceDays = n
+		}
+	case "policy":
+		shop.BackorderPolicy = v
+	case "incentive":
+		shop.Incentive = v
+	case "templates":
+		var m map[string]string
+		if err := json.Unmarshal([]byte(v), &m); err != nil {
+			return errors.New(`want a JSON object from email kind to SendGrid template id, for example {"backordered":"d-123"}`)
+		}
+		b, _ := json.Marshal(m) // a map of strings always encodes
+		shop.TemplateIDs = string(b)
+	}
+	return nil
+}
+
+func shopAdd(ctx context.Context, st *store.Store, args []string, stdout io.Writer) error {
+	s := newShopFlags("add")
+	platform := s.fs.String("platform", "", "")
+	domain := s.fs.String("domain", "", "")
+	secret := s.fs.String("secret", "", "")
+	if err := s.fs.Parse(args); err != nil {
+		return fmt.Errorf("%w\n%s", err, shopUsage)
+	}
+	p := store.Platform(*platform)
+	if p != store.Shopify && p != store.WooCommerce {
+		return errors.New("--platform must be shopify or woocommerce")
+	}
+	if *domain == "" || *secret == "" {
+		return errors.New("--domain and --secret are required")
+	}
+	shop := store.NewShop(p, *domain, *secret)
+	if err := s.apply(&shop); err != nil {
+		return err
+	}
+	shop, err := st.AddShop(ctx, shop)
+	if errors.Is(err, store.ErrDuplicate) {
+		return fmt.Errorf("a %s shop %s is already registered; use `backorderd shop set`", p, store.NormalizeDomain(p, *domain))
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "shop %d registered: %s %s\n", shop.ID, shop.Platform, shop.Domain)
+	return err
+}
+
+func shopSet(ctx context.Context, st *store.Store, args []string, stdout io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return errors.New(shopUsage)
+	}
+	shop, err := findShop(ctx, st, args[0])
+	if err != nil {
+		return err
+	}
+	s := newShopFlags("set")
+	secret := s.fs.String("secret", "", "")
+	dropPrevious := s.fs.Bool("drop-previous-secret", false, "")
+	if err := s.fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w\n%s", err, shopUsage)
+	}
+	if err := s.apply(&shop); err != nil {
+		return err
+	}
+	if *secret != "" && *secret != shop.WebhookSecret {
+		shop.WebhookSecretPrevious, shop.WebhookSecret = shop.WebhookSecret, *secret
+	}
+	if *dropPrevious {
+		shop.WebhookSecretPrevious = ""
+	}
+	if _, err := st.UpdateShop(ctx, shop); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "shop %d updated: %s %s\n", shop.ID, shop.Platform, shop.Domain)
+	return err
+}
+
+// findShop finds a shop by id, or by domain or store URL on either platform.
+func findShop(ctx context.Context, st *store.Store, ref string) (store.Shop, error) {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return st.Shop(ctx, id)
+	}
+	for _, p := range []store.Platform{store.Shopify, store.WooCommerce} {
+		shop, err := st.ShopByDomain(ctx, p, ref)
+		if err == nil || !errors.Is(err, store.ErrNotFound) {
+			return shop, err
+		}
+	}
+	return store.Shop{}, fmt.Errorf("no shop %q; `backorderd shop list` shows them", ref)
+}
+
+func shopList(ctx context.Context, st *store.Store, stdout io.Writer) error {
+	shops, err := st.Shops(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tPLATFORM\tDOMAIN\tNAME\tSTATUS\tSECRETS\tMERCHANT EMAIL\tTIME ZONE")
+	for _, s := range shops {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Platform, s.Domain, s.Name, s.Status,
+			len(s.Secrets()), s.MerchantEmail, s.TimeZone)
+	}
+	return w.Flush()
+}

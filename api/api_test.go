@@ -1,0 +1,122 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/backorderd/backorderd/api"
+)
+
+func serve(r http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestRequireToken(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	const token = "0123456789abcdef-token"
+	r := gin.New()
+	r.GET("/x", api.RequireToken(token), func(c *gin.Context) { c.String(http.StatusOK, "in") })
+	tests := []struct {
+		name string
+		set  func(*http.Request)
+		want int
+	}{
+		{"bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }, http.StatusOK},
+		{"basic password", func(r *http.Request) { r.SetBasicAuth("operator", token) }, http.StatusOK},
+		{"wrong bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token+"x") }, http.StatusUnauthorized},
+		{"prefix of the token", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token[:8]) }, http.StatusUnauthorized},
+		{"wrong basic", func(r *http.Request) { r.SetBasicAuth("operator", "guess") }, http.StatusUnauthorized},
+		{"none", func(*http.Request) {}, http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/x", nil)
+			tt.set(req)
+			rec := serve(r, req)
+			if rec.Code != tt.want {
+				t.Fatalf("status = %d, want %d", rec.Code, tt.want)
+			}
+			if rec.Code == http.StatusUnauthorized && rec.Header().Get("WWW-Authenticate") == "" {
+				t.Error("401 without WWW-Authenticate: a browser would not ask for the token")
+			}
+		})
+	}
+}
+
+func TestReadiness(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	down := func(context.Context) error { return errors.New("connection refused") }
+	up := func(context.Context) error { return nil }
+	tests := []struct {
+		name     string
+		checks   []api.Check
+		want     int
+		wantDown []string
+	}{
+		{"all up", []api.Check{{Name: "database", Check: up}, {Name: "redis", Check: up}}, http.StatusOK, nil},
+		{"redis down", []api.Check{{Name: "database", Check: up}, {Name: "redis", Check: down}}, http.StatusServiceUnavailable, []string{"redis"}},
+		{"both down", []api.Check{{Name: "database", Check: down}, {Name: "redis", Check: down}}, http.StatusServiceUnavailable, []string{"database", "redis"}},
+		{"optional down", []api.Check{{Name: "database", Check: up}, {Name: "redis", Check: down, Optional: true}}, http.StatusOK, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := gin.New()
+			api.MountHealth(r, api.Readiness{Checks: tt.checks})
+			if rec := serve(r, httptest.NewRequest(http.MethodGet, "/healthz", nil)); rec.Code != http.StatusOK {
+				t.Fatalf("healthz = %d, want 200 whatever is down", rec.Code)
+			}
+			rec := serve(r, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			if rec.Code != tt.want {
+				t.Fatalf("readyz = %d, want %d: %s", rec.Code, tt.want, rec.Body)
+			}
+			var body struct {
+				Down   []string          `json:"down"`
+				Checks map[string]string `json:"checks"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(body.Down, ",") != strings.Join(tt.wantDown, ",") {
+				t.Errorf("down = %v, want %v", body.Down, tt.wantDown)
+			}
+			if len(body.Checks) != len(tt.checks) {
+				t.Errorf("checks = %v, want every check reported", body.Checks)
+			}
+		})
+	}
+}
+
+func TestPanicIsRecoveredAndLoggedOnce(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	r := gin.New()
+	r.Use(api.Recover(log), api.RequestLog(log))
+	r.GET("/boom", func(*gin.Context) { panic("kaboom") })
+	req := httptest.NewRequest(http.MethodGet, "/boom", nil)
+	req.Header.Set(api.RequestIDHeader, "req-123")
+	rec := serve(r, req)
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status = %d, want 500", rec.Code)
+	}
+	if got := strings.Count(logs.String(), "kaboom"); got != 1 {
+		t.Errorf("panic logged %d times, want once:\n%s", got, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"request_id":"req-123"`) {
+		t.Errorf("logs lack the request id:\n%s", logs.String())
+	}
+	if rec.Header().Get(api.RequestIDHeader) != "req-123" {
+		t.Errorf("response request id = %q, want the caller's", rec.Header().Get(api.RequestIDHeader))
+	}
+}

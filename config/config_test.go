@@ -1,0 +1,101 @@
+package config_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backorderd/backorderd/config"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatalf("Load with nothing set: %v", err)
+	}
+	if c.HTTPAddr != ":8080" || c.LogFormat != "json" || c.WorkerConcurrency != 10 ||
+		c.ShutdownGrace != 25*time.Second || c.MaxBodyBytes != 10<<20 || !c.Embedded() {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestMalformedValueNamesTheVariableOnOneLine(t *testing.T) {
+	tests := []struct {
+		name, key, value, want string
+	}{
+		{"database scheme", "DATABASE_URL", "mysql://x/y", "DATABASE_URL: must start with postgres://"},
+		{"database no host", "DATABASE_URL", "postgres:///test", "DATABASE_URL: postgres URL has no host"},
+		{"database no name", "DATABASE_URL", "postgres://localhost:5432", "DATABASE_URL: postgres URL has no database name"},
+		{"database bad url", "DATABASE_URL", "postgres://a:b@[::1/x", "DATABASE_URL: not a valid URL"},
+		{"redis scheme", "REDIS_URL", "http://localhost:6379", "REDIS_URL: must start with redis://"},
+		{"redis bad db", "REDIS_URL", "redis://localhost:6379/notanumber", "REDIS_URL: not a valid Redis URL"},
+		{"http addr", "HTTP_ADDR", "8080", "HTTP_ADDR:"},
+		{"log format", "LOG_FORMAT", "xml", "LOG_FORMAT: \"xml\" is not one of json, text"},
+		{"log level", "LOG_LEVEL", "loud", "LOG_LEVEL:"},
+		{"concurrency", "WORKER_CONCURRENCY", "0", "WORKER_CONCURRENCY: \"0\" is not a whole number from 1 to 1000"},
+		{"grace", "SHUTDOWN_GRACE", "soon", "SHUTDOWN_GRACE:"},
+		{"admin token", "ADMIN_TOKEN", "short", "ADMIN_TOKEN: must be at least 16"},
+		{"sendgrid url", "SENDGRID_API_URL", "api.sendgrid.com", "SENDGRID_API_URL:"},
+		{"shopify pair", "SHOPIFY_SHOP_DOMAIN", "a.myshopify.com", "SHOPIFY_SHOP_DOMAIN: and SHOPIFY_WEBHOOK_SECRET"},
+		{"woo pair", "WOOCOMMERCE_WEBHOOK_SECRET", "s", "WOOCOMMERCE_STORE_URL: and WOOCOMMERCE_WEBHOOK_SECRET"},
+		{"body limit", "WEBHOOK_MAX_BODY_BYTES", "-1", "WEBHOOK_MAX_BODY_BYTES:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(env(map[string]string{tt.key: tt.value}))
+			if err == nil {
+				t.Fatalf("Load(%s=%q) succeeded, want an error", tt.key, tt.value)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("error = %q, want it to contain %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error spans lines: %q", msg)
+			}
+		})
+	}
+}
+
+func TestPasswordsNeverShow(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		"DATABASE_URL":     "postgres://app:hunter2hunter2@db:5432/backorderd",
+		"REDIS_URL":        "rediss://:redispass@cache:6380/2",
+		"SENDGRID_API_KEY": "SG.secret",
+		"ADMIN_TOKEN":      "0123456789abcdef0123",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := fmt.Sprint(c.Summary()...)
+	for _, secret := range []string{"hunter2hunter2", "redispass", "SG.secret", "0123456789abcdef0123"} {
+		if strings.Contains(shown, secret) {
+			t.Errorf("summary shows %q: %s", secret, shown)
+		}
+	}
+	if !strings.Contains(shown, "db:5432/backorderd") {
+		t.Errorf("summary lost the database host: %s", shown)
+	}
+	// A malformed URL with a password does not echo it either.
+	_, err = config.Load(env(map[string]string{"DATABASE_URL": "postgres://app:hunter2@[::1/x"}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error = %v, want one that hides the password", err)
+	}
+}
+
+func TestParseDatabaseURL(t *testing.T) {
+	engine, dsn, err := config.ParseDatabaseURL("sqlite:/var/lib/backorderd/db.sqlite")
+	if err != nil || engine != "sqlite" || dsn != "/var/lib/backorderd/db.sqlite" {
+		t.Errorf("sqlite: = %q %q %v", engine, dsn, err)
+	}
+	engine, _, err = config.ParseDatabaseURL("postgresql://u@h/db?sslmode=disable")
+	if err != nil || engine != "postgres" {
+		t.Errorf("postgresql:// = %q %v", engine, err)
+	}
+}
+

@@ -1,0 +1,255 @@
+package webhooks_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/backorderd/backorderd/jobs"
+	"github.com/backorderd/backorderd/jobs/jobstest"
+	"github.com/backorderd/backorderd/store"
+	"github.com/backorderd/backorderd/store/storetest"
+	"github.com/backorderd/backorderd/webhooks"
+)
+
+var farFuture = time.Now().Add(24 * time.Hour)
+
+const (
+	redisDB       = 2
+	shopifySecret = "fixture-secret-shopify-do-not-use"
+	shopDomain    = "harbor-kiln-supply.myshopify.com"
+)
+
+// fixture reads a signed sample delivery: its exact body bytes and headers.
+func fixture(t *testing.T, name string) (http.Header, []byte) {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join("..", "testdata", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join("..", "testdata", name+".headers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := http.Header{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ": "); ok {
+			h.Set(k, v)
+		}
+	}
+	return h, body
+}
+
+func sign(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+type harness struct {
+	store   *store.Store
+	rc      redis.UniversalClient
+	insp    *asynq.Inspector
+	handler http.Handler
+	shop    store.Shop
+}
+
+// newHarness serves the receiver on a real store and a real Redis, with
+// the fixture shop registered; enqueue may be replaced to simulate Redis down.
+func newHarness(t *testing.T, s *store.Store, enq webhooks.Enqueuer) *harness {
+	t.Helper()
+	shop, err := s.AddShop(context.Background(), store.NewShop(store.Shopify, shopDomain, shopifySecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := jobstest.Redis(t, redisDB)
+	if enq == nil {
+		enq = jobs.NewDispatcher(asynq.NewClientFromRedisClient(rc), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
+	gin.SetMode(gin.TestMode)
+	r := gin.New()
+	webhooks.NewReceiver(webhooks.NewShops(s, 0), s, enq, 1<<20).Mount(r)
+	return &harness{store: s, rc: rc, insp: asynq.NewInspectorFromRedisClient(rc), handler: r, shop: shop}
+}
+
+func (h *harness) post(h2 http.Header, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/shopify", bytes.NewReader(body))
+	for k, v := range h2 {
+		req.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	h.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+func (h *harness) inboxCount(t *testing.T) int {
+	t.Helper()
+	ids, err := h.store.UnfinishedInbox(context.Background(), farFuture, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ids)
+}
+
+func TestShopifySignatures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s, nil)
+		headers, body := fixture(t, "shopify/orders-create")
+		tampered := bytes.Replace(body, []byte(`"quantity":5`), []byte(`"quantity":6`), 1)
+		// Re-serialising loses Shopify's \u0026-style escapes and key order.
+		var anyJSON map[string]any
+		if err := json.Unmarshal(body, &anyJSON); err != nil {
+			t.Fatal(err)
+		}
+		reserialised, err := json.Marshal(anyJSON)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name   string
+			mutate func(http.Header) []byte
+			want   int
+		}{
+			{"valid", func(http.Header) []byte { return body }, http.StatusOK},
+			{"tampered body", func(http.Header) []byte { return tampered }, http.StatusUnauthorized},
+			{"re-serialised JSON", func(http.Header) []byte { return reserialised }, http.StatusUnauthorized},
+			{"wrong secret", func(hd http.Header) []byte {
+				hd.Set("X-Shopify-Hmac-Sha256", sign("another-secret", body))
+				return body
+			}, http.StatusUnauthorized},
+			{"missing header", func(hd http.Header) []byte { hd.Del("X-Shopify-Hmac-Sha256"); return body }, http.StatusUnauthorized},
+			{"bad base64", func(hd http.Header) []byte { hd.Set("X-Shopify-Hmac-Sha256", "%%%not-base64"); return body }, http.StatusUnauthorized},
+			{"short digest", func(hd http.Header) []byte {
+				hd.Set("X-Shopify-Hmac-Sha256", base64.StdEncoding.EncodeToString([]byte("short")))
+				return body
+			}, http.StatusUnauthorized},
+			{"unknown shop", func(hd http.Header) []byte { hd.Set("X-Shopify-Shop-Domain", "other.myshopify.com"); return body }, http.StatusUnauthorized},
+			{"no shop header", func(hd http.Header) []byte { hd.Del("X-Shopify-Shop-Domain"); return body }, http.StatusUnauthorized},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				hd := headers.Clone()
+				b := tt.mutate(hd)
+				rec := h.post(hd, b)
+				if rec.Code != tt.want {
+					t.Fatalf("status = %d, want %d (%s)", rec.Code, tt.want, rec.Body)
+				}
+				if rec.Code == http.StatusUnauthorized && strings.Contains(rec.Body.String(), "unknown") {
+					t.Errorf("401 body says why: %s", rec.Body)
+				}
+			})
+		}
+		if n := h.inboxCount(t); n != 1 {
+			t.Fatalf("inbox rows = %d, want only the valid delivery", n)
+		}
+	})
+}
+
+func TestRotatedSecretIsAccepted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s, nil)
+		shop := h.shop
+		shop.WebhookSecretPrevious, shop.WebhookSecret = shop.WebhookSecret, "the-new-secret"
+		if _, err := s.UpdateShop(context.Background(), shop); err != nil {
+			t.Fatal(err)
+		}
+		headers, body := fixture(t, "shopify/orders-create")
+		if rec := h.post(headers, body); rec.Code != http.StatusOK {
+			t.Fatalf("signed with the previous secret: %d, want 200", rec.Code)
+		}
+		headers.Set("X-Shopify-Hmac-Sha256", sign("the-new-secret", body))
+		headers.Set("X-Shopify-Event-Id", "another-event")
+		if rec := h.post(headers, body); rec.Code != http.StatusOK {
+			t.Fatalf("signed with the new secret: %d, want 200", rec.Code)
+		}
+	})
+}
+
+func TestAcceptedDeliveryIsRecordedEnqueuedAndDeduplicated(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s, nil)
+		headers, body := fixture(t, "shopify/orders-create")
+		for i := 0; i < 3; i++ {
+			if rec := h.post(headers, body); rec.Code != http.StatusOK {
+				t.Fatalf("delivery %d: %d %s", i, rec.Code, rec.Body)
+			}
+		}
+		ids, err := s.UnfinishedInbox(context.Background(), farFuture, 0, 10)
+		if err != nil || len(ids) != 1 {
+			t.Fatalf("inbox = %v, %v; want one row", ids, err)
+		}
+		row, _ := s.Inbox(context.Background(), ids[0])
+		if !bytes.Equal(row.Body, body) || row.Topic != "orders/create" || row.Duplicates != 2 || row.ShopID != h.shop.ID {
+			t.Errorf("row = topic %q, %d duplicates, shop %d, body equal %v", row.Topic, row.Duplicates, row.ShopID, bytes.Equal(row.Body, body))
+		}
+		if strings.Contains(row.Headers, "Hmac") {
+			t.Errorf("stored headers keep the signature: %s", row.Headers)
+		}
+		info, err := h.insp.GetTaskInfo(jobs.QueueIntake, jobs.TaskID(jobs.TableInbox, ids[0]))
+		if err != nil || info.Type != jobs.TypeDelivery {
+			t.Fatalf("task inbox:%d = %+v, %v", ids[0], info, err)
+		}
+		pending, _ := h.insp.ListPendingTasks(jobs.QueueIntake)
+		if len(pending) != 1 {
+			t.Errorf("pending tasks = %d, want 1", len(pending))
+		}
+	})
+}
+
+type downEnqueuer struct{}
+
+func (downEnqueuer) EnqueueDelivery(context.Context, int64) error { return errors.New("redis: connection refused") }
+
+func TestRedisDownStillAnswers200WithTheRowRecorded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s, downEnqueuer{})
+		headers, body := fixture(t, "shopify/orders-create")
+		if rec := h.post(headers, body); rec.Code != http.StatusOK {
+			t.Fatalf("status = %d, want 200 (the relay enqueues later)", rec.Code)
+		}
+		if n := h.inboxCount(t); n != 1 {
+			t.Fatalf("inbox rows = %d, want 1", n)
+		}
+	})
+}
+
+func TestOversizeBodyIs413(t *testing.T) {
+	h := newHarness(t, storetest.New(t, store.SQLite), nil)
+	headers, _ := fixture(t, "shopify/orders-create")
+	big := bytes.Repeat([]byte("x"), 2<<20)
+	headers.Set("X-Shopify-Hmac-Sha256", sign(shopifySecret, big))
+	if rec := h.post(headers, big); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status = %d, want 413", rec.Code)
+	}
+	// Without a Content-Length the limit still holds.
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/shopify", io.MultiReader(bytes.NewReader(big)))
+	req.ContentLength = -1
+	for k, v := range headers {
+		req.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	h.handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("chunked: status = %d, want 413", rec.Code)
+	}
+}

@@ -98,4 +98,3 @@ func TestParseDatabaseURL(t *testing.T) {
 		t.Errorf("postgresql:// = %q %v", engine, err)
 	}
 }
-

@@ -218,7 +218,9 @@ func TestAcceptedDeliveryIsRecordedEnqueuedAndDeduplicated(t *testing.T) {
 
 type downEnqueuer struct{}
 
-func (downEnqueuer) EnqueueDelivery(context.Context, int64) error { return errors.New("redis: connection refused") }
+func (downEnqueuer) EnqueueDelivery(context.Context, int64) error {
+	return errors.New("redis: connection refused")
+}
 
 func TestRedisDownStillAnswers200WithTheRowRecorded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {

@@ -200,7 +200,7 @@ func ParseDatabaseURL(raw string) (engine, dsn string, err error) {
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		u, err := url.Parse(raw)
 		if err != nil {
-			return "", "", fmt.Errorf("not a valid URL: %v", redactURLError(err))
+			return "", "", fmt.Errorf("not a valid URL: %w", redactURLError(err))
 		}
 		if u.Host == "" {
 			return "", "", errors.New("postgres URL has no host (want postgres://user@host:5432/dbname)")
@@ -227,7 +227,7 @@ func ParseRedisURL(raw string) (*redis.Options, error) {
 	}
 	opts, err := redis.ParseURL(raw)
 	if err != nil {
-		return nil, fmt.Errorf("not a valid Redis URL: %v", redactURLError(err))
+		return nil, fmt.Errorf("not a valid Redis URL: %w", redactURLError(err))
 	}
 	return opts, nil
 }

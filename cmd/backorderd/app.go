@@ -81,7 +81,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	shops := webhooks.NewShops(st, shopCacheTTL)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
 		shops: shops, dispatcher: dispatcher, adminToken: adminToken}
-	srv, monitor, err := h.start(cancel)
+	srv, monitor, err := h.start(ctx, cancel)
 	if err != nil {
 		return err
 	}
@@ -235,7 +235,7 @@ type httpParts struct {
 
 // start listens on HTTP_ADDR and serves until shut down; a serving error
 // cancels the process through fail.
-func (h *httpParts) start(fail context.CancelCauseFunc) (*http.Server, *asynqmon.HTTPHandler, error) {
+func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*http.Server, *asynqmon.HTTPHandler, error) {
 	gin.SetMode(gin.ReleaseMode)
 	router := gin.New()
 	router.Use(api.Recover(h.log), api.RequestLog(h.log))
@@ -253,7 +253,8 @@ func (h *httpParts) start(fail context.CancelCauseFunc) (*http.Server, *asynqmon
 			h.log.Info("admin API and monitor are off: ADMIN_TOKEN is not set")
 		}
 	}
-	ln, err := net.Listen("tcp", h.cfg.HTTPAddr)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", h.cfg.HTTPAddr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("HTTP_ADDR: cannot listen on %s: %w", h.cfg.HTTPAddr, err)
 	}

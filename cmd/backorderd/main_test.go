@@ -89,7 +89,10 @@ func start(t *testing.T, args []string, env map[string]string) *process {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-p.done:
+		case err := <-p.done:
+			if err != nil {
+				t.Errorf("process exited with %v\n%s", err, p.stderr)
+			}
 		case <-time.After(15 * time.Second):
 			t.Error("process did not stop within 15s")
 		}
@@ -206,10 +209,7 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 }
 
 func TestServeAndWorkOnPostgreSQLAndRedis(t *testing.T) {
-	if os.Getenv("TEST_DATABASE_URL") == "" {
-		t.Skip("TEST_DATABASE_URL is not set")
-	}
-	_, dsn := storetest.DSN(t, store.Postgres)
+	_, dsn := storetest.DSN(t, store.Postgres) // skips, outside CI, without TEST_DATABASE_URL
 	_, opts := jobstest.Redis(t, redisDB)
 	env := func() map[string]string {
 		return map[string]string{"DATABASE_URL": dsn, "REDIS_URL": redisURL(opts),

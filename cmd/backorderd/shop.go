@@ -23,7 +23,7 @@ const shopUsage = `usage:
   backorderd shop list
 settings: --name --merchant-email --from --reply-to --time-zone --handling-days
           --policy --incentive --update-every-days --templates '{"kind":"d-…"}'
---secret on set rotates: the old secret stays accepted until --drop-previous-secret.`
+--secret on set rotates: the old secret stays accepted until --drop-previous-secret`
 
 // shopCommand registers and configures shops in DATABASE_URL (or the
 // embedded SQLite file), which it migrates first like `run` does.

@@ -1,6 +1,6 @@
 // Package jobstest gives tests a Redis of their own: a database number of
 // TEST_REDIS_URL, flushed before and after the test, or, where that is not
-// set, an in-process miniredis.
+// set (a developer's machine; never CI), an in-process miniredis.
 package jobstest
 
 import (
@@ -24,6 +24,9 @@ func Redis(t testing.TB, db int) (redis.UniversalClient, *redis.Options) {
 		}
 		opts.DB = db
 	} else {
+		if os.Getenv("CI") != "" {
+			t.Fatal("TEST_REDIS_URL is not set: CI tests run on a real Redis")
+		}
 		m := miniredis.NewMiniRedis()
 		m.ClockTTL(true)
 		if err := m.Start(); err != nil {

@@ -61,6 +61,9 @@ func DSN(t testing.TB, engine store.Engine) (string, string) {
 	}
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("TEST_DATABASE_URL is not set: no PostgreSQL test may skip in CI")
+		}
 		t.Skip("TEST_DATABASE_URL is not set")
 	}
 	var b [6]byte
@@ -70,11 +73,11 @@ func DSN(t testing.TB, engine store.Engine) (string, string) {
 	if err != nil {
 		t.Fatalf("open TEST_DATABASE_URL: %v", err)
 	}
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+	if _, err := admin.ExecContext(context.Background(), `CREATE SCHEMA `+schema); err != nil {
 		t.Fatalf("create schema %s: %v", schema, err)
 	}
 	t.Cleanup(func() {
-		_, _ = admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		_, _ = admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
 		_ = admin.Close()
 	})
 	u, err := url.Parse(base)

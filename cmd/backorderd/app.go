@@ -112,7 +112,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 // up yet; then it registers the shops named in the environment.
 func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
 	shops *webhooks.Shops, schema *schemaState, log *slog.Logger) error {
-	if err := waitForDatabase(ctx, st, schema, log); err != nil {
+	if err := waitFor(ctx, "database", st.Ping, schema.set, log); err != nil {
 		return err
 	}
 	if r == roleRun {
@@ -134,19 +134,19 @@ func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
 	return nil
 }
 
-// waitForDatabase retries a database that does not answer, with readiness
-// naming it meanwhile, until it answers or ctx ends.
-func waitForDatabase(ctx context.Context, st *store.Store, schema *schemaState, log *slog.Logger) error {
+// waitFor retries a server that does not answer ping, handing each failure
+// to report (readiness names it meanwhile), until it answers or ctx ends.
+func waitFor(ctx context.Context, name string, ping func(context.Context) error, report func(error), log *slog.Logger) error {
 	delay := 500 * time.Millisecond
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := st.Ping(pctx)
+		err := ping(pctx)
 		cancel()
 		if err == nil {
 			return nil
 		}
-		schema.set(err)
-		log.Warn("database unreachable; retrying", "err", err, "retry_in", delay.String())
+		report(err)
+		log.Warn(name+" unreachable; retrying", "err", err, "retry_in", delay.String())
 		select {
 		case <-ctx.Done():
 			return context.Cause(ctx)
@@ -158,6 +158,12 @@ func waitForDatabase(ctx context.Context, st *store.Store, schema *schemaState, 
 
 func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st *store.Store, rds *redisConn,
 	client *asynq.Client, inspector *asynq.Inspector, dispatcher *jobs.Dispatcher, log *slog.Logger) (*asynq.Server, error) {
+	// asynq's server refuses to start without Redis: wait for it, as for the
+	// database (readiness pings Redis itself).
+	ping := func(ctx context.Context) error { return rds.client.Ping(ctx).Err() }
+	if err := waitFor(ctx, "redis", ping, func(error) {}, log); err != nil {
+		return nil, err
+	}
 	relay := jobs.NewRelay(st, dispatcher, inspector, cfg.RelayAfter, log)
 	worker := jobs.NewServer(rds.client, jobs.WorkerConfig{
 		Concurrency:     cfg.WorkerConcurrency,

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -376,4 +378,73 @@ func TestHealthcheckAndVersion(t *testing.T) {
 	if err := run(context.Background(), []string{"frobnicate"}, env, &out, &out); !errors.Is(err, errUsage) {
 		t.Fatalf("unknown command = %v, want usage", err)
 	}
+}
+
+func TestUnreachableServersAreRetriedWhileReadinessNamesThem(t *testing.T) {
+	t.Chdir(t.TempDir())
+	dead := freeAddr(t) // nothing listens there
+	for _, tt := range []struct{ key, value, down string }{
+		{"DATABASE_URL", "postgres://postgres@" + dead + "/test?sslmode=disable", "database"},
+		{"REDIS_URL", "redis://" + dead + "/0", "redis"},
+	} {
+		t.Run(tt.down, func(t *testing.T) {
+			p := start(t, []string{"run"}, map[string]string{tt.key: tt.value})
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				resp, err := http.Get("http://" + p.addr + "/readyz")
+				if err == nil {
+					var body struct {
+						Down []string `json:"down"`
+					}
+					_ = json.NewDecoder(resp.Body).Decode(&body)
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusServiceUnavailable && strings.Join(body.Down, ",") == tt.down {
+						break
+					}
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("readyz never said %s is down:\n%s", tt.down, p.stderr)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			select {
+			case err := <-p.done:
+				t.Fatalf("process gave up on an unreachable %s: %v", tt.down, err)
+			case <-time.After(time.Second):
+			}
+			if !strings.Contains(p.stderr.String(), tt.down+" unreachable; retrying") {
+				t.Errorf("logs do not say it retries:\n%s", p.stderr)
+			}
+			if tt.down == "redis" {
+				// The server comes up: the process carries on by itself.
+				startRedisServer(t, dead)
+				p.waitReady(t)
+			}
+			if err := p.stopped(t); err != nil {
+				t.Errorf("stop while waiting: %v", err)
+			}
+		})
+	}
+}
+
+// startRedisServer runs a private redis-server on addr until the test ends;
+// tests never stop or break the shared one.
+func startRedisServer(t *testing.T, addr string) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is not installed")
+		}
+		t.Skip("redis-server is not installed")
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command(bin, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
 }

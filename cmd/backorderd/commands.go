@@ -14,11 +14,7 @@ import (
 // migrate applies the schema to DATABASE_URL (or the embedded SQLite file)
 // and exits: the one step that changes the schema for `serve` and `work`.
 func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(cfg)
+	st, _, err := storeFromEnv(getenv)
 	if err != nil {
 		return err
 	}

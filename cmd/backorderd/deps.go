@@ -28,6 +28,17 @@ func openStore(cfg config.Config) (*store.Store, error) {
 	return store.Open(engine, dsn)
 }
 
+// storeFromEnv loads the configuration and opens its store, for the
+// commands that need only the database.
+func storeFromEnv(getenv func(string) string) (*store.Store, config.Config, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, cfg, err
+	}
+	st, err := openStore(cfg)
+	return st, cfg, err
+}
+
 // redisConn is the Redis every part of the process shares: one go-redis
 // client for asynq's client, inspector, server and readiness, and the
 // options the monitor (which makes its own client) connects with.

@@ -13,7 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/backorderd/backorderd/config"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -31,11 +30,7 @@ func shopCommand(ctx context.Context, args []string, getenv func(string) string,
 	if len(args) == 0 {
 		return errors.New(shopUsage)
 	}
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(cfg)
+	st, cfg, err := storeFromEnv(getenv)
 	if err != nil {
 		return err
 	}

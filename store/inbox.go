@@ -128,3 +128,42 @@ func (s *Store) UnfinishedInbox(ctx context.Context, before time.Time, afterID i
 	}
 	return ids, nil
 }
+
+// InboxFilter selects deliveries for operators. Zero values select all.
+type InboxFilter struct {
+	ShopID int64
+	Topic  string
+	Status string
+	// Before is a cursor: only ids below it (0: from the newest).
+	Before int64
+	Limit  int
+}
+
+// InboxEntry is a delivery as operators see it: no body, no headers.
+type InboxEntry struct {
+	ID          int64      `db:"id"`
+	ShopID      int64      `db:"shop_id"`
+	Shop        string     `db:"shop"`
+	Platform    string     `db:"platform"`
+	Topic       string     `db:"topic"`
+	Status      string     `db:"status"`
+	Reason      string     `db:"reason"`
+	Duplicates  int        `db:"duplicates"`
+	ReceivedAt  time.Time  `db:"received_at"`
+	ProcessedAt *time.Time `db:"processed_at"`
+}
+
+// ListInbox lists deliveries matching f, newest first.
+func (s *Store) ListInbox(ctx context.Context, f InboxFilter) ([]InboxEntry, error) {
+	const q = `SELECT i.id, i.shop_id, s.domain AS shop, s.platform, i.topic, i.status, i.reason, i.duplicates,
+		i.received_at, i.processed_at
+	FROM inbox i JOIN shops s ON s.id = i.shop_id
+	WHERE (? = 0 OR i.shop_id = ?) AND (? = '' OR i.topic = ?) AND (? = '' OR i.status = ?) AND (? = 0 OR i.id < ?)
+	ORDER BY i.id DESC LIMIT ?`
+	var es []InboxEntry
+	if err := s.db.SelectContext(ctx, &es, s.db.Rebind(q), f.ShopID, f.ShopID, f.Topic, f.Topic,
+		f.Status, f.Status, f.Before, f.Before, f.Limit); err != nil {
+		return nil, fmt.Errorf("list inbox: %w", translate(err))
+	}
+	return es, nil
+}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -9,8 +8,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/backorderd/backorderd/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // RequireToken guards a route group with the admin token: a bearer token
@@ -53,11 +52,6 @@ func MountMonitor(r gin.IRouter, guard gin.HandlerFunc, monitor http.Handler) {
 	g.Any("/*path", h)
 }
 
-// ShopLister is the part of the store the shops endpoint reads.
-type ShopLister interface {
-	Shops(ctx context.Context) ([]store.Shop, error)
-}
-
 // shopView is a shop as the admin API shows it: secrets are never shown.
 type shopView struct {
 	ID                int64      `json:"id"`
@@ -76,14 +70,23 @@ type shopView struct {
 	CreatedAt         time.Time  `json:"created_at"`
 }
 
-// MountAdmin adds the admin API under /api/v1, behind guard.
-func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops ShopLister) {
+// MountMetrics serves gatherer's Prometheus metrics at /metrics, behind
+// guard (Prometheus sends the token as a bearer token).
+func MountMetrics(r gin.IRouter, guard gin.HandlerFunc, gatherer prometheus.Gatherer) {
+	r.GET("/metrics", guard, gin.WrapH(promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})))
+}
+
+// MountAdmin adds the admin API under /api/v1, and the Prometheus metrics
+// of gatherer at /metrics, behind guard.
+func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, gatherer prometheus.Gatherer) {
+	MountMetrics(r, guard, gatherer)
 	g := r.Group("/api/v1", guard)
+	g.GET("/inbox", listInbox(shops))
+	g.GET("/privacy-requests", listPrivacy(shops))
 	g.GET("/shops", func(c *gin.Context) {
 		list, err := shops.Shops(c.Request.Context())
 		if err != nil {
-			_ = c.Error(err)
-			c.JSON(http.StatusServiceUnavailable, gin.H{"error": "database unavailable"})
+			fail(c, err)
 			return
 		}
 		items := make([]shopView, 0, len(list))

@@ -8,17 +8,18 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Check tells whether one dependency can be used now. An optional check is
-// reported but does not make the process unready.
+// Check tells whether one dependency can be used now.
 type Check struct {
-	Name     string
-	Check    func(ctx context.Context) error
-	Optional bool
+	Name  string
+	Check func(ctx context.Context) error
 }
 
-// Readiness lists what the process needs to do its job now.
+// Readiness decides whether the process can do its job now: every check
+// must pass, or with Any one is enough (a receiver can make a delivery
+// durable in the database or in Redis).
 type Readiness struct {
 	Checks []Check
+	Any    bool
 }
 
 const checkTimeout = 2 * time.Second
@@ -37,14 +38,12 @@ func MountHealth(r gin.IRouter, ready Readiness) {
 		for _, chk := range ready.Checks {
 			if err := chk.Check(ctx); err != nil {
 				results[chk.Name] = err.Error()
-				if !chk.Optional {
-					down = append(down, chk.Name)
-				}
+				down = append(down, chk.Name)
 				continue
 			}
 			results[chk.Name] = "ok"
 		}
-		if len(down) > 0 {
+		if len(down) > 0 && (!ready.Any || len(down) == len(ready.Checks)) {
 			c.Set("down", down)
 			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "down": down, "checks": results})
 			return

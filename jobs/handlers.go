@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/hibiken/asynq"
 
@@ -41,50 +40,4 @@ func (d *Dispatcher) OutboxHandler(s TxStore, fn OutboxFunc) asynq.Handler {
 			return tx.FinishOutbox(ctx, id)
 		})
 	})
-}
-
-// DeliveryHandler applies inbox rows.
-type DeliveryHandler struct {
-	store      TxStore
-	dispatcher *Dispatcher
-	log        *slog.Logger
-}
-
-// NewDeliveryHandler returns the handler of TypeDelivery.
-func NewDeliveryHandler(s TxStore, d *Dispatcher, log *slog.Logger) *DeliveryHandler {
-	return &DeliveryHandler{store: s, dispatcher: d, log: log}
-}
-
-// ProcessTask claims the delivery's row, applies it unless it already was,
-// and marks it processed in the same transaction.
-func (h *DeliveryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	id, err := decodeRow(t)
-	if err != nil {
-		return err
-	}
-	var row store.InboxRow
-	applied := false
-	err = h.dispatcher.InTx(ctx, h.store, func(tx *store.Tx, _ *Outbox) error {
-		row, err = tx.ClaimInbox(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("inbox row %d is gone: %w", id, asynq.SkipRetry)
-		}
-		if err != nil {
-			return err
-		}
-		// A failed row is one asynq archived; an operator who runs it again
-		// from the monitor wants it applied.
-		if row.Status != store.InboxAccepted && row.Status != store.InboxFailed {
-			return nil
-		}
-		applied = true
-		return tx.FinishInbox(ctx, id, store.InboxProcessed, "")
-	})
-	if err != nil {
-		return err
-	}
-	if applied {
-		h.log.Info("delivery processed", "inbox_id", id, "shop_id", row.ShopID, "topic", row.Topic)
-	}
-	return nil
 }

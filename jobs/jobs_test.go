@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/jobs"
@@ -33,6 +36,7 @@ type env struct {
 	inspector  *asynq.Inspector
 	dispatcher *jobs.Dispatcher
 	relay      *jobs.Relay
+	metrics    *jobs.Metrics
 	log        *slog.Logger
 	// fail makes the test effect fail, so that asynq archives it.
 	mu   sync.Mutex
@@ -46,6 +50,7 @@ func newEnv(t *testing.T, s *store.Store) *env {
 	e.inspector = asynq.NewInspectorFromRedisClient(rc)
 	e.dispatcher = jobs.NewDispatcher(e.client, e.log)
 	e.relay = jobs.NewRelay(s, e.dispatcher, e.inspector, 0, e.log)
+	e.metrics = jobs.NewMetrics(prometheus.NewRegistry())
 	ctx := context.Background()
 	err := s.InTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.ExecContext(ctx, `CREATE TABLE effects (outbox_id BIGINT NOT NULL)`)
@@ -94,7 +99,8 @@ func (e *env) effects(id int64) int {
 func (e *env) startWorker() {
 	srv := jobs.NewServer(e.rc, jobs.WorkerConfig{Concurrency: 4, ShutdownTimeout: 5 * time.Second}, e.log)
 	mux := jobs.NewMux(jobs.Handlers{
-		Delivery: jobs.NewDeliveryHandler(e.store, e.dispatcher, e.log),
+		Spool:    e.dispatcher.SpoolHandler(e.store),
+		Delivery: jobs.NewDeliveryHandler(e.store, e.dispatcher, e.metrics, e.log),
 		Relay:    e.relay.Handler(),
 	})
 	mux.Handle(typeEffect, e.dispatcher.OutboxHandler(e.store, e.effect))
@@ -292,7 +298,7 @@ func TestDeliveryIsProcessedOnceAndRelayedWhenLost(t *testing.T) {
 		}
 		record := func(key string) int64 {
 			id, _, err := s.RecordDelivery(ctx, store.Delivery{ShopID: shop.ID, Topic: "orders/create",
-				DedupeKey: key, Body: []byte(`{}`), ReceivedAt: time.Now()})
+				DedupeKey: key, Body: orderBody(t), ReceivedAt: time.Now()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -324,7 +330,7 @@ func TestDeliveryIsProcessedOnceAndRelayedWhenLost(t *testing.T) {
 		waitFor(t, "relayed delivery processed", func() bool { return status(lost) == store.InboxProcessed })
 		first, _ := s.Inbox(ctx, enqueued)
 		// Running the processed delivery's task again changes nothing.
-		h := jobs.NewDeliveryHandler(s, e.dispatcher, e.log)
+		h := jobs.NewDeliveryHandler(s, e.dispatcher, e.metrics, e.log)
 		if err := h.ProcessTask(ctx, jobs.NewDeliveryTask(enqueued)); err != nil {
 			t.Fatal(err)
 		}
@@ -336,7 +342,7 @@ func TestDeliveryIsProcessedOnceAndRelayedWhenLost(t *testing.T) {
 }
 
 func TestBadPayloadIsNotRetried(t *testing.T) {
-	h := jobs.NewDeliveryHandler(nil, nil, nil)
+	h := jobs.NewDeliveryHandler(nil, nil, nil, nil)
 	err := h.ProcessTask(context.Background(), asynq.NewTask(jobs.TypeDelivery, []byte(`not json`)))
 	if !errors.Is(err, asynq.SkipRetry) {
 		t.Fatalf("err = %v, want SkipRetry", err)
@@ -365,4 +371,13 @@ func TestSchedulerEnqueuesEachPeriodOnceAcrossReplicas(t *testing.T) {
 	if len(tasks) != 2 {
 		t.Fatalf("pending periodic tasks = %d, want 2 (one per period)", len(tasks))
 	}
+}
+
+func orderBody(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "shopify", "orders-create.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -22,6 +22,7 @@ func NewServer(rc redis.UniversalClient, cfg WorkerConfig, log *slog.Logger) *as
 	return asynq.NewServerFromRedisClient(rc, asynq.Config{
 		Concurrency:     cfg.Concurrency,
 		Queues:          Queues(),
+		RetryDelayFunc:  retryDelay,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Logger:          asynqLogger{log: log.With("component", "asynq")},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
@@ -37,6 +38,7 @@ func NewServer(rc redis.UniversalClient, cfg WorkerConfig, log *slog.Logger) *as
 // Handlers are the task handlers the worker serves.
 type Handlers struct {
 	Delivery asynq.Handler
+	Spool    asynq.Handler
 	Relay    asynq.Handler
 }
 
@@ -44,6 +46,7 @@ type Handlers struct {
 func NewMux(h Handlers) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.Handle(TypeDelivery, h.Delivery)
+	mux.Handle(TypeSpool, h.Spool)
 	mux.Handle(TypeRelay, h.Relay)
 	return mux
 }

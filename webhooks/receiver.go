@@ -1,9 +1,10 @@
 // Package webhooks holds the gin handlers that receive the stores'
-// deliveries: read the raw body, verify its signature, record it in the
-// inbox, enqueue its task and answer. No business work happens here; the
-// delivery's task applies it. Handlers log nothing themselves: they set gin
-// context keys (inbox_id, topic, refused, …) and errors, which the request's
-// one log line carries.
+// deliveries — read the raw body, verify its signature, record it in the
+// inbox, enqueue its task, answer — and the decoding of each platform's
+// payloads into the domain's facts, which the delivery's job calls. No
+// business work happens on the request path. Handlers log nothing
+// themselves: they set gin context keys (inbox_id, topic, outcome, refused,
+// …) and errors, which the request's one log line carries.
 package webhooks
 
 import (
@@ -24,9 +25,12 @@ type Recorder interface {
 	RecordDelivery(ctx context.Context, d store.Delivery) (id int64, duplicate bool, err error)
 }
 
-// Enqueuer enqueues the task of a recorded delivery.
+// Enqueuer enqueues the task of a recorded delivery, or, when the database
+// cannot take the delivery, a task that carries it whole and records it
+// once the database is back.
 type Enqueuer interface {
 	EnqueueDelivery(ctx context.Context, id int64) error
+	SpoolDelivery(ctx context.Context, d store.Delivery) error
 }
 
 // Receiver receives the stores' webhooks.
@@ -35,78 +39,159 @@ type Receiver struct {
 	recorder Recorder
 	enqueuer Enqueuer
 	maxBody  int64
+	metrics  *Metrics
 	now      func() time.Time
 }
 
 // NewReceiver returns a receiver that records into recorder and enqueues
 // through enqueuer, refusing bodies over maxBody bytes.
-func NewReceiver(shops *Shops, recorder Recorder, enqueuer Enqueuer, maxBody int64) *Receiver {
-	return &Receiver{shops: shops, recorder: recorder, enqueuer: enqueuer, maxBody: maxBody, now: time.Now}
+func NewReceiver(shops *Shops, recorder Recorder, enqueuer Enqueuer, maxBody int64, m *Metrics) *Receiver {
+	return &Receiver{shops: shops, recorder: recorder, enqueuer: enqueuer, maxBody: maxBody, metrics: m, now: time.Now}
 }
 
 // Mount adds the webhook routes to r.
 func (rc *Receiver) Mount(r gin.IRouter) {
 	r.POST("/webhooks/shopify", rc.shopify)
+	r.POST("/webhooks/woocommerce", rc.woocommerce)
 }
 
-// recordTimeout bounds the work done for one delivery after its body is
-// read; Shopify waits five seconds in all.
-const recordTimeout = 3 * time.Second
+// Time budgets after the body is read: Shopify waits five seconds in all.
+const (
+	recordTimeout = 2 * time.Second
+	spoolTimeout  = time.Second
+)
 
-// accept records a verified delivery and enqueues its task. The recording
-// finishes even if the store hangs up: once the row exists the delivery is
-// ours. An enqueue that fails is left to the relay; the answer is still 2xx.
-func (rc *Receiver) accept(c *gin.Context, d store.Delivery) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), recordTimeout)
+// incoming is what a platform's handler found in a delivery's headers.
+type incoming struct {
+	platform  store.Platform
+	source    string // shop domain or store URL
+	signature string
+	topic     string
+	headers   map[string]string // the ones worth keeping
+	// dedupeKey names the delivery within its shop.
+	dedupeKey func(body []byte) string
+	// secrets maps a shop's stored secrets to the keys the platform signs
+	// with.
+	secrets func(store.Shop) []string
+}
+
+// receive verifies a delivery and makes it durable, then answers.
+func (rc *Receiver) receive(c *gin.Context, body []byte, in incoming) {
+	if in.source == "" {
+		rc.refuse(c, in.platform, "no shop header", "")
+		return
+	}
+	shop, err := rc.shops.Lookup(c.Request.Context(), in.platform, in.source)
+	if errors.Is(err, errUnknownShop) {
+		rc.refuse(c, in.platform, "unknown shop", in.source)
+		return
+	}
+	if err != nil {
+		_ = c.Error(err)
+		rc.answer(c, in.platform, "unavailable", http.StatusServiceUnavailable, gin.H{"error": "cannot verify the delivery now; retry later"})
+		return
+	}
+	if !validSignature(body, in.signature, in.secrets(shop)) {
+		rc.refuse(c, in.platform, "bad signature", in.source)
+		return
+	}
+	c.Set("shop_id", shop.ID)
+	c.Set("topic", in.topic)
+	if !Handled(in.platform, in.topic) {
+		// Acknowledged, so that the store never disables the subscription.
+		rc.answer(c, in.platform, "ignored_topic", http.StatusOK, gin.H{"status": "ignored"})
+		return
+	}
+	rc.accept(c, in.platform, store.Delivery{
+		ShopID: shop.ID, Topic: in.topic, DedupeKey: in.dedupeKey(body),
+		Headers: in.headers, Body: body, ReceivedAt: rc.now(),
+	})
+}
+
+// accept makes a verified delivery durable: in the inbox, its task then
+// enqueued (or left to the relay when Redis is down); when the database
+// cannot take it, in Redis as a task carrying it whole. Only when neither
+// can is the answer 503. The work finishes even if the store hangs up.
+func (rc *Receiver) accept(c *gin.Context, platform store.Platform, d store.Delivery) {
+	base := context.WithoutCancel(c.Request.Context())
+	ctx, cancel := context.WithTimeout(base, recordTimeout)
 	defer cancel()
 	id, duplicate, err := rc.recorder.RecordDelivery(ctx, d)
 	if err != nil {
 		_ = c.Error(err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "cannot record the delivery now; retry later"})
+		sctx, scancel := context.WithTimeout(base, spoolTimeout)
+		defer scancel()
+		if serr := rc.enqueuer.SpoolDelivery(sctx, d); serr != nil {
+			_ = c.Error(serr)
+			rc.answer(c, platform, "unavailable", http.StatusServiceUnavailable, gin.H{"error": "cannot record the delivery now; retry later"})
+			return
+		}
+		rc.answer(c, platform, "spooled", http.StatusOK, gin.H{"status": "accepted"})
 		return
 	}
 	c.Set("inbox_id", id)
-	c.Set("shop_id", d.ShopID)
-	c.Set("topic", d.Topic)
 	if duplicate {
-		c.Set("outcome", "duplicate")
-		c.JSON(http.StatusOK, gin.H{"status": "duplicate"})
+		rc.answer(c, platform, "duplicate", http.StatusOK, gin.H{"status": "duplicate"})
 		return
 	}
-	c.Set("outcome", "accepted")
 	if err := rc.enqueuer.EnqueueDelivery(ctx, id); err != nil {
-		// Recorded, so ours: the relay enqueues it later.
-		_ = c.Error(err)
-		c.Set("outcome", "accepted, task left to the relay")
+		_ = c.Error(err) // recorded, so ours: the relay enqueues it later
+		c.Set("relay", true)
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "accepted"})
+	rc.answer(c, platform, "accepted", http.StatusOK, gin.H{"status": "accepted"})
 }
 
-// readBody reads the raw body, answering 413 when it is over the limit.
-func (rc *Receiver) readBody(c *gin.Context) ([]byte, bool) {
-	if c.Request.ContentLength > rc.maxBody {
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "body too large"})
+// answer replies and counts the outcome.
+func (rc *Receiver) answer(c *gin.Context, platform store.Platform, outcome string, status int, body gin.H) {
+	c.Set("outcome", outcome)
+	rc.metrics.deliveries.WithLabelValues(string(platform), outcome).Inc()
+	c.AbortWithStatusJSON(status, body)
+}
+
+// refuse answers 401 without saying why; the request's log line and the
+// counter do.
+func (rc *Receiver) refuse(c *gin.Context, platform store.Platform, why, source string) {
+	c.Set("refused", why)
+	c.Set("source", source)
+	rc.metrics.deliveries.WithLabelValues(string(platform), "unauthorized").Inc()
+	rc.metrics.refused.WithLabelValues(string(platform), why).Inc()
+	c.Set("outcome", "unauthorized")
+	c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
+}
+
+// readBody reads the raw body, answering 413 when it is over the limit
+// without reading the rest.
+func (rc *Receiver) readBody(c *gin.Context, platform store.Platform) ([]byte, bool) {
+	tooLarge := func() ([]byte, bool) {
+		rc.answer(c, platform, "too_large", http.StatusRequestEntityTooLarge, gin.H{"error": "body too large"})
+		c.Header("Connection", "close")
 		return nil, false
+	}
+	if c.Request.ContentLength > rc.maxBody {
+		return tooLarge()
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, rc.maxBody)
 	body, err := c.GetRawData()
-	var tooLarge *http.MaxBytesError
+	var mbe *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooLarge):
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "body too large"})
-		return nil, false
+	case errors.As(err, &mbe):
+		return tooLarge()
 	case err != nil:
-		c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": "could not read the body"})
+		rc.answer(c, platform, "unreadable", http.StatusBadRequest, gin.H{"error": "could not read the body"})
 		return nil, false
 	}
 	return body, true
 }
 
-// unauthorized answers 401 without saying why; the request's log line does.
-func (rc *Receiver) unauthorized(c *gin.Context, why, source string) {
-	c.Set("refused", why)
-	c.Set("source", source)
-	c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
+// keep copies the named headers that are present.
+func keep(c *gin.Context, names []string) map[string]string {
+	h := make(map[string]string, len(names))
+	for _, n := range names {
+		if v := c.GetHeader(n); v != "" {
+			h[n] = v
+		}
+	}
+	return h
 }
 
 func bodyHash(body []byte) string {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/jobs"
@@ -36,6 +37,8 @@ const (
 	redisDB       = 2
 	shopifySecret = "fixture-secret-shopify-do-not-use"
 	shopDomain    = "harbor-kiln-supply.myshopify.com"
+	wooSecret     = "fixture-secret-woo-do-not-use"
+	wooStore      = "https://larchwood-goods.example/"
 )
 
 // fixture reads a signed sample delivery: its exact body bytes and headers.
@@ -67,33 +70,51 @@ func sign(secret string, body []byte) string {
 }
 
 type harness struct {
-	store   *store.Store
-	rc      redis.UniversalClient
-	insp    *asynq.Inspector
-	handler http.Handler
-	shop    store.Shop
+	store      *store.Store
+	rc         redis.UniversalClient
+	insp       *asynq.Inspector
+	dispatcher *jobs.Dispatcher
+	delivery   *jobs.DeliveryHandler
+	registry   *prometheus.Registry
+	handler    http.Handler
+	shop       store.Shop // the Shopify fixture shop
+	woo        store.Shop // the WooCommerce fixture shop
 }
 
 // newHarness serves the receiver on a real store and a real Redis, with
-// the fixture shop registered; enqueue may be replaced to simulate Redis down.
+// the fixture shops registered; enq may be replaced to simulate Redis down.
 func newHarness(t *testing.T, s *store.Store, enq webhooks.Enqueuer) *harness {
 	t.Helper()
-	shop, err := s.AddShop(context.Background(), store.NewShop(store.Shopify, shopDomain, shopifySecret))
+	ctx := context.Background()
+	shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, shopDomain, shopifySecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	woo, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, wooStore, wooSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rc, _ := jobstest.Redis(t, redisDB)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := jobs.NewDispatcher(asynq.NewClientFromRedisClient(rc), log)
 	if enq == nil {
-		enq = jobs.NewDispatcher(asynq.NewClientFromRedisClient(rc), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		enq = d
 	}
+	reg := prometheus.NewRegistry()
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
-	webhooks.NewReceiver(webhooks.NewShops(s, 0), s, enq, 1<<20).Mount(r)
-	return &harness{store: s, rc: rc, insp: asynq.NewInspectorFromRedisClient(rc), handler: r, shop: shop}
+	webhooks.NewReceiver(webhooks.NewShops(s, 0), s, enq, 1<<20, webhooks.NewMetrics(reg)).Mount(r)
+	return &harness{store: s, rc: rc, insp: asynq.NewInspectorFromRedisClient(rc), dispatcher: d,
+		delivery: jobs.NewDeliveryHandler(s, d, jobs.NewMetrics(reg), log), registry: reg,
+		handler: r, shop: shop, woo: woo}
 }
 
 func (h *harness) post(h2 http.Header, body []byte) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(http.MethodPost, "/webhooks/shopify", bytes.NewReader(body))
+	return h.postTo("/webhooks/shopify", h2, body)
+}
+
+func (h *harness) postTo(path string, h2 http.Header, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
 	for k, v := range h2 {
 		req.Header[k] = v
 	}
@@ -219,6 +240,10 @@ func TestAcceptedDeliveryIsRecordedEnqueuedAndDeduplicated(t *testing.T) {
 type downEnqueuer struct{}
 
 func (downEnqueuer) EnqueueDelivery(context.Context, int64) error {
+	return errors.New("redis: connection refused")
+}
+
+func (downEnqueuer) SpoolDelivery(context.Context, store.Delivery) error {
 	return errors.New("redis: connection refused")
 }
 

@@ -1,9 +1,6 @@
 package webhooks
 
 import (
-	"errors"
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/backorderd/backorderd/store"
@@ -18,43 +15,20 @@ var shopifyHeaders = []string{
 
 // shopify receives POST /webhooks/shopify.
 func (rc *Receiver) shopify(c *gin.Context) {
-	body, ok := rc.readBody(c)
+	body, ok := rc.readBody(c, store.Shopify)
 	if !ok {
 		return
 	}
-	domain := c.GetHeader("X-Shopify-Shop-Domain")
-	if domain == "" {
-		rc.unauthorized(c, "no X-Shopify-Shop-Domain", "")
-		return
-	}
-	shop, err := rc.shops.Lookup(c.Request.Context(), store.Shopify, domain)
-	if errors.Is(err, errUnknownShop) {
-		rc.unauthorized(c, "unknown shop", domain)
-		return
-	}
-	if err != nil {
-		_ = c.Error(err)
-		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": "cannot verify the delivery now; retry later"})
-		return
-	}
-	if !validSignature(body, c.GetHeader("X-Shopify-Hmac-Sha256"), shop.Secrets()) {
-		rc.unauthorized(c, "bad signature", domain)
-		return
-	}
 	topic := c.GetHeader("X-Shopify-Topic")
-	headers := make(map[string]string, len(shopifyHeaders))
-	for _, h := range shopifyHeaders {
-		if v := c.GetHeader(h); v != "" {
-			headers[h] = v
-		}
-	}
-	rc.accept(c, store.Delivery{
-		ShopID:     shop.ID,
-		Topic:      topic,
-		DedupeKey:  shopifyDedupeKey(topic, c.GetHeader("X-Shopify-Event-Id"), c.GetHeader("X-Shopify-Webhook-Id"), body),
-		Headers:    headers,
-		Body:       body,
-		ReceivedAt: rc.now(),
+	eventID, webhookID := c.GetHeader("X-Shopify-Event-Id"), c.GetHeader("X-Shopify-Webhook-Id")
+	rc.receive(c, body, incoming{
+		platform:  store.Shopify,
+		source:    c.GetHeader("X-Shopify-Shop-Domain"),
+		signature: c.GetHeader("X-Shopify-Hmac-Sha256"),
+		topic:     topic,
+		headers:   keep(c, shopifyHeaders),
+		dedupeKey: func(body []byte) string { return shopifyDedupeKey(topic, eventID, webhookID, body) },
+		secrets:   store.Shop.Secrets,
 	})
 }
 

@@ -27,8 +27,9 @@ type Shops struct {
 	ttl time.Duration
 	now func() time.Time
 
-	mu      sync.RWMutex
-	entries map[shopKey]shopEntry
+	mu         sync.RWMutex
+	entries    map[shopKey]shopEntry
+	refreshing map[shopKey]bool
 }
 
 type shopKey struct {
@@ -44,7 +45,7 @@ type shopEntry struct {
 
 // NewShops returns a directory that re-reads a shop after ttl.
 func NewShops(src ShopSource, ttl time.Duration) *Shops {
-	return &Shops{src: src, ttl: ttl, now: time.Now, entries: map[shopKey]shopEntry{}}
+	return &Shops{src: src, ttl: ttl, now: time.Now, entries: map[shopKey]shopEntry{}, refreshing: map[shopKey]bool{}}
 }
 
 // Warm loads every shop, so that their secrets are at hand if the database
@@ -63,18 +64,49 @@ func (d *Shops) Warm(ctx context.Context) error {
 	return nil
 }
 
+// lookupTimeout bounds a shop read on the request path.
+const lookupTimeout = time.Second
+
 // Lookup finds the shop of platform at domain: errUnknownShop when there is
-// none. A cached entry is used while fresh, and past that whenever the
-// database cannot be read.
+// none. A known shop is served from the cache, re-read in the background
+// once its entry is older than the TTL (so a slow or down database never
+// delays a delivery from a known shop); an unknown or uncached one is read
+// now.
 func (d *Shops) Lookup(ctx context.Context, platform store.Platform, domain string) (store.Shop, error) {
 	domain = store.NormalizeDomain(platform, domain)
 	key := shopKey{platform, domain}
-	d.mu.RLock()
+	d.mu.Lock()
 	e, cached := d.entries[key]
-	d.mu.RUnlock()
-	if cached && d.now().Sub(e.fetched) < d.ttl {
+	stale := !cached || d.now().Sub(e.fetched) >= d.ttl
+	if cached && e.known && stale && !d.refreshing[key] {
+		d.refreshing[key] = true
+		// The refresh outlives the request that noticed the entry is stale.
+		go d.refresh(context.WithoutCancel(ctx), key)
+	}
+	d.mu.Unlock()
+	if cached && (e.known || !stale) {
 		return e.result()
 	}
+	return d.read(ctx, key, e, cached)
+}
+
+// refresh re-reads one cached shop.
+func (d *Shops) refresh(ctx context.Context, key shopKey) {
+	d.mu.RLock()
+	e := d.entries[key]
+	d.mu.RUnlock()
+	_, _ = d.read(ctx, key, e, true) // on failure the cached entry keeps serving
+	d.mu.Lock()
+	delete(d.refreshing, key)
+	d.mu.Unlock()
+}
+
+// read reads a shop from the database and caches what it finds; when the
+// database fails, a cached entry is returned instead.
+func (d *Shops) read(ctx context.Context, key shopKey, e shopEntry, cached bool) (store.Shop, error) {
+	platform, domain := key.platform, key.domain
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
 	shop, err := d.src.ShopByDomain(ctx, platform, domain)
 	switch {
 	case err == nil:

@@ -16,6 +16,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/backorderd/backorderd/api"
 	"github.com/backorderd/backorderd/config"
@@ -67,6 +69,8 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	inspector := asynq.NewInspectorFromRedisClient(rds.client)
 	defer inspector.Close()
 	dispatcher := jobs.NewDispatcher(client, log)
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -80,7 +84,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	}
 	shops := webhooks.NewShops(st, shopCacheTTL)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
-		shops: shops, dispatcher: dispatcher, adminToken: adminToken}
+		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry}
 	srv, monitor, err := h.start(ctx, cancel)
 	if err != nil {
 		return err
@@ -93,7 +97,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	var worker *asynq.Server
 	err = prepare(ctx, r, cfg, st, shops, schema, log)
 	if err == nil && r.works() {
-		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, log)
+		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, jobs.NewMetrics(registry), log)
 	}
 	if err == nil {
 		log.Info("backorderd ready", "role", string(r))
@@ -157,7 +161,8 @@ func waitFor(ctx context.Context, name string, ping func(context.Context) error,
 }
 
 func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st *store.Store, rds *redisConn,
-	client *asynq.Client, inspector *asynq.Inspector, dispatcher *jobs.Dispatcher, log *slog.Logger) (*asynq.Server, error) {
+	client *asynq.Client, inspector *asynq.Inspector, dispatcher *jobs.Dispatcher, m *jobs.Metrics,
+	log *slog.Logger) (*asynq.Server, error) {
 	// asynq's server refuses to start without Redis: wait for it, as for the
 	// database (readiness pings Redis itself).
 	ping := func(ctx context.Context) error { return rds.client.Ping(ctx).Err() }
@@ -170,7 +175,8 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		ShutdownTimeout: cfg.ShutdownGrace * 2 / 3,
 	}, log)
 	mux := jobs.NewMux(jobs.Handlers{
-		Delivery: jobs.NewDeliveryHandler(st, dispatcher, log),
+		Delivery: jobs.NewDeliveryHandler(st, dispatcher, m, log),
+		Spool:    dispatcher.SpoolHandler(st),
 		Relay:    relay.Handler(),
 	})
 	if err := worker.Start(mux); err != nil {
@@ -237,6 +243,7 @@ type httpParts struct {
 	shops      *webhooks.Shops
 	dispatcher *jobs.Dispatcher
 	adminToken string
+	registry   *prometheus.Registry
 }
 
 // start listens on HTTP_ADDR and serves until shut down; a serving error
@@ -249,15 +256,19 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 	api.MountHealth(router, h.readiness())
 	var monitor *asynqmon.HTTPHandler
 	if h.role.serves() {
-		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes).Mount(router)
-		if h.adminToken != "" {
-			guard := api.RequireToken(h.adminToken)
-			api.MountAdmin(router, guard, h.store)
+		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes, webhooks.NewMetrics(h.registry)).Mount(router)
+	}
+	if h.adminToken != "" {
+		guard := api.RequireToken(h.adminToken)
+		if h.role.serves() {
+			api.MountAdmin(router, guard, h.store, h.registry)
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt})
 			api.MountMonitor(router, guard, monitor)
 		} else {
-			h.log.Info("admin API and monitor are off: ADMIN_TOKEN is not set")
+			api.MountMetrics(router, guard, h.registry)
 		}
+	} else {
+		h.log.Info("admin API, monitor and metrics are off: ADMIN_TOKEN is not set")
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", h.cfg.HTTPAddr)
@@ -280,9 +291,10 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 	return srv, monitor, nil
 }
 
-// readiness: run and work need both servers; a receiver needs the database
-// to make a delivery durable, and reports Redis (a delivery recorded while
-// Redis is down is enqueued later by the relay).
+// readiness: run and work need both servers; a receiver is ready while it
+// can make a delivery durable in either (in the database, its task left to
+// the relay while Redis is down; in Redis, recorded when the database is
+// back).
 func (h *httpParts) readiness() api.Readiness {
 	database := api.Check{Name: "database", Check: func(ctx context.Context) error {
 		if err := h.schema.get(); err != nil {
@@ -292,8 +304,8 @@ func (h *httpParts) readiness() api.Readiness {
 	}}
 	redisCheck := api.Check{Name: "redis", Check: func(ctx context.Context) error {
 		return h.redis.client.Ping(ctx).Err()
-	}, Optional: h.role == roleServe}
-	return api.Readiness{Checks: []api.Check{database, redisCheck}}
+	}}
+	return api.Readiness{Checks: []api.Check{database, redisCheck}, Any: h.role == roleServe}
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -1,0 +1,198 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/backorderd/backorderd/store"
+)
+
+// AdminStore is the part of the store the admin API reads.
+type AdminStore interface {
+	Shops(ctx context.Context) ([]store.Shop, error)
+	Shop(ctx context.Context, id int64) (store.Shop, error)
+	ShopByDomain(ctx context.Context, platform store.Platform, domain string) (store.Shop, error)
+	ListInbox(ctx context.Context, f store.InboxFilter) ([]store.InboxEntry, error)
+	PrivacyRecords(ctx context.Context, shopID, before int64, limit int) ([]store.PrivacyRecord, error)
+}
+
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+// errBadRequest is a query the caller must fix.
+type errBadRequest string
+
+func (e errBadRequest) Error() string { return string(e) }
+
+// page reads limit and cursor: the cursor is the last id of the previous
+// page, as next_cursor gave it.
+func page(c *gin.Context) (limit int, before int64, err error) {
+	limit = defaultPageSize
+	if v := c.Query("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxPageSize {
+			return 0, 0, errBadRequest("limit must be a whole number from 1 to 500")
+		}
+	}
+	if v := c.Query("cursor"); v != "" {
+		if before, err = strconv.ParseInt(v, 10, 64); err != nil || before < 1 {
+			return 0, 0, errBadRequest("cursor is not one this API gave")
+		}
+	}
+	return limit, before, nil
+}
+
+// nextCursor is the cursor of the page after a full one, or nil.
+func nextCursor(n, limit int, lastID int64) *string {
+	if n < limit {
+		return nil
+	}
+	s := strconv.FormatInt(lastID, 10)
+	return &s
+}
+
+// shopFilter resolves ?shop= (an id, a Shopify domain or a WooCommerce store
+// URL) to a shop id; 0 when absent.
+func shopFilter(c *gin.Context, st AdminStore) (int64, error) {
+	ref := c.Query("shop")
+	if ref == "" {
+		return 0, nil
+	}
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		if _, err := st.Shop(c.Request.Context(), id); err != nil {
+			return 0, err
+		}
+		return id, nil
+	}
+	for _, p := range []store.Platform{store.Shopify, store.WooCommerce} {
+		shop, err := st.ShopByDomain(c.Request.Context(), p, ref)
+		if err == nil {
+			return shop.ID, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return 0, err
+		}
+	}
+	return 0, store.ErrNotFound
+}
+
+// fail answers an error: 400 for the caller's, 404 for an unknown shop,
+// 503 for the database's.
+func fail(c *gin.Context, err error) {
+	var bad errBadRequest
+	switch {
+	case errors.As(err, &bad):
+		c.JSON(http.StatusBadRequest, gin.H{"error": bad.Error()})
+	case errors.Is(err, store.ErrNotFound):
+		c.JSON(http.StatusNotFound, gin.H{"error": "no such shop"})
+	default:
+		_ = c.Error(err)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "database unavailable"})
+	}
+}
+
+type inboxView struct {
+	ID          int64      `json:"id"`
+	ShopID      int64      `json:"shop_id"`
+	Shop        string     `json:"shop"`
+	Platform    string     `json:"platform"`
+	Topic       string     `json:"topic"`
+	Status      string     `json:"status"`
+	Reason      string     `json:"reason"`
+	Duplicates  int        `json:"duplicates"`
+	ReceivedAt  time.Time  `json:"received_at"`
+	ProcessedAt *time.Time `json:"processed_at"`
+}
+
+var inboxStatuses = map[string]bool{
+	store.InboxAccepted: true, store.InboxProcessed: true, store.InboxRejected: true, store.InboxFailed: true,
+}
+
+// listInbox serves GET /api/v1/inbox.
+func listInbox(st AdminStore) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		limit, before, err := page(c)
+		if err == nil && c.Query("status") != "" && !inboxStatuses[c.Query("status")] {
+			err = errBadRequest("status must be accepted, processed, rejected or failed")
+		}
+		var shopID int64
+		if err == nil {
+			shopID, err = shopFilter(c, st)
+		}
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		entries, err := st.ListInbox(c.Request.Context(), store.InboxFilter{
+			ShopID: shopID, Topic: c.Query("topic"), Status: c.Query("status"), Before: before, Limit: limit,
+		})
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		items := make([]inboxView, len(entries))
+		var last int64
+		for i, e := range entries {
+			items[i] = inboxView(e)
+			last = e.ID
+		}
+		c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor(len(entries), limit, last)})
+	}
+}
+
+type privacyView struct {
+	ID         int64     `json:"id"`
+	ShopID     int64     `json:"shop_id"`
+	InboxID    int64     `json:"inbox_id"`
+	Kind       string    `json:"kind"`
+	RequestID  string    `json:"request_id"`
+	CustomerID string    `json:"customer_id"`
+	Orders     int       `json:"orders"`
+	Deliveries int       `json:"deliveries"`
+	Document   *rawJSON  `json:"document"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// rawJSON is a stored JSON document passed through as it is.
+type rawJSON string
+
+// MarshalJSON returns the document itself.
+func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
+
+// listPrivacy serves GET /api/v1/privacy-requests.
+func listPrivacy(st AdminStore) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		limit, before, err := page(c)
+		var shopID int64
+		if err == nil {
+			shopID, err = shopFilter(c, st)
+		}
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		recs, err := st.PrivacyRecords(c.Request.Context(), shopID, before, limit)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		items := make([]privacyView, len(recs))
+		var last int64
+		for i, r := range recs {
+			items[i] = privacyView{ID: r.ID, ShopID: r.ShopID, InboxID: r.InboxID, Kind: r.Kind, RequestID: r.RequestID,
+				CustomerID: r.CustomerID, Orders: r.Orders, Deliveries: r.Deliveries, CreatedAt: r.CreatedAt}
+			if r.Document != "" {
+				doc := rawJSON(r.Document)
+				items[i].Document = &doc
+			}
+			last = r.ID
+		}
+		c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor(len(recs), limit, last)})
+	}
+}

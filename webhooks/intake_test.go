@@ -3,16 +3,24 @@ package webhooks_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
+	"github.com/backorderd/backorderd/webhooks"
 )
 
 // process runs the real delivery job on every delivery still accepted.
@@ -497,4 +505,51 @@ func TestRedactionLeavesNoPersonalDataBehind(t *testing.T) {
 			}
 		})
 	}
+}
+
+// downRecorder is a database that does not answer.
+type downRecorder struct{}
+
+func (downRecorder) RecordDelivery(context.Context, store.Delivery) (int64, bool, error) {
+	return 0, false, errors.New("dial tcp 127.0.0.1:5432: connection refused")
+}
+
+func TestDatabaseDownSpoolsTheWholeDeliveryToRedisOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s, nil)
+		r := gin.New()
+		webhooks.NewReceiver(webhooks.NewShops(s, time.Minute), downRecorder{}, h.dispatcher, 1<<20,
+			webhooks.NewMetrics(prometheus.NewRegistry())).Mount(r)
+		headers, body := fixture(t, "shopify/orders-create")
+		for i := 0; i < 2; i++ { // a retry of the same delivery is the same spooled task
+			req := httptest.NewRequest(http.MethodPost, "/webhooks/shopify", bytes.NewReader(body))
+			req.Header = headers.Clone()
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("answer = %d, want 200 with the delivery durable in Redis", rec.Code)
+			}
+		}
+		tasks, err := h.insp.ListPendingTasks(jobs.QueueIntake)
+		if err != nil || len(tasks) != 1 || tasks[0].Type != jobs.TypeSpool {
+			t.Fatalf("pending = %+v, %v; want one spooled delivery", tasks, err)
+		}
+		// The database is back: the spool job writes the row and enqueues it.
+		spool := h.dispatcher.SpoolHandler(s)
+		if err := spool.ProcessTask(context.Background(), asynq.NewTask(jobs.TypeSpool, tasks[0].Payload)); err != nil {
+			t.Fatal(err)
+		}
+		if err := spool.ProcessTask(context.Background(), asynq.NewTask(jobs.TypeSpool, tasks[0].Payload)); err != nil {
+			t.Fatalf("second run: %v", err)
+		}
+		e := h.only(t)
+		if e.Topic != "orders/create" || e.Duplicates != 1 {
+			t.Fatalf("inbox = %+v, want the delivery once (its second run counted as a duplicate)", e)
+		}
+		h.process(t)
+		row, _ := s.Inbox(context.Background(), e.ID)
+		if !bytes.Equal(row.Body, body) || row.Status != store.InboxProcessed {
+			t.Fatalf("row = %s %q, want the exact body, processed", row.Status, row.Body[:40])
+		}
+	})
 }

@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -139,11 +139,19 @@ func (p *process) stopped(t *testing.T) error {
 
 func postFixture(t *testing.T, addr, name string) *http.Response {
 	t.Helper()
+	return postFixtureWith(t, addr, name, nil)
+}
+
+// postFixtureWith posts a signed fixture with some headers replaced (those
+// the signature does not cover).
+func postFixtureWith(t *testing.T, addr, name string, override map[string]string) *http.Response {
+	t.Helper()
 	body, err := os.ReadFile(filepath.Join(testdata, name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/shopify", bytes.NewReader(body))
+	platform, _, _ := strings.Cut(name, "/")
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/"+platform, bytes.NewReader(body))
 	f, err := os.Open(filepath.Join(testdata, name+".headers"))
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +162,9 @@ func postFixture(t *testing.T, addr, name string) *http.Response {
 		if k, v, ok := strings.Cut(sc.Text(), ": "); ok {
 			req.Header.Set(k, v)
 		}
+	}
+	for k, v := range override {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -190,14 +201,39 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 	t.Chdir(t.TempDir())
 	p := start(t, []string{"run"}, map[string]string{
 		"SHOPIFY_SHOP_DOMAIN": shopDomain, "SHOPIFY_WEBHOOK_SECRET": shopifySecret,
+		"WOOCOMMERCE_STORE_URL": "https://larchwood-goods.example/", "WOOCOMMERCE_WEBHOOK_SECRET": "fixture-secret-woo-do-not-use",
 	})
 	p.waitReady(t)
 	if resp := postFixture(t, p.addr, "shopify/orders-create"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("delivery answered %d", resp.StatusCode)
 	}
 	waitProcessed(t, "sqlite", "backorderd.db")
-	if !strings.Contains(p.stdout.String(), "admin token for this run") {
-		t.Errorf("run on the embedded default printed no admin token:\n%s", p.stdout)
+	for _, name := range []string{"woocommerce/order-created", "shopify/customers-data_request"} {
+		if resp := postFixture(t, p.addr, name); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s answered %d", name, resp.StatusCode)
+		}
+	}
+	_, token, ok := strings.Cut(strings.TrimSpace(p.stdout.String()), "admin token for this run (set ADMIN_TOKEN to choose one): ")
+	if !ok {
+		t.Fatalf("run on the embedded default printed no admin token:\n%s", p.stdout)
+	}
+	waitInbox(t, "sqlite", "backorderd.db", 3, store.InboxProcessed)
+	for path, want := range map[string]string{
+		"/api/v1/inbox?shop=https://larchwood-goods.example/": `"topic":"order.created"`,
+		"/api/v1/privacy-requests":                            `"kind":"customer_data"`,
+		"/metrics":                                            `backorderd_webhook_deliveries_total{outcome="accepted",platform="woocommerce"} 1`,
+	} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+p.addr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
+			t.Errorf("GET %s = %d, want it to show %s:\n%.500s", path, resp.StatusCode, want, b)
+		}
 	}
 	logs := p.stderr.String()
 	for _, want := range []string{"embedded in-process Redis", `"msg":"delivery processed"`, `"outcome":"accepted"`} {
@@ -417,7 +453,7 @@ func TestUnreachableServersAreRetriedWhileReadinessNamesThem(t *testing.T) {
 			}
 			if tt.down == "redis" {
 				// The server comes up: the process carries on by itself.
-				startRedisServer(t, dead)
+				_ = startRedisServer(t, dead)
 				p.waitReady(t)
 			}
 			if err := p.stopped(t); err != nil {
@@ -425,26 +461,4 @@ func TestUnreachableServersAreRetriedWhileReadinessNamesThem(t *testing.T) {
 			}
 		})
 	}
-}
-
-// startRedisServer runs a private redis-server on addr until the test ends;
-// tests never stop or break the shared one.
-func startRedisServer(t *testing.T, addr string) {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed")
-		}
-		t.Skip("redis-server is not installed")
-	}
-	host, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(bin, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
 }

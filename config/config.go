@@ -47,6 +47,14 @@ type Config struct {
 	RelayInterval time.Duration
 	RelayAfter    time.Duration
 
+	// SettleQuiet and SettleMax say when an item's facts have settled: no
+	// new fact for SettleQuiet, or SettleMax after the first.
+	SettleQuiet time.Duration
+	SettleMax   time.Duration
+	// FullCheckInterval is how often every item with open lines is
+	// recomputed (once per period across all replicas).
+	FullCheckInterval time.Duration
+
 	// MaxBodyBytes bounds a webhook body.
 	MaxBodyBytes int64
 
@@ -67,6 +75,9 @@ const (
 	DefaultRelayInterval     = 30 * time.Second
 	DefaultRelayAfter        = time.Minute
 	DefaultMaxBodyBytes      = 10 << 20
+	DefaultSettleQuiet       = 5 * time.Second
+	DefaultSettleMax         = time.Minute
+	DefaultFullCheckInterval = 15 * time.Minute
 	minAdminTokenLen         = 16
 )
 
@@ -87,6 +98,9 @@ func Load(getenv func(string) string) (Config, error) {
 		ShutdownGrace:            p.duration("SHUTDOWN_GRACE", DefaultShutdownGrace, time.Second, 10*time.Minute),
 		RelayInterval:            p.duration("RELAY_INTERVAL", DefaultRelayInterval, 100*time.Millisecond, time.Hour),
 		RelayAfter:               p.duration("RELAY_AFTER", DefaultRelayAfter, 0, 24*time.Hour),
+		SettleQuiet:              p.duration("SETTLE_QUIET", DefaultSettleQuiet, 0, 5*time.Minute),
+		SettleMax:                p.duration("SETTLE_MAX", DefaultSettleMax, 0, time.Hour),
+		FullCheckInterval:        p.duration("FULL_CHECK_INTERVAL", DefaultFullCheckInterval, time.Minute, 24*time.Hour),
 		MaxBodyBytes:             int64(p.intIn("WEBHOOK_MAX_BODY_BYTES", DefaultMaxBodyBytes, 1024, 1<<30)),
 		ShopifyShopDomain:        p.str("SHOPIFY_SHOP_DOMAIN", ""),
 		ShopifyWebhookSecret:     p.str("SHOPIFY_WEBHOOK_SECRET", ""),
@@ -185,6 +199,9 @@ func (c Config) Summary() []any {
 		"SHUTDOWN_GRACE", c.ShutdownGrace.String(),
 		"RELAY_INTERVAL", c.RelayInterval.String(),
 		"RELAY_AFTER", c.RelayAfter.String(),
+		"SETTLE_QUIET", c.SettleQuiet.String(),
+		"SETTLE_MAX", c.SettleMax.String(),
+		"FULL_CHECK_INTERVAL", c.FullCheckInterval.String(),
 		"WEBHOOK_MAX_BODY_BYTES", c.MaxBodyBytes,
 		"SHOPIFY_SHOP_DOMAIN", c.ShopifyShopDomain,
 		"SHOPIFY_WEBHOOK_SECRET", mask(c.ShopifyWebhookSecret),

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -19,13 +21,16 @@ import (
 type DeliveryHandler struct {
 	store      TxStore
 	dispatcher *Dispatcher
+	settle     Settle
 	metrics    *Metrics
 	log        *slog.Logger
+	now        func() time.Time
 }
 
-// NewDeliveryHandler returns the handler of TypeDelivery.
-func NewDeliveryHandler(s TxStore, d *Dispatcher, m *Metrics, log *slog.Logger) *DeliveryHandler {
-	return &DeliveryHandler{store: s, dispatcher: d, metrics: m, log: log}
+// NewDeliveryHandler returns the handler of TypeDelivery; the items its
+// facts touch are reconciled once they settle.
+func NewDeliveryHandler(s TxStore, d *Dispatcher, settle Settle, m *Metrics, log *slog.Logger) *DeliveryHandler {
+	return &DeliveryHandler{store: s, dispatcher: d, settle: settle, metrics: m, log: log, now: time.Now}
 }
 
 // Outcomes of applying a delivery, as counted and logged.
@@ -45,7 +50,7 @@ func (h *DeliveryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	}
 	var row store.InboxRow
 	outcome, reason := "", ""
-	err = h.dispatcher.InTx(ctx, h.store, func(tx *store.Tx, _ *Outbox) error {
+	err = h.dispatcher.InTx(ctx, h.store, func(tx *store.Tx, out *Outbox) error {
 		outcome, reason = "", ""
 		row, err = tx.ClaimInbox(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -60,7 +65,7 @@ func (h *DeliveryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 			return nil
 		}
 		status := store.InboxProcessed
-		outcome, reason, err = h.apply(ctx, tx, row)
+		outcome, reason, err = h.apply(ctx, tx, out, row)
 		if err != nil {
 			return err
 		}
@@ -80,7 +85,7 @@ func (h *DeliveryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 }
 
 // apply decodes one delivery and writes its facts.
-func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, row store.InboxRow) (outcome, reason string, err error) {
+func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, row store.InboxRow) (outcome, reason string, err error) {
 	shop, err := tx.Shop(ctx, row.ShopID)
 	if err != nil {
 		return "", "", err
@@ -102,6 +107,9 @@ func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, row store.Inb
 	if err != nil {
 		return "", "", err
 	}
+	if err := h.markTouched(ctx, tx, out, shop.ID, row.ID, facts); err != nil {
+		return "", "", err
+	}
 	if facts.Uninstalled {
 		if err := tx.UninstallShop(ctx, shop.ID); err != nil {
 			return "", "", err
@@ -116,6 +124,70 @@ func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, row store.Inb
 		return outcomeStale, fmt.Sprintf("stale: a newer state was already applied (%d of its facts)", stale), nil
 	}
 	return outcomeProcessed, "", nil
+}
+
+// markTouched marks every item the facts touch for a reconcile, and
+// schedules it for the items that were settled until now.
+func (h *DeliveryHandler) markTouched(ctx context.Context, tx *store.Tx, out *Outbox, shopID, inboxID int64, f backorder.Facts) error {
+	items, err := touchedItems(ctx, tx, shopID, f)
+	if err != nil || len(items) == 0 {
+		return err
+	}
+	now := h.now()
+	fresh, err := tx.MarkItems(ctx, shopID, items, now, TaskID(TableInbox, inboxID))
+	if err != nil {
+		return err
+	}
+	for _, item := range fresh {
+		if err := scheduleReconcile(ctx, out, ReconcileArgs{ShopID: shopID, ItemID: item}, now.Add(h.settle.Quiet)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// touchedItems are the items whose ledger a delivery's facts may move.
+func touchedItems(ctx context.Context, tx *store.Tx, shopID int64, f backorder.Facts) ([]string, error) {
+	seen := map[string]bool{}
+	var items []string
+	add := func(ids ...string) {
+		for _, id := range ids {
+			if id != "" && !seen[id] {
+				seen[id] = true
+				items = append(items, id)
+			}
+		}
+	}
+	for _, o := range f.Orders {
+		for _, l := range o.Lines {
+			add(l.ItemID)
+		}
+	}
+	orders := slices.Clone(f.DeletedOrders)
+	for _, r := range f.Refunds {
+		orders = append(orders, r.OrderID)
+	}
+	for _, o := range orders {
+		ids, err := tx.OrderItemIDs(ctx, shopID, o)
+		if err != nil {
+			return nil, err
+		}
+		add(ids...)
+	}
+	for _, it := range f.Items {
+		add(it.ItemID)
+	}
+	add(f.DeletedItems...)
+	keys := make([]string, 0, len(f.Levels))
+	for _, l := range f.Levels {
+		keys = append(keys, l.StockKey)
+	}
+	ids, err := tx.ItemsByStockKeys(ctx, shopID, keys)
+	if err != nil {
+		return nil, err
+	}
+	add(ids...)
+	return items, nil
 }
 
 // applyFacts writes a delivery's facts, each only if it is newer than what

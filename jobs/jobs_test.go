@@ -99,9 +99,11 @@ func (e *env) effects(id int64) int {
 func (e *env) startWorker() {
 	srv := jobs.NewServer(e.rc, jobs.WorkerConfig{Concurrency: 4, ShutdownTimeout: 5 * time.Second}, e.log)
 	mux := jobs.NewMux(jobs.Handlers{
-		Spool:    e.dispatcher.SpoolHandler(e.store),
-		Delivery: jobs.NewDeliveryHandler(e.store, e.dispatcher, e.metrics, e.log),
-		Relay:    e.relay.Handler(),
+		Spool:     e.dispatcher.SpoolHandler(e.store),
+		Delivery:  jobs.NewDeliveryHandler(e.store, e.dispatcher, jobs.Settle{}, e.metrics, e.log),
+		Relay:     e.relay.Handler(),
+		Reconcile: jobs.NewReconciler(e.store, e.dispatcher, jobs.Settle{}, e.metrics, e.log).Handler(),
+		FullCheck: e.dispatcher.FullCheckHandler(e.store),
 	})
 	mux.Handle(typeEffect, e.dispatcher.OutboxHandler(e.store, e.effect))
 	if err := srv.Start(mux); err != nil {
@@ -330,7 +332,7 @@ func TestDeliveryIsProcessedOnceAndRelayedWhenLost(t *testing.T) {
 		waitFor(t, "relayed delivery processed", func() bool { return status(lost) == store.InboxProcessed })
 		first, _ := s.Inbox(ctx, enqueued)
 		// Running the processed delivery's task again changes nothing.
-		h := jobs.NewDeliveryHandler(s, e.dispatcher, e.metrics, e.log)
+		h := jobs.NewDeliveryHandler(s, e.dispatcher, jobs.Settle{}, e.metrics, e.log)
 		if err := h.ProcessTask(ctx, jobs.NewDeliveryTask(enqueued)); err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +344,7 @@ func TestDeliveryIsProcessedOnceAndRelayedWhenLost(t *testing.T) {
 }
 
 func TestBadPayloadIsNotRetried(t *testing.T) {
-	h := jobs.NewDeliveryHandler(nil, nil, nil, nil)
+	h := jobs.NewDeliveryHandler(nil, nil, jobs.Settle{}, nil, nil)
 	err := h.ProcessTask(context.Background(), asynq.NewTask(jobs.TypeDelivery, []byte(`not json`)))
 	if !errors.Is(err, asynq.SkipRetry) {
 		t.Fatalf("err = %v, want SkipRetry", err)

@@ -1,10 +1,18 @@
 package jobs
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/backorderd/backorderd/backorder"
+)
 
 // Metrics counts what the jobs do.
 type Metrics struct {
-	applied *prometheus.CounterVec
+	applied   *prometheus.CounterVec
+	started   prometheus.Counter
+	allocated prometheus.Counter
+	drift     prometheus.Counter
+	shortfall prometheus.Counter
 }
 
 // NewMetrics registers the jobs' counters with reg.
@@ -14,7 +22,32 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "backorderd_deliveries_applied_total",
 			Help: "Recorded deliveries applied by their job, by outcome (processed, stale, rejected, shop_uninstalled).",
 		}, []string{"outcome"}),
+		started: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "backorderd_backorders_started_total",
+			Help: "Order lines that started waiting (backorders created).",
+		}),
+		allocated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "backorderd_units_allocated_total",
+			Help: "Waiting units allocated from arriving stock.",
+		}),
+		drift: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "backorderd_drift_corrected_total",
+			Help: "Backorder records the periodic full check found wrong and corrected.",
+		}),
+		shortfall: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "backorderd_shortfalls_total",
+			Help: "Reconciles that found more units owed than known orders can carry.",
+		}),
 	}
-	reg.MustRegister(m.applied)
+	reg.MustRegister(m.applied, m.started, m.allocated, m.drift, m.shortfall)
 	return m
+}
+
+func (m *Metrics) countChanges(l backorder.Ledger) {
+	for _, c := range l.Changes {
+		if c.StartedWaiting {
+			m.started.Inc()
+		}
+		m.allocated.Add(float64(c.Allocated))
+	}
 }

@@ -33,8 +33,11 @@ func NewScheduler(client Enqueuer, log *slog.Logger, entries ...Periodic) *Sched
 }
 
 // PeriodicTasks lists backorderd's periodic tasks.
-func PeriodicTasks(relayEvery time.Duration) []Periodic {
-	return []Periodic{{Type: TypeRelay, Queue: QueuePeriodic, Every: relayEvery}}
+func PeriodicTasks(relayEvery, fullCheckEvery time.Duration) []Periodic {
+	return []Periodic{
+		{Type: TypeRelay, Queue: QueuePeriodic, Every: relayEvery},
+		{Type: TypeFullCheck, Queue: QueuePeriodic, Every: fullCheckEvery},
+	}
 }
 
 // Run enqueues each entry at every multiple of its period until ctx ends.

@@ -37,9 +37,11 @@ func NewServer(rc redis.UniversalClient, cfg WorkerConfig, log *slog.Logger) *as
 
 // Handlers are the task handlers the worker serves.
 type Handlers struct {
-	Delivery asynq.Handler
-	Spool    asynq.Handler
-	Relay    asynq.Handler
+	Delivery  asynq.Handler
+	Spool     asynq.Handler
+	Relay     asynq.Handler
+	Reconcile asynq.Handler
+	FullCheck asynq.Handler
 }
 
 // NewMux routes each task type to its handler.
@@ -48,6 +50,8 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(TypeDelivery, h.Delivery)
 	mux.Handle(TypeSpool, h.Spool)
 	mux.Handle(TypeRelay, h.Relay)
+	mux.Handle(TypeReconcile, h.Reconcile)
+	mux.Handle(TypeFullCheck, h.FullCheck)
 	return mux
 }
 

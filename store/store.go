@@ -115,7 +115,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // SetClock replaces the clock the store stamps rows with; tests use it.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
-func (s *Store) nowUTC() time.Time { return s.now().UTC() }
+// nowUTC is the time rows are stamped with, to the microsecond that
+// PostgreSQL keeps, so that both engines give back what they were given.
+func (s *Store) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // Tx is one database transaction. Methods that must run inside the same
 // transaction as another change hang off Tx.

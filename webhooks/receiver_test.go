@@ -75,6 +75,7 @@ type harness struct {
 	insp       *asynq.Inspector
 	dispatcher *jobs.Dispatcher
 	delivery   *jobs.DeliveryHandler
+	reconcile  asynq.Handler
 	registry   *prometheus.Registry
 	handler    http.Handler
 	shop       store.Shop // the Shopify fixture shop
@@ -101,11 +102,13 @@ func newHarness(t *testing.T, s *store.Store, enq webhooks.Enqueuer) *harness {
 		enq = d
 	}
 	reg := prometheus.NewRegistry()
+	metrics := jobs.NewMetrics(reg)
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
 	webhooks.NewReceiver(webhooks.NewShops(s, 0), s, enq, 1<<20, webhooks.NewMetrics(reg)).Mount(r)
 	return &harness{store: s, rc: rc, insp: asynq.NewInspectorFromRedisClient(rc), dispatcher: d,
-		delivery: jobs.NewDeliveryHandler(s, d, jobs.NewMetrics(reg), log), registry: reg,
+		delivery:  jobs.NewDeliveryHandler(s, d, jobs.Settle{}, metrics, log),
+		reconcile: jobs.NewReconciler(s, d, jobs.Settle{}, metrics, log).Handler(), registry: reg,
 		handler: r, shop: shop, woo: woo}
 }
 

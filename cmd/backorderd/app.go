@@ -174,10 +174,13 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		Concurrency:     cfg.WorkerConcurrency,
 		ShutdownTimeout: cfg.ShutdownGrace * 2 / 3,
 	}, log)
+	settle := jobs.Settle{Quiet: cfg.SettleQuiet, Max: cfg.SettleMax}
 	mux := jobs.NewMux(jobs.Handlers{
-		Delivery: jobs.NewDeliveryHandler(st, dispatcher, m, log),
-		Spool:    dispatcher.SpoolHandler(st),
-		Relay:    relay.Handler(),
+		Delivery:  jobs.NewDeliveryHandler(st, dispatcher, settle, m, log),
+		Spool:     dispatcher.SpoolHandler(st),
+		Relay:     relay.Handler(),
+		Reconcile: jobs.NewReconciler(st, dispatcher, settle, m, log).Handler(),
+		FullCheck: dispatcher.FullCheckHandler(st),
 	})
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -193,7 +196,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	}()
 	go func() {
 		defer wg.Done()
-		jobs.NewScheduler(client, log, jobs.PeriodicTasks(cfg.RelayInterval)...).Run(ctx)
+		jobs.NewScheduler(client, log, jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval)...).Run(ctx)
 	}()
 	return worker, nil
 }

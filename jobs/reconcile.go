@@ -1,0 +1,202 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/backorderd/backorderd/backorder"
+	"github.com/backorderd/backorderd/store"
+)
+
+// TypeReconcile reconciles one item once its facts have settled.
+const TypeReconcile = "backorder:reconcile"
+
+// ReconcileArgs name the item; Force reconciles it even with no new fact
+// (the periodic full check), and what that changes is drift.
+type ReconcileArgs struct {
+	ShopID int64  `json:"shop_id"`
+	ItemID string `json:"item_id"`
+	Force  bool   `json:"force,omitempty"`
+}
+
+// Settle says when an item's facts have settled: no new fact for Quiet, or
+// Max after the first, whichever comes first. Webhooks arrive out of order,
+// and reconciling a half-known picture would move units between customers.
+type Settle struct {
+	Quiet time.Duration
+	Max   time.Duration
+}
+
+// due is when an item marked at first and last has settled.
+func (s Settle) due(first, last time.Time) time.Time {
+	d := last.Add(s.Quiet)
+	if m := first.Add(s.Max); m.Before(d) {
+		return m
+	}
+	return d
+}
+
+// Reconciler runs items' reconciles.
+type Reconciler struct {
+	dispatcher *Dispatcher
+	store      TxStore
+	settle     Settle
+	metrics    *Metrics
+	log        *slog.Logger
+	now        func() time.Time
+}
+
+// NewReconciler returns the reconciler.
+func NewReconciler(s TxStore, d *Dispatcher, settle Settle, m *Metrics, log *slog.Logger) *Reconciler {
+	return &Reconciler{dispatcher: d, store: s, settle: settle, metrics: m, log: log, now: time.Now}
+}
+
+// Handler is the asynq handler of TypeReconcile.
+func (r *Reconciler) Handler() asynq.Handler {
+	return r.dispatcher.OutboxHandler(r.store, r.run)
+}
+
+// schedule adds the reconcile of an item to out, to run at `at`.
+func scheduleReconcile(ctx context.Context, out *Outbox, args ReconcileArgs, at time.Time) error {
+	_, err := out.Add(ctx, TypeReconcile, QueueDefault, args, at)
+	return err
+}
+
+// run is one reconcile task: it locks the item's ledger (an item's
+// reconciles and the marks of its new facts take turns), waits until the
+// item has settled by scheduling itself again, then reconciles.
+func (r *Reconciler) run(ctx context.Context, tx *store.Tx, out *Outbox, task store.OutboxTask) error {
+	var args ReconcileArgs
+	if err := json.Unmarshal(task.Payload, &args); err != nil || args.ShopID == 0 || args.ItemID == "" {
+		return fmt.Errorf("decode reconcile args %q: %w", task.Payload, asynq.SkipRetry)
+	}
+	led, err := tx.LockLedger(ctx, args.ShopID, args.ItemID)
+	if err != nil {
+		return err
+	}
+	now := r.now()
+	if led.FirstFactAt != nil {
+		if due := r.settle.due(*led.FirstFactAt, *led.LastFactAt); now.Before(due) {
+			return scheduleReconcile(ctx, out, ReconcileArgs{ShopID: args.ShopID, ItemID: args.ItemID}, due)
+		}
+	} else if !args.Force {
+		return nil // another task already reconciled these facts
+	}
+	cause := led.LastCause
+	drift := args.Force && led.FirstFactAt == nil
+	if drift {
+		cause = "full check"
+	}
+	return r.reconcile(ctx, tx, led, cause, drift)
+}
+
+// reconcile decides the item's assignment afresh from its facts and writes
+// the lines whose assignment changes, with their audit entries, and the
+// item's ledger, in the transaction of the task.
+func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, led store.LedgerRow, cause string, drift bool) error {
+	stock, err := tx.ItemStock(ctx, led.ShopID, led.ItemID)
+	if err != nil {
+		return err
+	}
+	lines, err := tx.ItemLines(ctx, led.ShopID, led.ItemID)
+	if err != nil {
+		return err
+	}
+	states := make([]backorder.LineState, len(lines))
+	for i, l := range lines {
+		states[i] = backorder.LineState{OrderID: l.OrderID, LineID: l.LineID, PlacedAt: l.PlacedAt,
+			Quantity: l.Quantity, Open: l.Open, Waiting: l.Waiting, Committed: l.Committed,
+			Allocated: l.Allocated, Backordered: l.Backordered}
+	}
+	ledger := backorder.Reconcile(backorder.Stock{Level: stock.Level, LevelAt: stock.LevelAt, Known: stock.Known}, states)
+	writes := backorderWrites(led.ItemID, lines, states, ledger)
+	if err := tx.WriteBackorders(ctx, led.ShopID, cause, writes); err != nil {
+		return err
+	}
+	row := led
+	row.Projected, row.Owed, row.Waiting, row.Shortfall = ledger.Projected, ledger.Owed, ledger.Waiting, ledger.Shortfall
+	if stock.Known {
+		level, at := stock.Level, stock.LevelAt
+		row.Level, row.LevelAt = &level, &at
+	}
+	row.AtCap, row.OverCap = false, 0
+	if stock.Cap != nil && ledger.Waiting >= *stock.Cap {
+		// At the cap the merchant is alerted (email issue) and, with
+		// credentials, sales stop in the store (write-back issue): both
+		// read at_cap. Orders that still arrive wait like any other.
+		row.AtCap, row.OverCap = true, ledger.Waiting-*stock.Cap
+	}
+	if drift && len(writes) > 0 {
+		row.Drift += len(writes)
+		r.metrics.drift.Add(float64(len(writes)))
+		r.log.Warn("full check corrected drift", "shop_id", led.ShopID, "item_id", led.ItemID, "lines", len(writes))
+	}
+	if ledger.Shortfall > 0 && ledger.Shortfall != led.Shortfall {
+		r.metrics.shortfall.Inc()
+		r.log.Warn("shortfall: the store reports more owed than the orders known", "shop_id", led.ShopID,
+			"item_id", led.ItemID, "sku", stock.SKU, "shortfall", ledger.Shortfall)
+	}
+	r.metrics.countChanges(ledger)
+	return tx.SaveLedger(ctx, row)
+}
+
+// backorderWrites turns a reconcile's decisions into the records to write:
+// a line that starts waiting gets a record; a line with a record is written
+// when its assignment or status changes; lines served from stock have none.
+func backorderWrites(itemID string, lines []store.ItemLine, states []backorder.LineState, l backorder.Ledger) []store.BackorderWrite {
+	changes := make(map[[2]string]backorder.Change, len(l.Changes))
+	for _, c := range l.Changes {
+		changes[[2]string{c.Before.OrderID, c.Before.LineID}] = c
+	}
+	var ws []store.BackorderWrite
+	for i, ln := range lines {
+		c, changed := changes[[2]string{ln.OrderID, ln.LineID}]
+		after := states[i]
+		if changed {
+			after = c.After
+		}
+		startsWaiting := changed && c.StartedWaiting
+		if ln.BackorderID == nil && !startsWaiting {
+			continue
+		}
+		cancelled := ln.OrderStatus == string(backorder.OrderCancelled) || ln.OrderStatus == "deleted"
+		status := string(backorder.StatusOf(after, cancelled))
+		if ln.BackorderID != nil && !changed && status == ln.Status {
+			continue
+		}
+		w := store.BackorderWrite{OrderID: ln.OrderID, LineID: ln.LineID, ItemID: itemID, Ordered: ln.Quantity,
+			Backordered: after.Backordered, Allocated: after.Allocated, Waiting: after.Waiting,
+			Committed: after.Committed, Status: status}
+		if ln.BackorderID != nil {
+			w.ID = *ln.BackorderID
+		}
+		w.Events = events(ln, c, changed, after, status)
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// events are the audit entries of one line's change.
+func events(ln store.ItemLine, c backorder.Change, changed bool, after backorder.LineState, status string) []store.EventWrite {
+	var es []store.EventWrite
+	if changed && c.StartedWaiting {
+		es = append(es, store.EventWrite{Kind: "started_waiting", Quantity: after.Waiting})
+	}
+	if changed && c.Allocated > 0 {
+		es = append(es, store.EventWrite{Kind: "allocated", Quantity: c.Allocated})
+	}
+	if changed && !c.StartedWaiting && after.Waiting != c.Before.Waiting-c.Allocated {
+		es = append(es, store.EventWrite{Kind: "quantities_changed", Quantity: after.Waiting,
+			Detail: "waiting " + strconv.Itoa(c.Before.Waiting) + " → " + strconv.Itoa(after.Waiting)})
+	}
+	if status != ln.Status && (status == string(backorder.StatusCancelled) || status == string(backorder.StatusShipped)) {
+		es = append(es, store.EventWrite{Kind: status})
+	}
+	return es
+}

@@ -1,0 +1,289 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ItemLine is an order line of an item as a reconcile needs it: its facts
+// and, if it has waited, its backorder record.
+type ItemLine struct {
+	OrderID     string    `db:"order_id"`
+	LineID      string    `db:"line_id"`
+	PlacedAt    time.Time `db:"placed_at"`
+	OrderStatus string    `db:"order_status"`
+	Quantity    int       `db:"quantity"`
+	Open        int       `db:"open"`
+	BackorderID *int64    `db:"backorder_id"`
+	Waiting     int       `db:"waiting"`
+	Committed   int       `db:"committed"`
+	Allocated   int       `db:"allocated"`
+	Backordered int       `db:"backordered"`
+	Status      string    `db:"status"`
+}
+
+// ItemLines reads the lines of an item a reconcile looks at: those with open
+// units in an open order, and those whose backorder is not finished.
+func (tx *Tx) ItemLines(ctx context.Context, shopID int64, itemID string) ([]ItemLine, error) {
+	const q = `SELECT l.order_id, l.line_id, o.placed_at, o.status AS order_status, l.quantity,
+		CASE WHEN o.status = 'open' THEN l.open_units ELSE 0 END AS open,
+		b.id AS backorder_id, COALESCE(b.waiting, 0) AS waiting, COALESCE(b.committed, 0) AS committed,
+		COALESCE(b.allocated, 0) AS allocated, COALESCE(b.backordered, 0) AS backordered,
+		COALESCE(b.status, '') AS status
+	FROM order_lines l
+	JOIN orders o ON o.shop_id = l.shop_id AND o.order_id = l.order_id
+	LEFT JOIN backorders b ON b.shop_id = l.shop_id AND b.order_id = l.order_id AND b.line_id = l.line_id
+	WHERE l.shop_id = ? AND l.item_id = ?
+		AND ((o.status = 'open' AND l.open_units > 0) OR (b.id IS NOT NULL AND b.status NOT IN ('shipped', 'cancelled')))`
+	var lines []ItemLine
+	if err := tx.tx.SelectContext(ctx, &lines, tx.tx.Rebind(q), shopID, itemID); err != nil {
+		return nil, fmt.Errorf("lines of item %s: %w", itemID, translate(err))
+	}
+	return lines, nil
+}
+
+// BackorderWrite is a backorder record to write (ID 0: a new one) with the
+// audit entries that say what happened to it.
+type BackorderWrite struct {
+	ID          int64
+	OrderID     string
+	LineID      string
+	ItemID      string
+	Ordered     int
+	Backordered int
+	Allocated   int
+	Waiting     int
+	Committed   int
+	Status      string
+	Events      []EventWrite
+}
+
+// EventWrite is one audit entry.
+type EventWrite struct {
+	Kind     string
+	Quantity int
+	Detail   string
+}
+
+// WriteBackorders inserts and updates the records a reconcile changed and
+// appends their audit entries, all with cause. On PostgreSQL each of the
+// three is one statement over arrays, however many lines changed.
+func (tx *Tx) WriteBackorders(ctx context.Context, shopID int64, cause string, ws []BackorderWrite) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	now := tx.store.nowUTC()
+	if tx.store.engine == Postgres {
+		return tx.writeBackordersPostgres(ctx, shopID, cause, now, ws)
+	}
+	return tx.writeBackordersSQLite(ctx, shopID, cause, now, ws)
+}
+
+func (tx *Tx) writeBackordersSQLite(ctx context.Context, shopID int64, cause string, now time.Time, ws []BackorderWrite) error {
+	const insert = `INSERT INTO backorders (shop_id, order_id, line_id, item_id, ordered, backordered, allocated,
+		waiting, committed, status, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	const update = `UPDATE backorders SET ordered = ?, backordered = ?, allocated = ?, waiting = ?, committed = ?,
+		status = ?, updated_at = ? WHERE id = ?`
+	const event = `INSERT INTO backorder_events (backorder_id, kind, quantity, detail, cause, created_at)
+	VALUES (?, ?, ?, ?, ?, ?)`
+	for _, w := range ws {
+		id := w.ID
+		var err error
+		if id == 0 {
+			err = tx.tx.QueryRowxContext(ctx, insert, shopID, w.OrderID, w.LineID, w.ItemID, w.Ordered, w.Backordered,
+				w.Allocated, w.Waiting, w.Committed, w.Status, now, now).Scan(&id)
+		} else {
+			_, err = tx.tx.ExecContext(ctx, update, w.Ordered, w.Backordered, w.Allocated, w.Waiting, w.Committed,
+				w.Status, now, id)
+		}
+		if err != nil {
+			return fmt.Errorf("write backorder %s/%s: %w", w.OrderID, w.LineID, translate(err))
+		}
+		for _, e := range w.Events {
+			if _, err := tx.tx.ExecContext(ctx, event, id, e.Kind, e.Quantity, e.Detail, cause, now); err != nil {
+				return fmt.Errorf("audit backorder %d: %w", id, translate(err))
+			}
+		}
+	}
+	return nil
+}
+
+func (tx *Tx) writeBackordersPostgres(ctx context.Context, shopID int64, cause string, now time.Time, ws []BackorderWrite) error {
+	const insert = `INSERT INTO backorders (shop_id, order_id, line_id, item_id, ordered, backordered, allocated,
+		waiting, committed, status, created_at, updated_at)
+	SELECT $1, v.order_id, v.line_id, v.item_id, v.ordered, v.backordered, v.allocated, v.waiting, v.committed,
+		v.status, $2, $2
+	FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::text[])
+		AS v(order_id, line_id, item_id, ordered, backordered, allocated, waiting, committed, status)
+	RETURNING id, order_id, line_id`
+	const update = `UPDATE backorders b SET ordered = v.ordered, backordered = v.backordered, allocated = v.allocated,
+		waiting = v.waiting, committed = v.committed, status = v.status, updated_at = $1
+	FROM unnest($2::bigint[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::text[])
+		AS v(id, ordered, backordered, allocated, waiting, committed, status)
+	WHERE b.id = v.id`
+	var ins, upd columns
+	for _, w := range ws {
+		if w.ID == 0 {
+			ins.add(w)
+		} else {
+			upd.add(w)
+		}
+	}
+	if len(ins.orderIDs) > 0 {
+		var created []struct {
+			ID      int64  `db:"id"`
+			OrderID string `db:"order_id"`
+			LineID  string `db:"line_id"`
+		}
+		if err := tx.tx.SelectContext(ctx, &created, insert, shopID, now, ins.orderIDs, ins.lineIDs, ins.itemIDs,
+			ins.ordered, ins.backordered, ins.allocated, ins.waiting, ins.committed, ins.status); err != nil {
+			return fmt.Errorf("insert backorders: %w", translate(err))
+		}
+		ids := make(map[[2]string]int64, len(created))
+		for _, c := range created {
+			ids[[2]string{c.OrderID, c.LineID}] = c.ID
+		}
+		for i := range ws {
+			if ws[i].ID == 0 {
+				ws[i].ID = ids[[2]string{ws[i].OrderID, ws[i].LineID}]
+			}
+		}
+	}
+	if len(upd.ids) > 0 {
+		if _, err := tx.tx.ExecContext(ctx, update, now, upd.ids, upd.ordered, upd.backordered, upd.allocated,
+			upd.waiting, upd.committed, upd.status); err != nil {
+			return fmt.Errorf("update backorders: %w", translate(err))
+		}
+	}
+	return tx.appendEventsPostgres(ctx, cause, now, ws)
+}
+
+func (tx *Tx) appendEventsPostgres(ctx context.Context, cause string, now time.Time, ws []BackorderWrite) error {
+	const q = `INSERT INTO backorder_events (backorder_id, kind, quantity, detail, cause, created_at)
+	SELECT v.backorder_id, v.kind, v.quantity, v.detail, $1, $2
+	FROM unnest($3::bigint[], $4::text[], $5::int[], $6::text[]) AS v(backorder_id, kind, quantity, detail)`
+	var ids []int64
+	var kinds, details []string
+	var qty []int32
+	for _, w := range ws {
+		for _, e := range w.Events {
+			ids, kinds, qty, details = append(ids, w.ID), append(kinds, e.Kind), append(qty, int32(e.Quantity)), append(details, e.Detail) //nolint:gosec // unit counts fit
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.tx.ExecContext(ctx, q, cause, now, ids, kinds, qty, details); err != nil {
+		return fmt.Errorf("append backorder events: %w", translate(err))
+	}
+	return nil
+}
+
+// columns holds backorder writes column by column, as PostgreSQL's unnest
+// takes them.
+type columns struct {
+	ids                                                 []int64
+	orderIDs, lineIDs, itemIDs, status                  []string
+	ordered, backordered, allocated, waiting, committed []int32
+}
+
+func (c *columns) add(w BackorderWrite) {
+	c.ids = append(c.ids, w.ID)
+	c.orderIDs = append(c.orderIDs, w.OrderID)
+	c.lineIDs = append(c.lineIDs, w.LineID)
+	c.itemIDs = append(c.itemIDs, w.ItemID)
+	c.status = append(c.status, w.Status)
+	c.ordered = append(c.ordered, int32(w.Ordered))             //nolint:gosec // unit counts fit
+	c.backordered = append(c.backordered, int32(w.Backordered)) //nolint:gosec // unit counts fit
+	c.allocated = append(c.allocated, int32(w.Allocated))       //nolint:gosec // unit counts fit
+	c.waiting = append(c.waiting, int32(w.Waiting))             //nolint:gosec // unit counts fit
+	c.committed = append(c.committed, int32(w.Committed))       //nolint:gosec // unit counts fit
+}
+
+// BackorderFilter selects backorders for operators. Zero values select all.
+type BackorderFilter struct {
+	ShopID int64
+	SKU    string
+	ItemID string
+	Status string
+	// Order is an order id or its name as the customer knows it ("#2417").
+	Order  string
+	Before int64
+	Limit  int
+}
+
+// BackorderEntry is a backorder with what people need to read it: the
+// order's name and customer, the line's SKU and title.
+type BackorderEntry struct {
+	ID             int64     `db:"id"`
+	ShopID         int64     `db:"shop_id"`
+	Shop           string    `db:"shop"`
+	OrderID        string    `db:"order_id"`
+	OrderName      string    `db:"order_name"`
+	LineID         string    `db:"line_id"`
+	ItemID         string    `db:"item_id"`
+	SKU            string    `db:"sku"`
+	Title          string    `db:"title"`
+	Ordered        int       `db:"ordered"`
+	Backordered    int       `db:"backordered"`
+	Allocated      int       `db:"allocated"`
+	Waiting        int       `db:"waiting"`
+	Status         string    `db:"status"`
+	PlacedAt       time.Time `db:"placed_at"`
+	CustomerEmail  string    `db:"customer_email"`
+	CustomerName   string    `db:"customer_name"`
+	ShippingMethod string    `db:"shipping_method"`
+	CreatedAt      time.Time `db:"created_at"`
+	UpdatedAt      time.Time `db:"updated_at"`
+}
+
+// EventEntry is one audit entry of a backorder.
+type EventEntry struct {
+	ID        int64     `db:"id"`
+	Kind      string    `db:"kind"`
+	Quantity  int       `db:"quantity"`
+	Detail    string    `db:"detail"`
+	Cause     string    `db:"cause"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+const backorderSelect = `SELECT b.id, b.shop_id, s.domain AS shop, b.order_id, o.name AS order_name, b.line_id,
+	b.item_id, l.sku, l.title, b.ordered, b.backordered, b.allocated, b.waiting, b.status, o.placed_at,
+	o.email AS customer_email, TRIM(o.first_name || ' ' || o.last_name) AS customer_name, o.shipping_method,
+	b.created_at, b.updated_at
+FROM backorders b
+JOIN shops s ON s.id = b.shop_id
+JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
+JOIN order_lines l ON l.shop_id = b.shop_id AND l.order_id = b.order_id AND l.line_id = b.line_id`
+
+// ListBackorders lists backorders matching f, newest first.
+func (s *Store) ListBackorders(ctx context.Context, f BackorderFilter) ([]BackorderEntry, error) {
+	q := backorderSelect + `
+	WHERE (? = 0 OR b.shop_id = ?) AND (? = '' OR l.sku = ?) AND (? = '' OR b.item_id = ?)
+		AND (? = '' OR b.status = ?) AND (? = '' OR b.order_id = ? OR o.name = ? OR o.name = '#' || ?)
+		AND (? = 0 OR b.id < ?)
+	ORDER BY b.id DESC LIMIT ?`
+	var es []BackorderEntry
+	if err := s.db.SelectContext(ctx, &es, s.db.Rebind(q), f.ShopID, f.ShopID, f.SKU, f.SKU, f.ItemID, f.ItemID,
+		f.Status, f.Status, f.Order, f.Order, f.Order, f.Order, f.Before, f.Before, f.Limit); err != nil {
+		return nil, fmt.Errorf("list backorders: %w", translate(err))
+	}
+	return es, nil
+}
+
+// Backorder reads one backorder with its audit trail, oldest entry first.
+func (s *Store) Backorder(ctx context.Context, id int64) (BackorderEntry, []EventEntry, error) {
+	var b BackorderEntry
+	if err := s.db.GetContext(ctx, &b, s.db.Rebind(backorderSelect+` WHERE b.id = ?`), id); err != nil {
+		return BackorderEntry{}, nil, fmt.Errorf("backorder %d: %w", id, translate(err))
+	}
+	const q = `SELECT id, kind, quantity, detail, cause, created_at FROM backorder_events
+	WHERE backorder_id = ? ORDER BY id`
+	var es []EventEntry
+	if err := s.db.SelectContext(ctx, &es, s.db.Rebind(q), id); err != nil {
+		return BackorderEntry{}, nil, fmt.Errorf("events of backorder %d: %w", id, translate(err))
+	}
+	return b, es, nil
+}

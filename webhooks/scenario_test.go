@@ -1,0 +1,167 @@
+package webhooks_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/backorderd/backorderd/jobs"
+	"github.com/backorderd/backorderd/store"
+	"github.com/backorderd/backorderd/store/storetest"
+)
+
+// settle processes the recorded deliveries, then runs every reconcile the
+// outbox holds until none is left, as the worker would.
+func (h *harness) settle(t *testing.T) {
+	t.Helper()
+	h.process(t)
+	for round := 0; ; round++ {
+		tasks, err := h.store.UnfinishedOutbox(context.Background(), farFuture, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tasks) == 0 {
+			return
+		}
+		if round > 5 {
+			t.Fatalf("reconciles keep scheduling more: %+v", tasks)
+		}
+		for _, task := range tasks {
+			if task.TaskType != jobs.TypeReconcile {
+				t.Fatalf("unexpected task %s", task.TaskType)
+			}
+			payload := []byte(fmt.Sprintf(`{"id":%d}`, task.ID))
+			if err := h.reconcile.ProcessTask(context.Background(), asynq.NewTask(task.TaskType, payload)); err != nil {
+				t.Fatalf("reconcile %s: %v", task.Payload, err)
+			}
+		}
+	}
+}
+
+// backorderOf is the backorder of one order line, by SKU.
+func (h *harness) backorderOf(t *testing.T, shopID int64, sku string) store.BackorderEntry {
+	t.Helper()
+	es, err := h.store.ListBackorders(context.Background(), store.BackorderFilter{ShopID: shopID, SKU: sku, Limit: 10})
+	if err != nil || len(es) != 1 {
+		t.Fatalf("backorders of %s = %+v, %v; want one", sku, es, err)
+	}
+	return es[0]
+}
+
+func (h *harness) noBackorder(t *testing.T, shopID int64, sku string) {
+	t.Helper()
+	es, _ := h.store.ListBackorders(context.Background(), store.BackorderFilter{ShopID: shopID, SKU: sku, Limit: 10})
+	if len(es) != 0 {
+		t.Fatalf("%s has backorders %+v, want none (served from stock)", sku, es)
+	}
+}
+
+func (h *harness) deliver(t *testing.T, path string, headers http.Header, body []byte) {
+	t.Helper()
+	if rec := h.postTo(path, headers, body); rec.Code != http.StatusOK {
+		t.Fatalf("delivery answered %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestShopifyStoryFromSignedDeliveriesToBackorders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s, nil)
+		const shopify = "/webhooks/shopify"
+		// Order #2417: 3 mugs (plenty), 5 kettles (2 in stock), 2 teapots (none).
+		hd, body := fixture(t, "shopify/orders-create")
+		h.deliver(t, shopify, hd, body)
+		// The kettle variant maps to its inventory item; the teapot's too.
+		hd, body = fixture(t, "shopify/products-update")
+		h.deliver(t, shopify, hd, body)
+		hd, body = reSigned(t, "shopify/products-update", shopifySecret, "X-Shopify-Hmac-Sha256",
+			`"id":46021178499184`, `"id":46021178564720`, `"inventory_item_id":48811230042417`, `"inventory_item_id":48811230099001`,
+			`"sku":"HK-KETTLE-1L-CPR"`, `"sku":"HK-TEAPOT-CAST-IND"`, `"id":46021178531952`, `"id":46021178531999`,
+			`"inventory_item_id":48811230075185`, `"inventory_item_id":48811230075199`)
+		hd.Set("X-Shopify-Event-Id", "teapot-product")
+		h.deliver(t, shopify, hd, body)
+		// The levels Shopify reports right after the order: kettle -3, teapot -2.
+		for key, level := range map[string]string{"48811230042417": "-3", "48811230099001": "-2"} {
+			hd, body = reSigned(t, "shopify/inventory_levels-update", shopifySecret, "X-Shopify-Hmac-Sha256",
+				`"inventory_item_id":48811230042417`, `"inventory_item_id":`+key, `"available":9`, `"available":`+level,
+				`"updated_at":"2025-11-24T14:05:33-05:00"`, `"updated_at":"2025-11-18T09:42:20-05:00"`)
+			hd.Set("X-Shopify-Event-Id", "level-"+key)
+			hd.Set("X-Shopify-Triggered-At", "2025-11-18T14:42:20.5Z")
+			h.deliver(t, shopify, hd, body)
+		}
+		h.settle(t)
+		kettle := h.backorderOf(t, h.shop.ID, "HK-KETTLE-1L-CPR")
+		if kettle.Ordered != 5 || kettle.Backordered != 3 || kettle.Waiting != 3 || kettle.Status != "waiting" ||
+			kettle.OrderName != "#2417" || kettle.CustomerEmail != "wren.okafor@example.net" {
+			t.Fatalf("kettle = %+v, want 5 ordered, 3 waiting", kettle)
+		}
+		teapot := h.backorderOf(t, h.shop.ID, "HK-TEAPOT-CAST-IND")
+		if teapot.Waiting != 2 || teapot.Backordered != 2 {
+			t.Fatalf("teapot = %+v, want 2 waiting", teapot)
+		}
+		h.noBackorder(t, h.shop.ID, "HK-MUG-12OZ-SLT")
+		// The kettles arrive: 9 available.
+		hd, body = fixture(t, "shopify/inventory_levels-update")
+		h.deliver(t, shopify, hd, body)
+		h.settle(t)
+		kettle = h.backorderOf(t, h.shop.ID, "HK-KETTLE-1L-CPR")
+		if kettle.Allocated != 3 || kettle.Waiting != 0 || kettle.Status != "allocated" {
+			t.Fatalf("kettle after restock = %+v, want 3 allocated", kettle)
+		}
+		_, events, err := h.store.Backorder(context.Background(), kettle.ID)
+		if err != nil || len(events) != 2 || events[0].Kind != "started_waiting" || events[1].Kind != "allocated" ||
+			events[1].Quantity != 3 || events[1].Cause == "" {
+			t.Fatalf("kettle trail = %+v, %v; want started_waiting then allocated 3, with causes", events, err)
+		}
+		led, _ := h.store.Ledger(context.Background(), h.shop.ID, "46021178499184")
+		if led.Owed != 0 || led.Waiting != 0 || led.Level == nil || *led.Level != 9 {
+			t.Errorf("kettle ledger = %+v", led)
+		}
+		// The order is cancelled: the teapot stops waiting.
+		hd, body = fixture(t, "shopify/orders-cancelled")
+		h.deliver(t, shopify, hd, body)
+		h.settle(t)
+		if teapot = h.backorderOf(t, h.shop.ID, "HK-TEAPOT-CAST-IND"); teapot.Status != "cancelled" || teapot.Waiting != 0 || teapot.Allocated != 0 {
+			t.Fatalf("teapot after cancellation = %+v, want cancelled with nothing allocated", teapot)
+		}
+	})
+}
+
+func TestWooCommerceStoryFromSignedDeliveriesToBackorders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s, nil)
+		const woo = "/webhooks/woocommerce"
+		// Order 48213: 1 board (plenty), 3 aprons (1 in stock), 4 mugs (none).
+		hd, body := fixture(t, "woocommerce/order-created")
+		h.deliver(t, woo, hd, body)
+		hd, body = fixture(t, "woocommerce/product-updated-variation") // apron: -2
+		h.deliver(t, woo, hd, body)
+		hd, body = reSigned(t, "woocommerce/product-updated", wooSecret, "X-WC-Webhook-Signature",
+			`"stock_quantity":20`, `"stock_quantity":-4`) // the mug right after the order
+		h.deliver(t, woo, hd, body)
+		h.settle(t)
+		apron := h.backorderOf(t, h.woo.ID, "LW-APRON-CHR")
+		if apron.Ordered != 3 || apron.Waiting != 2 || apron.ItemID != "1517" {
+			t.Fatalf("apron = %+v, want 2 of 3 waiting", apron)
+		}
+		if mug := h.backorderOf(t, h.woo.ID, "LW-MUG-ENM-SAGE"); mug.Waiting != 4 {
+			t.Fatalf("mug = %+v, want 4 waiting", mug)
+		}
+		// The mugs are restocked: 20.
+		hd, body = fixture(t, "woocommerce/product-updated")
+		h.deliver(t, woo, hd, body)
+		h.settle(t)
+		if mug := h.backorderOf(t, h.woo.ID, "LW-MUG-ENM-SAGE"); mug.Allocated != 4 || mug.Status != "allocated" {
+			t.Fatalf("mug after restock = %+v, want 4 allocated", mug)
+		}
+		// The order is cancelled: the apron stops waiting.
+		hd, body = fixture(t, "woocommerce/order-updated-cancelled")
+		h.deliver(t, woo, hd, body)
+		h.settle(t)
+		if apron := h.backorderOf(t, h.woo.ID, "LW-APRON-CHR"); apron.Status != "cancelled" || apron.Waiting != 0 {
+			t.Fatalf("apron after cancellation = %+v, want cancelled", apron)
+		}
+	})
+}

@@ -83,6 +83,10 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, gatherer
 	g := r.Group("/api/v1", guard)
 	g.GET("/inbox", listInbox(shops))
 	g.GET("/privacy-requests", listPrivacy(shops))
+	g.GET("/backorders", listBackorders(shops))
+	g.GET("/backorders/:id", getBackorder(shops))
+	g.GET("/items", getItem(shops))
+	g.GET("/items/:id", getItem(shops))
 	g.GET("/shops", func(c *gin.Context) {
 		list, err := shops.Shops(c.Request.Context())
 		if err != nil {

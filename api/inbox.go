@@ -19,6 +19,12 @@ type AdminStore interface {
 	ShopByDomain(ctx context.Context, platform store.Platform, domain string) (store.Shop, error)
 	ListInbox(ctx context.Context, f store.InboxFilter) ([]store.InboxEntry, error)
 	PrivacyRecords(ctx context.Context, shopID, before int64, limit int) ([]store.PrivacyRecord, error)
+	ListBackorders(ctx context.Context, f store.BackorderFilter) ([]store.BackorderEntry, error)
+	Backorder(ctx context.Context, id int64) (store.BackorderEntry, []store.EventEntry, error)
+	ItemsByID(ctx context.Context, shopID int64, itemID string) ([]store.ItemRecord, error)
+	ItemsBySKU(ctx context.Context, shopID int64, sku string) ([]store.ItemRecord, error)
+	Levels(ctx context.Context, shopID int64, stockKey string) ([]store.LevelRecord, error)
+	Ledger(ctx context.Context, shopID int64, itemID string) (store.LedgerRow, error)
 }
 
 const (

@@ -154,3 +154,27 @@ func TestPrivacyRequestsListing(t *testing.T) {
 		t.Fatalf("privacy requests = %d %+v", code, l)
 	}
 }
+
+func TestBackorderAndItemQueriesAreValidated(t *testing.T) {
+	s := storetest.New(t, store.SQLite)
+	if _, err := s.AddShop(context.Background(), store.NewShop(store.Shopify, "a.myshopify.com", "s")); err != nil {
+		t.Fatal(err)
+	}
+	r := adminRouter(s)
+	for path, want := range map[string]int{
+		"/api/v1/backorders":                          http.StatusOK,
+		"/api/v1/backorders?status=late":              http.StatusBadRequest,
+		"/api/v1/backorders?shop=b.myshopify.com":     http.StatusNotFound,
+		"/api/v1/backorders/12":                       http.StatusNotFound,
+		"/api/v1/backorders/abc":                      http.StatusBadRequest,
+		"/api/v1/items":                               http.StatusBadRequest,
+		"/api/v1/items/123":                           http.StatusNotFound,
+		"/api/v1/items?sku=HK-KETTLE-1L-CPR":          http.StatusNotFound,
+		"/api/v1/items?sku=X&shop=a.myshopify.com":    http.StatusNotFound,
+		"/api/v1/backorders?order=%232417&limit=1000": http.StatusBadRequest,
+	} {
+		if code, _ := get(t, r, path); code != want {
+			t.Errorf("GET %s = %d, want %d", path, code, want)
+		}
+	}
+}

@@ -154,3 +154,23 @@ func (s *Store) Levels(ctx context.Context, shopID int64, stockKey string) ([]Le
 	}
 	return ls, nil
 }
+
+// ItemsByID finds the items with itemID in any shop (0: in shopID only).
+func (s *Store) ItemsByID(ctx context.Context, shopID int64, itemID string) ([]ItemRecord, error) {
+	return s.findItems(ctx, `(? = 0 OR shop_id = ?) AND item_id = ?`, shopID, shopID, itemID)
+}
+
+// ItemsBySKU finds the items labelled sku (0: in any shop).
+func (s *Store) ItemsBySKU(ctx context.Context, shopID int64, sku string) ([]ItemRecord, error) {
+	return s.findItems(ctx, `(? = 0 OR shop_id = ?) AND sku = ?`, shopID, shopID, sku)
+}
+
+func (s *Store) findItems(ctx context.Context, where string, args ...any) ([]ItemRecord, error) {
+	q := `SELECT shop_id, item_id, product_id, stock_key, sku, title, continue_selling, quantity, deleted,
+		state_at, state_seq FROM items WHERE ` + where + ` ORDER BY shop_id, item_id`
+	var its []ItemRecord
+	if err := s.db.SelectContext(ctx, &its, s.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("find items: %w", translate(err))
+	}
+	return its, nil
+}

@@ -202,13 +202,14 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 	p := start(t, []string{"run"}, map[string]string{
 		"SHOPIFY_SHOP_DOMAIN": shopDomain, "SHOPIFY_WEBHOOK_SECRET": shopifySecret,
 		"WOOCOMMERCE_STORE_URL": "https://larchwood-goods.example/", "WOOCOMMERCE_WEBHOOK_SECRET": "fixture-secret-woo-do-not-use",
+		"SETTLE_QUIET": "0s",
 	})
 	p.waitReady(t)
 	if resp := postFixture(t, p.addr, "shopify/orders-create"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("delivery answered %d", resp.StatusCode)
 	}
 	waitProcessed(t, "sqlite", "backorderd.db")
-	for _, name := range []string{"woocommerce/order-created", "shopify/customers-data_request"} {
+	for _, name := range []string{"woocommerce/order-created", "woocommerce/product-updated-variation", "shopify/customers-data_request"} {
 		if resp := postFixture(t, p.addr, name); resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s answered %d", name, resp.StatusCode)
 		}
@@ -217,11 +218,16 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 	if !ok {
 		t.Fatalf("run on the embedded default printed no admin token:\n%s", p.stdout)
 	}
-	waitInbox(t, "sqlite", "backorderd.db", 3, store.InboxProcessed)
+	waitInbox(t, "sqlite", "backorderd.db", 4, store.InboxProcessed)
+	waitBackorder(t, "sqlite", "backorderd.db")
 	for path, want := range map[string]string{
-		"/api/v1/inbox?shop=https://larchwood-goods.example/": `"topic":"order.created"`,
-		"/api/v1/privacy-requests":                            `"kind":"customer_data"`,
-		"/metrics":                                            `backorderd_webhook_deliveries_total{outcome="accepted",platform="woocommerce"} 1`,
+		"/api/v1/backorders?sku=LW-APRON-CHR":                                  `"waiting":2`,
+		"/api/v1/backorders/1":                                                 `"kind":"started_waiting"`,
+		"/api/v1/items/1517?shop=https://larchwood-goods.example/":             `"owed":2`,
+		"/api/v1/items?sku=LW-APRON-CHR&shop=https://larchwood-goods.example/": `"projected_available":-2`,
+		"/api/v1/inbox?shop=https://larchwood-goods.example/":                  `"topic":"order.created"`,
+		"/api/v1/privacy-requests":                                             `"kind":"customer_data"`,
+		"/metrics":                                                             `backorderd_webhook_deliveries_total{outcome="accepted",platform="woocommerce"} 2`,
 	} {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+p.addr+path, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -461,4 +467,22 @@ func TestUnreachableServersAreRetriedWhileReadinessNamesThem(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitBackorder waits for the first backorder to exist.
+func waitBackorder(t *testing.T, engine, dsn string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		s, err := store.Open(engine, dsn)
+		if err == nil {
+			es, err := s.ListBackorders(context.Background(), store.BackorderFilter{Limit: 1})
+			_ = s.Close()
+			if err == nil && len(es) == 1 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("no backorder within 20s")
 }

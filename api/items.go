@@ -1,0 +1,105 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/backorderd/backorderd/store"
+)
+
+type levelView struct {
+	LocationID string    `json:"location_id"`
+	Available  *int      `json:"available"`
+	At         time.Time `json:"at"`
+}
+
+// itemView is an item with its ledger: what the store reports and what the
+// last reconcile found.
+type itemView struct {
+	ShopID          int64       `json:"shop_id"`
+	ItemID          string      `json:"item_id"`
+	SKU             string      `json:"sku"`
+	Title           string      `json:"title"`
+	StockKey        string      `json:"stock_key"`
+	ContinueSelling *bool       `json:"continue_selling"`
+	StoreQuantity   *int        `json:"store_quantity"`
+	Levels          []levelView `json:"levels"`
+	Level           *int        `json:"level"`
+	LevelAt         *time.Time  `json:"level_at"`
+	Projected       int         `json:"projected_available"`
+	Owed            int         `json:"owed"`
+	Waiting         int         `json:"waiting"`
+	Shortfall       int         `json:"shortfall"`
+	AtCap           bool        `json:"at_cap"`
+	OverCap         int         `json:"over_cap"`
+	Drift           int         `json:"drift_corrected"`
+	Settling        bool        `json:"settling"`
+	ReconciledAt    *time.Time  `json:"reconciled_at"`
+}
+
+// getItem serves GET /api/v1/items/{id}[?shop=…] and GET /api/v1/items?sku=…[&shop=…].
+func getItem(st AdminStore) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		shopID, err := shopFilter(c, st)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		var its []store.ItemRecord
+		switch id, sku := c.Param("id"), c.Query("sku"); {
+		case id != "":
+			its, err = st.ItemsByID(c.Request.Context(), shopID, id)
+		case sku != "":
+			its, err = st.ItemsBySKU(c.Request.Context(), shopID, sku)
+		default:
+			err = errBadRequest("name the item: /api/v1/items/{id} or /api/v1/items?sku=…")
+		}
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		switch len(its) {
+		case 0:
+			c.JSON(http.StatusNotFound, gin.H{"error": "no such item"})
+			return
+		case 1:
+		default:
+			fail(c, errBadRequest("more than one item matches: add shop=…"))
+			return
+		}
+		view, err := itemLedger(c, st, its[0])
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, view)
+	}
+}
+
+func itemLedger(c *gin.Context, st AdminStore, it store.ItemRecord) (itemView, error) {
+	v := itemView{ShopID: it.ShopID, ItemID: it.ItemID, SKU: it.SKU, Title: it.Title, StockKey: it.StockKey,
+		ContinueSelling: it.ContinueSelling, StoreQuantity: it.Quantity, Levels: []levelView{}}
+	if it.StockKey != "" {
+		levels, err := st.Levels(c.Request.Context(), it.ShopID, it.StockKey)
+		if err != nil {
+			return itemView{}, err
+		}
+		for _, l := range levels {
+			v.Levels = append(v.Levels, levelView{LocationID: l.LocationID, Available: l.Available, At: l.StateAt})
+		}
+	}
+	led, err := st.Ledger(c.Request.Context(), it.ShopID, it.ItemID)
+	if errors.Is(err, store.ErrNotFound) {
+		return v, nil // never reconciled: no orders for it yet
+	}
+	if err != nil {
+		return itemView{}, err
+	}
+	v.Level, v.LevelAt, v.Projected, v.Owed, v.Waiting = led.Level, led.LevelAt, led.Projected, led.Owed, led.Waiting
+	v.Shortfall, v.AtCap, v.OverCap, v.Drift = led.Shortfall, led.AtCap, led.OverCap, led.Drift
+	v.Settling, v.ReconciledAt = led.FirstFactAt != nil, led.ReconciledAt
+	return v, nil
+}

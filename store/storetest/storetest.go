@@ -72,17 +72,21 @@ func DSN(t testing.TB, engine store.Engine) (string, string) {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "test_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("open TEST_DATABASE_URL: %v", err)
+	// A connection only for the moment it is needed: tests make many
+	// schemas, and PostgreSQL allows a hundred clients.
+	exec := func(stmt string) error {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return err
+		}
+		defer admin.Close()
+		_, err = admin.ExecContext(context.Background(), stmt)
+		return err
 	}
-	if _, err := admin.ExecContext(context.Background(), `CREATE SCHEMA `+schema); err != nil {
+	if err := exec(`CREATE SCHEMA ` + schema); err != nil {
 		t.Fatalf("create schema %s: %v", schema, err)
 	}
-	t.Cleanup(func() {
-		_, _ = admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
-		_ = admin.Close()
-	})
+	t.Cleanup(func() { _ = exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("parse TEST_DATABASE_URL: %v", err)

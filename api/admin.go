@@ -66,6 +66,7 @@ type shopView struct {
 	TimeZone          string     `json:"time_zone"`
 	HandlingDays      int        `json:"handling_days"`
 	UpdateCadenceDays int        `json:"update_cadence_days"`
+	WaitingCap        *int       `json:"waiting_cap"`
 	UninstalledAt     *time.Time `json:"uninstalled_at"`
 	CreatedAt         time.Time  `json:"created_at"`
 }
@@ -99,7 +100,8 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, gatherer
 				ID: s.ID, Platform: string(s.Platform), Domain: s.Domain, Name: s.Name, Status: s.Status,
 				SecretsHeld: len(s.Secrets()), MerchantEmail: s.MerchantEmail, FromEmail: s.FromEmail,
 				ReplyTo: s.ReplyTo, TimeZone: s.TimeZone, HandlingDays: s.HandlingDays,
-				UpdateCadenceDays: s.UpdateCadenceDays, UninstalledAt: s.UninstalledAt, CreatedAt: s.CreatedAt,
+				UpdateCadenceDays: s.UpdateCadenceDays, WaitingCap: s.WaitingCap, UninstalledAt: s.UninstalledAt,
+				CreatedAt: s.CreatedAt,
 			})
 		}
 		c.JSON(http.StatusOK, gin.H{"items": items})

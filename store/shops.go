@@ -40,7 +40,10 @@ type Shop struct {
 	UpdateCadenceDays     int    `db:"update_cadence_days"`
 	// TemplateIDs is a JSON object from email kind to SendGrid dynamic
 	// template id.
-	TemplateIDs   string     `db:"template_ids"`
+	TemplateIDs string `db:"template_ids"`
+	// WaitingCap is the shop's default cap on an item's waiting units
+	// (nil: none); an item may override it.
+	WaitingCap    *int       `db:"waiting_cap"`
 	Status        string     `db:"status"`
 	UninstalledAt *time.Time `db:"uninstalled_at"`
 	CreatedAt     time.Time  `db:"created_at"`
@@ -90,16 +93,16 @@ func NormalizeDomain(platform Platform, domain string) string {
 
 const shopColumns = `id, platform, domain, name, webhook_secret, webhook_secret_previous,
 	merchant_email, from_email, reply_to, time_zone, handling_days, backorder_policy,
-	incentive, update_cadence_days, template_ids, status, uninstalled_at, created_at, updated_at`
+	incentive, update_cadence_days, template_ids, waiting_cap, status, uninstalled_at, created_at, updated_at`
 
 // AddShop registers a shop; ErrDuplicate when (platform, domain) exists.
 func (s *Store) AddShop(ctx context.Context, shop Shop) (Shop, error) {
 	const q = `INSERT INTO shops (platform, domain, name, webhook_secret, webhook_secret_previous,
 		merchant_email, from_email, reply_to, time_zone, handling_days, backorder_policy,
-		incentive, update_cadence_days, template_ids, status, created_at, updated_at)
+		incentive, update_cadence_days, template_ids, waiting_cap, status, created_at, updated_at)
 	VALUES (:platform, :domain, :name, :webhook_secret, :webhook_secret_previous,
 		:merchant_email, :from_email, :reply_to, :time_zone, :handling_days, :backorder_policy,
-		:incentive, :update_cadence_days, :template_ids, 'active', :created_at, :updated_at)
+		:incentive, :update_cadence_days, :template_ids, :waiting_cap, 'active', :created_at, :updated_at)
 	RETURNING id`
 	shop = withShopDefaults(shop)
 	shop.Domain = NormalizeDomain(shop.Platform, shop.Domain)
@@ -123,7 +126,7 @@ func (s *Store) UpdateShop(ctx context.Context, shop Shop) (Shop, error) {
 		from_email = :from_email, reply_to = :reply_to, time_zone = :time_zone,
 		handling_days = :handling_days, backorder_policy = :backorder_policy,
 		incentive = :incentive, update_cadence_days = :update_cadence_days,
-		template_ids = :template_ids, updated_at = :updated_at
+		template_ids = :template_ids, waiting_cap = :waiting_cap, updated_at = :updated_at
 	WHERE id = :id`
 	shop = withShopDefaults(shop)
 	shop.UpdatedAt = s.nowUTC()
@@ -176,4 +179,17 @@ func withShopDefaults(shop Shop) Shop {
 		shop.TemplateIDs = "{}"
 	}
 	return shop
+}
+
+// SetItemCap sets an item's own cap on waiting units (nil: the shop's
+// default applies). The item is created if the store has not described it.
+func (s *Store) SetItemCap(ctx context.Context, shopID int64, itemID string, limit *int) error {
+	const q = `INSERT INTO items (shop_id, item_id, waiting_cap, state_at, state_seq) VALUES (?, ?, ?, ?, 0)
+	ON CONFLICT (shop_id, item_id) DO UPDATE SET waiting_cap = excluded.waiting_cap`
+	// An item first named here has the oldest possible version: any state
+	// the store reports replaces it.
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(q), shopID, itemID, limit, time.Unix(0, 0).UTC()); err != nil {
+		return fmt.Errorf("set cap of item %s: %w", itemID, translate(err))
+	}
+	return nil
 }

@@ -165,3 +165,43 @@ func TestWooCommerceStoryFromSignedDeliveriesToBackorders(t *testing.T) {
 		}
 	})
 }
+
+func TestCapOnWaitingUnitsShopDefaultAndItemOverride(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s, nil)
+		ctx := context.Background()
+		woo := h.woo
+		three := 3
+		woo.WaitingCap = &three
+		if _, err := s.UpdateShop(ctx, woo); err != nil {
+			t.Fatal(err)
+		}
+		one := 1
+		if err := s.SetItemCap(ctx, woo.ID, "1517", &one); err != nil { // the apron's own cap
+			t.Fatal(err)
+		}
+		const path = "/webhooks/woocommerce"
+		hd, body := fixture(t, "woocommerce/order-created")
+		h.deliver(t, path, hd, body)
+		hd, body = fixture(t, "woocommerce/product-updated-variation") // apron -2
+		h.deliver(t, path, hd, body)
+		hd, body = reSigned(t, "woocommerce/product-updated", wooSecret, "X-WC-Webhook-Signature",
+			`"stock_quantity":20`, `"stock_quantity":-4`) // mug -4
+		h.deliver(t, path, hd, body)
+		h.settle(t)
+		for _, tt := range []struct {
+			item    string
+			waiting int
+			over    int
+		}{{"1534", 4, 1}, {"1517", 2, 1}} {
+			led, err := s.Ledger(ctx, woo.ID, tt.item)
+			if err != nil || !led.AtCap || led.OverCap != tt.over || led.Waiting != tt.waiting {
+				t.Errorf("item %s ledger = %+v, %v; want at cap, %d waiting, %d over", tt.item, led, err, tt.waiting, tt.over)
+			}
+		}
+		// Orders over the cap still wait like any other.
+		if mug := h.backorderOf(t, woo.ID, "LW-MUG-ENM-SAGE"); mug.Waiting != 4 {
+			t.Errorf("mug = %+v, want all 4 waiting though over the cap", mug)
+		}
+	})
+}

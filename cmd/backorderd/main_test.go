@@ -356,6 +356,8 @@ func TestShopCommands(t *testing.T) {
 		{"set", "1", "--merchant-email", "not an address"},
 		{"set", "1", "--handling-days", "-2"},
 		{"set", "1", "--templates", "[1]"},
+		{"set", "1", "--waiting-cap", "-1"},
+		{"item-cap", "1", "1517", "lots"},
 		{"set", "nope.example"},
 		{"add", "--platform", "magento", "--domain", "x", "--secret", "y"},
 	}
@@ -365,8 +367,11 @@ func TestShopCommands(t *testing.T) {
 		}
 	}
 	if _, err := sh("set", "https://larchwood-goods.example/", "--secret", "s3", "--merchant-email", "ops@larchwood-goods.example",
-		"--templates", `{"backordered":"d-1"}`); err != nil {
+		"--templates", `{"backordered":"d-1"}`, "--waiting-cap", "50"); err != nil {
 		t.Fatalf("set: %v", err)
+	}
+	if _, err := sh("item-cap", "1", "1517", "5"); err != nil {
+		t.Fatalf("item-cap: %v", err)
 	}
 	out, err := sh("list")
 	if err != nil {
@@ -389,8 +394,9 @@ func TestShopCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if shop.WebhookSecret != "s3" || shop.WebhookSecretPrevious != "s1" || shop.TemplateIDs != `{"backordered":"d-1"}` {
-		t.Errorf("shop after set = %+v, want s3 with s1 kept for rotation", shop)
+	if shop.WebhookSecret != "s3" || shop.WebhookSecretPrevious != "s1" || shop.TemplateIDs != `{"backordered":"d-1"}` ||
+		shop.WaitingCap == nil || *shop.WaitingCap != 50 {
+		t.Errorf("shop after set = %+v, want s3 with s1 kept for rotation and a cap of 50", shop)
 	}
 }
 

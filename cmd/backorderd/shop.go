@@ -20,8 +20,10 @@ const shopUsage = `usage:
   backorderd shop add --platform shopify|woocommerce --domain DOMAIN_OR_STORE_URL --secret SECRET [settings]
   backorderd shop set ID|DOMAIN [--secret NEW_SECRET] [--drop-previous-secret] [settings]
   backorderd shop list
+  backorderd shop item-cap ID|DOMAIN ITEM_ID N|none
 settings: --name --merchant-email --from --reply-to --time-zone --handling-days
           --policy --incentive --update-every-days --templates '{"kind":"d-…"}'
+          --waiting-cap N|none (an item's waiting units before it is at its cap)
 --secret on set rotates: the old secret stays accepted until --drop-previous-secret`
 
 // shopCommand registers and configures shops in DATABASE_URL (or the
@@ -49,6 +51,8 @@ func shopCommand(ctx context.Context, args []string, getenv func(string) string,
 		return shopSet(ctx, st, args[1:], stdout)
 	case "list":
 		return shopList(ctx, st, stdout)
+	case "item-cap":
+		return shopItemCap(ctx, st, args[1:], stdout)
 	default:
 		return fmt.Errorf("unknown shop command %q\n%s", args[0], shopUsage)
 	}
@@ -62,7 +66,7 @@ type shopSettings struct {
 }
 
 var shopSettingNames = []string{"name", "merchant-email", "from", "reply-to", "time-zone",
-	"handling-days", "policy", "incentive", "update-every-days", "templates"}
+	"handling-days", "policy", "incentive", "update-every-days", "templates", "waiting-cap"}
 
 func newShopFlags(name string) *shopSettings {
 	fs := flag.NewFlagSet("shop "+name, flag.ContinueOnError)
@@ -125,6 +129,12 @@ func setShopField(shop *store.Shop, name, v string) error {
 		shop.BackorderPolicy = v
 	case "incentive":
 		shop.Incentive = v
+	case "waiting-cap":
+		limit, err := parseCap(v)
+		if err != nil {
+			return err
+		}
+		shop.WaitingCap = limit
 	case "templates":
 		var m map[string]string
 		if err := json.Unmarshal([]byte(v), &m); err != nil {
@@ -222,4 +232,36 @@ func shopList(ctx context.Context, st *store.Store, stdout io.Writer) error {
 			len(s.Secrets()), s.MerchantEmail, s.TimeZone)
 	}
 	return w.Flush()
+}
+
+// parseCap reads a cap on waiting units: a whole number, or "none".
+func parseCap(v string) (*int, error) {
+	if v == "none" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return nil, fmt.Errorf("%q is not a number of units (0 or more) or none", v)
+	}
+	return &n, nil
+}
+
+// shopItemCap sets one item's own cap, overriding the shop's.
+func shopItemCap(ctx context.Context, st *store.Store, args []string, stdout io.Writer) error {
+	if len(args) != 3 {
+		return errors.New(shopUsage)
+	}
+	shop, err := findShop(ctx, st, args[0])
+	if err != nil {
+		return err
+	}
+	limit, err := parseCap(args[2])
+	if err != nil {
+		return err
+	}
+	if err := st.SetItemCap(ctx, shop.ID, args[1], limit); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "item %s of shop %d: cap set to %s\n", args[1], shop.ID, args[2])
+	return err
 }

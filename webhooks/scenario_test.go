@@ -205,3 +205,47 @@ func TestCapOnWaitingUnitsShopDefaultAndItemOverride(t *testing.T) {
 		}
 	})
 }
+
+func TestFullCheckCorrectsDriftAndCountsIt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s, nil)
+		ctx := context.Background()
+		const path = "/webhooks/woocommerce"
+		hd, body := fixture(t, "woocommerce/order-created")
+		h.deliver(t, path, hd, body)
+		hd, body = fixture(t, "woocommerce/product-updated-variation") // apron -2
+		h.deliver(t, path, hd, body)
+		h.settle(t)
+		apron := h.backorderOf(t, h.woo.ID, "LW-APRON-CHR")
+		// Something outside the rules breaks the record (a bug, a hand edit).
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE backorders SET waiting = 0, status = 'allocated' WHERE id = ?`, apron.ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// With nothing wrong, a check changes nothing; here it corrects one line.
+		if err := h.dispatcher.FullCheckHandler(s).ProcessTask(ctx, asynq.NewTask(jobs.TypeFullCheck, nil)); err != nil {
+			t.Fatal(err)
+		}
+		h.settle(t)
+		if apron = h.backorderOf(t, h.woo.ID, "LW-APRON-CHR"); apron.Waiting != 2 || apron.Status != "waiting" {
+			t.Fatalf("apron after the full check = %+v, want 2 waiting again", apron)
+		}
+		led, _ := s.Ledger(ctx, h.woo.ID, "1517")
+		if led.Drift != 1 {
+			t.Errorf("drift = %d, want 1 corrected line", led.Drift)
+		}
+		if got := h.metric(t, "backorderd_drift_corrected_total"); got != 1 {
+			t.Errorf("drift counter = %v, want 1", got)
+		}
+		if err := h.dispatcher.FullCheckHandler(s).ProcessTask(ctx, asynq.NewTask(jobs.TypeFullCheck, nil)); err != nil {
+			t.Fatal(err)
+		}
+		h.settle(t)
+		if led, _ := s.Ledger(ctx, h.woo.ID, "1517"); led.Drift != 1 {
+			t.Errorf("drift after a clean check = %d, want still 1", led.Drift)
+		}
+	})
+}

@@ -155,7 +155,9 @@ func baseline(ctx context.Context, addr, databaseURL, redisURL string) error {
 				headers[n] = v
 			}
 		}
-		id, duplicate, err := st.RecordDelivery(c.Request.Context(), store.Delivery{
+		// Like the receiver, finish the work even if the client hangs up.
+		ctx := context.WithoutCancel(c.Request.Context())
+		id, duplicate, err := st.RecordDelivery(ctx, store.Delivery{
 			ShopID: shop.ID, Topic: topic, DedupeKey: topic + "|event:" + c.GetHeader("X-Shopify-Event-Id"),
 			Headers: headers, Body: body, ReceivedAt: time.Now(),
 		})
@@ -164,7 +166,7 @@ func baseline(ctx context.Context, addr, databaseURL, redisURL string) error {
 			return
 		}
 		if !duplicate {
-			if err := dispatcher.EnqueueDelivery(c.Request.Context(), id); err != nil {
+			if err := dispatcher.EnqueueDelivery(ctx, id); err != nil {
 				c.AbortWithStatus(http.StatusInternalServerError)
 				return
 			}

@@ -1,0 +1,132 @@
+// Package email says what each message backorderd sends says: the kinds of
+// email, the data each is rendered from, and the built-in templates (plain
+// text and HTML, embedded in the binary). It neither sends nor stores.
+package email
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+)
+
+// Kind names a message.
+type Kind string
+
+// Customer emails: one per order, listing every line the message concerns.
+const (
+	Backordered  Kind = "backordered"   // lines went on backorder: what waits, ETA, policy, choices
+	ETAChanged   Kind = "eta_changed"   // the ETA moved by a day or more
+	StatusUpdate Kind = "status_update" // every N days while anything waits
+	Ready        Kind = "ready"         // units allocated: (partly) ready, shipping soon
+	Delayed      Kind = "delayed"       // the ETA passed with nothing received
+	Cancelled    Kind = "cancelled"     // by the merchant, by policy, or the supplier could not deliver
+)
+
+// Merchant emails.
+const (
+	NewBackorders   Kind = "merchant_new_backorders" // gathered over a window
+	CapReached      Kind = "merchant_cap_reached"
+	PrivacyDocument Kind = "merchant_privacy_document"
+)
+
+// Kinds lists every kind with a built-in template.
+var Kinds = []Kind{Backordered, ETAChanged, StatusUpdate, Ready, Delayed, Cancelled, NewBackorders, CapReached, PrivacyDocument}
+
+// Shop is what a message shows of the shop that sends it.
+type Shop struct {
+	Name            string `json:"name"`
+	Domain          string `json:"domain"`
+	ReplyTo         string `json:"reply_to"`
+	BackorderPolicy string `json:"backorder_policy,omitempty"`
+	Incentive       string `json:"incentive,omitempty"`
+}
+
+// Line is one order line a customer message concerns.
+type Line struct {
+	Title     string `json:"title"`
+	SKU       string `json:"sku"`
+	Ordered   int    `json:"ordered"`
+	Waiting   int    `json:"waiting"`
+	Allocated int    `json:"allocated"`
+	// ETA is the expected ship date (2006-01-02) or "" for "we will tell
+	// you".
+	ETA string `json:"eta,omitempty"`
+}
+
+// Order is the data of a customer message.
+type Order struct {
+	Shop         Shop   `json:"shop"`
+	OrderName    string `json:"order_name"` // "#2417", as the customer knows it
+	CustomerName string `json:"customer_name,omitempty"`
+	Lines        []Line `json:"lines"`
+	// AllReady is set on a Ready message when nothing waits any more.
+	AllReady bool `json:"all_ready,omitempty"`
+	// OldETA is the ETA a Delayed or ETAChanged message replaces.
+	OldETA string `json:"old_eta,omitempty"`
+	// Reason says why a Cancelled message's lines were cancelled.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Message is a rendered email.
+type Message struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+//go:embed templates
+var templates embed.FS
+
+var (
+	textTemplates = texttemplate.Must(texttemplate.New("").Funcs(texttemplate.FuncMap{"eta": eta}).ParseFS(templates, "templates/*.txt"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap{"eta": eta}).ParseFS(templates, "templates/*.html"))
+)
+
+// Render renders a kind's built-in templates with data: the subject is the
+// text template's "subject" block.
+func Render(kind Kind, data any) (Message, error) {
+	var subject, text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&subject, string(kind)+".subject", data); err != nil {
+		return Message{}, fmt.Errorf("render %s subject: %w", kind, err)
+	}
+	if err := textTemplates.ExecuteTemplate(&text, string(kind)+".txt", data); err != nil {
+		return Message{}, fmt.Errorf("render %s text: %w", kind, err)
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, string(kind)+".html", data); err != nil {
+		return Message{}, fmt.Errorf("render %s html: %w", kind, err)
+	}
+	return Message{Subject: strings.TrimSpace(subject.String()), Text: text.String(), HTML: html.String()}, nil
+}
+
+// eta is a line's ETA as a customer reads it.
+func eta(date string) string {
+	if date == "" {
+		return "we will tell you as soon as we know"
+	}
+	return "expected to ship by " + date
+}
+
+// ItemCount is one item in a merchant message.
+type ItemCount struct {
+	SKU    string `json:"sku"`
+	Title  string `json:"title"`
+	Orders int    `json:"orders"`
+	Units  int    `json:"units"`
+}
+
+// Merchant is the data of a merchant message.
+type Merchant struct {
+	Shop Shop `json:"shop"`
+	// Window is the period a NewBackorders message gathers, as text.
+	Window string      `json:"window,omitempty"`
+	Items  []ItemCount `json:"items,omitempty"`
+	// Cap and Waiting describe a CapReached message's item (Items[0]).
+	Cap     int `json:"cap,omitempty"`
+	Waiting int `json:"waiting,omitempty"`
+	// Document is a privacy request's customer data, indented JSON.
+	Document  string `json:"document,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}

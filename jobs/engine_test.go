@@ -74,6 +74,8 @@ func TestFiftyOrdersAtOnceForOneUnitOnFourWorkers(t *testing.T) {
 		Relay:     e.relay.Handler(),
 		Reconcile: jobs.NewReconciler(s, e.dispatcher, settle, m, e.log).Handler(),
 		FullCheck: e.dispatcher.FullCheckHandler(s),
+		Notify:    jobs.NewNotifier(s, e.dispatcher, e.log).Handler(),
+		SendEmail: jobs.NewMailer(s, e.dispatcher, nil, m, e.log).Handler(),
 	})); err != nil {
 		t.Fatal(err)
 	}

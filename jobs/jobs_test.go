@@ -104,6 +104,8 @@ func (e *env) startWorker() {
 		Relay:     e.relay.Handler(),
 		Reconcile: jobs.NewReconciler(e.store, e.dispatcher, jobs.Settle{}, e.metrics, e.log).Handler(),
 		FullCheck: e.dispatcher.FullCheckHandler(e.store),
+		Notify:    jobs.NewNotifier(e.store, e.dispatcher, e.log).Handler(),
+		SendEmail: jobs.NewMailer(e.store, e.dispatcher, nil, e.metrics, e.log).Handler(),
 	})
 	mux.Handle(typeEffect, e.dispatcher.OutboxHandler(e.store, e.effect))
 	if err := srv.Start(mux); err != nil {

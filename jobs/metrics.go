@@ -13,6 +13,9 @@ type Metrics struct {
 	allocated prometheus.Counter
 	drift     prometheus.Counter
 	shortfall prometheus.Counter
+
+	emails          *prometheus.CounterVec
+	unknownOutcomes prometheus.Counter
 }
 
 // NewMetrics registers the jobs' counters with reg.
@@ -39,7 +42,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Reconciles that found more units owed than known orders can carry.",
 		}),
 	}
-	reg.MustRegister(m.applied, m.started, m.allocated, m.drift, m.shortfall)
+	m.emails = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "backorderd_emails_total",
+		Help: "Emails by outcome (sent, failed, not_sent, suppressed, no_address).",
+	}, []string{"status"})
+	m.unknownOutcomes = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "backorderd_email_unknown_outcomes_total",
+		Help: "Email attempts cut off in the provider call and sent again (possible duplicates).",
+	})
+	reg.MustRegister(m.applied, m.started, m.allocated, m.drift, m.shortfall, m.emails, m.unknownOutcomes)
 	return m
 }
 

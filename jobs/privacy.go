@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/backorderd/backorderd/backorder"
@@ -40,6 +41,19 @@ func carryOutPrivacy(ctx context.Context, tx *store.Tx, shop store.Shop, inboxID
 // redact erases the subject's personal data and returns how many orders and
 // recorded deliveries it touched.
 func redact(ctx context.Context, tx *store.Tx, shopID int64, s webhooks.Subject) (orders, deliveries int, err error) {
+	// The customer's orders, however they are found, name the emails
+	// written about them.
+	theirs, err := tx.CustomerOrders(ctx, shopID, s.CustomerID, s.Email, s.OrderIDs)
+	if err != nil {
+		return 0, 0, err
+	}
+	orderIDs := slices.Clone(s.OrderIDs)
+	for _, o := range theirs {
+		orderIDs = append(orderIDs, o.OrderID)
+	}
+	if err = tx.RedactEmails(ctx, shopID, s.Email, orderIDs, s.All); err != nil {
+		return 0, 0, err
+	}
 	if orders, err = tx.RedactOrders(ctx, shopID, s.CustomerID, s.Email, s.OrderIDs, s.All); err != nil {
 		return 0, 0, err
 	}

@@ -93,13 +93,13 @@ func (r *Reconciler) run(ctx context.Context, tx *store.Tx, out *Outbox, task st
 	if drift {
 		cause = "full check"
 	}
-	return r.reconcile(ctx, tx, led, cause, drift)
+	return r.reconcile(ctx, tx, out, led, cause, drift)
 }
 
 // reconcile decides the item's assignment afresh from its facts and writes
 // the lines whose assignment changes, with their audit entries, and the
 // item's ledger, in the transaction of the task.
-func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, led store.LedgerRow, cause string, drift bool) error {
+func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, led store.LedgerRow, cause string, drift bool) error {
 	stock, err := tx.ItemStock(ctx, led.ShopID, led.ItemID)
 	if err != nil {
 		return err
@@ -118,6 +118,17 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, led store.Ledg
 	writes := backorderWrites(led.ItemID, lines, states, ledger)
 	if err := tx.WriteBackorders(ctx, led.ShopID, cause, writes); err != nil {
 		return err
+	}
+	// The customers hear once the order's items have settled: one message
+	// per order, gathered from all its items.
+	noticed := map[string]bool{}
+	for _, w := range writes {
+		if !noticed[w.OrderID] {
+			noticed[w.OrderID] = true
+			if err := scheduleNotice(ctx, out, led.ShopID, w.OrderID, r.now().Add(r.settle.Quiet)); err != nil {
+				return err
+			}
+		}
 	}
 	row := led
 	row.Projected, row.Owed, row.Waiting, row.Shortfall = ledger.Projected, ledger.Owed, ledger.Waiting, ledger.Shortfall

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/backorderd/backorderd/integrations/sendgrid"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -74,9 +75,13 @@ func (d *Dispatcher) SpoolHandler(s SpoolRecorder) asynq.Handler {
 	})
 }
 
-// retryDelay spaces retries: a spooled delivery waits for the database at
-// most spoolMaxDelay apart; everything else backs off as asynq does.
+// retryDelay spaces retries: a rate-limited email waits for SendGrid's
+// reset; a spooled delivery waits for the database at most spoolMaxDelay
+// apart; everything else backs off as asynq does.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	if d := sendgrid.RetryAfter(err); d > 0 {
+		return d // SendGrid's rate limit resets then
+	}
 	if t.Type() == TypeSpool {
 		return min(time.Duration(1<<min(n, 10))*time.Second, spoolMaxDelay)
 	}

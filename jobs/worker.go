@@ -42,6 +42,8 @@ type Handlers struct {
 	Relay     asynq.Handler
 	Reconcile asynq.Handler
 	FullCheck asynq.Handler
+	Notify    asynq.Handler
+	SendEmail asynq.Handler
 }
 
 // NewMux routes each task type to its handler.
@@ -52,6 +54,8 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(TypeRelay, h.Relay)
 	mux.Handle(TypeReconcile, h.Reconcile)
 	mux.Handle(TypeFullCheck, h.FullCheck)
+	mux.Handle(TypeNotifyOrder, h.Notify)
+	mux.Handle(TypeSendEmail, h.SendEmail)
 	return mux
 }
 

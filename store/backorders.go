@@ -287,3 +287,13 @@ func (s *Store) Backorder(ctx context.Context, id int64) (BackorderEntry, []Even
 	}
 	return b, es, nil
 }
+
+// OrderBackorders reads, in the transaction, every backorder of one order.
+func (tx *Tx) OrderBackorders(ctx context.Context, shopID int64, orderID string) ([]BackorderEntry, error) {
+	q := backorderSelect + ` WHERE b.shop_id = ? AND b.order_id = ? ORDER BY b.line_id`
+	var es []BackorderEntry
+	if err := tx.tx.SelectContext(ctx, &es, tx.tx.Rebind(q), shopID, orderID); err != nil {
+		return nil, fmt.Errorf("backorders of order %s: %w", orderID, translate(err))
+	}
+	return es, nil
+}

@@ -75,7 +75,8 @@ type harness struct {
 	insp       *asynq.Inspector
 	dispatcher *jobs.Dispatcher
 	delivery   *jobs.DeliveryHandler
-	reconcile  asynq.Handler
+	outboxJobs map[string]asynq.Handler // the outbox task types settle runs
+	mailer     *jobs.Mailer
 	registry   *prometheus.Registry
 	handler    http.Handler
 	shop       store.Shop // the Shopify fixture shop
@@ -107,9 +108,14 @@ func newHarness(t *testing.T, s *store.Store, enq webhooks.Enqueuer) *harness {
 	r := gin.New()
 	webhooks.NewReceiver(webhooks.NewShops(s, 0), s, enq, 1<<20, webhooks.NewMetrics(reg)).Mount(r)
 	return &harness{store: s, rc: rc, insp: asynq.NewInspectorFromRedisClient(rc), dispatcher: d,
-		delivery:  jobs.NewDeliveryHandler(s, d, jobs.Settle{}, metrics, log),
-		reconcile: jobs.NewReconciler(s, d, jobs.Settle{}, metrics, log).Handler(), registry: reg,
-		handler: r, shop: shop, woo: woo}
+		delivery: jobs.NewDeliveryHandler(s, d, jobs.Settle{}, metrics, log),
+		outboxJobs: map[string]asynq.Handler{
+			jobs.TypeReconcile:   jobs.NewReconciler(s, d, jobs.Settle{}, metrics, log).Handler(),
+			jobs.TypeNotifyOrder: jobs.NewNotifier(s, d, log).Handler(),
+			jobs.TypeSendEmail:   jobs.NewMailer(s, d, nil, metrics, log).Handler(),
+		},
+		registry: reg,
+		handler:  r, shop: shop, woo: woo}
 }
 
 func (h *harness) post(h2 http.Header, body []byte) *httptest.ResponseRecorder {

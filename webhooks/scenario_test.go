@@ -26,16 +26,17 @@ func (h *harness) settle(t *testing.T) {
 		if len(tasks) == 0 {
 			return
 		}
-		if round > 5 {
+		if round > 8 {
 			t.Fatalf("reconciles keep scheduling more: %+v", tasks)
 		}
 		for _, task := range tasks {
-			if task.TaskType != jobs.TypeReconcile {
+			handler := h.outboxJobs[task.TaskType]
+			if handler == nil {
 				t.Fatalf("unexpected task %s", task.TaskType)
 			}
 			payload := []byte(fmt.Sprintf(`{"id":%d}`, task.ID))
-			if err := h.reconcile.ProcessTask(context.Background(), asynq.NewTask(task.TaskType, payload)); err != nil {
-				t.Fatalf("reconcile %s: %v", task.Payload, err)
+			if err := handler.ProcessTask(context.Background(), asynq.NewTask(task.TaskType, payload)); err != nil {
+				t.Fatalf("%s %s: %v", task.TaskType, task.Payload, err)
 			}
 		}
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/backorderd/backorderd/api"
 	"github.com/backorderd/backorderd/config"
+	"github.com/backorderd/backorderd/integrations/sendgrid"
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/webhooks"
@@ -181,6 +182,8 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		Relay:     relay.Handler(),
 		Reconcile: jobs.NewReconciler(st, dispatcher, settle, m, log).Handler(),
 		FullCheck: dispatcher.FullCheckHandler(st),
+		Notify:    jobs.NewNotifier(st, dispatcher, log).Handler(),
+		SendEmail: jobs.NewMailer(st, dispatcher, mailSender(cfg), m, log).Handler(),
 	})
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -309,6 +312,15 @@ func (h *httpParts) readiness() api.Readiness {
 		return h.redis.client.Ping(ctx).Err()
 	}}
 	return api.Readiness{Checks: []api.Check{database, redisCheck}, Any: h.role == roleServe}
+}
+
+// mailSender is SendGrid when a key is configured; without one, mail is
+// kept rendered in the emails table (status not_sent), never dropped.
+func mailSender(cfg config.Config) jobs.MailSender {
+	if cfg.SendGridAPIKey == "" {
+		return nil
+	}
+	return sendgrid.New(cfg.SendGridAPIKey, cfg.SendGridAPIURL, 10*time.Second)
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -1,0 +1,155 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/backorderd/backorderd/email"
+	"github.com/backorderd/backorderd/store"
+)
+
+// TypeNotifyOrder writes the customer emails an order's settled backorders
+// call for: one message per order, listing every line it concerns.
+const TypeNotifyOrder = "email:notify-order"
+
+// NotifyArgs name the order.
+type NotifyArgs struct {
+	ShopID  int64  `json:"shop_id"`
+	OrderID string `json:"order_id"`
+}
+
+// Notifier turns backorders into customer emails.
+type Notifier struct {
+	dispatcher *Dispatcher
+	store      TxStore
+	log        *slog.Logger
+}
+
+// NewNotifier returns the notifier.
+func NewNotifier(s TxStore, d *Dispatcher, log *slog.Logger) *Notifier {
+	return &Notifier{dispatcher: d, store: s, log: log}
+}
+
+// Handler is the asynq handler of TypeNotifyOrder.
+func (n *Notifier) Handler() asynq.Handler {
+	return n.dispatcher.OutboxHandler(n.store, n.run)
+}
+
+// notice is one message an order's state calls for.
+type notice struct {
+	kind email.Kind
+	key  string
+	data email.Order
+}
+
+// run writes the messages the order's backorders call for, each once: the
+// dedupe key names the order and what the message says
+// (order:{id}:backordered, order:{id}:allocated:{units allocated so far},
+// order:{id}:cancelled), so a message already written is not written again.
+func (n *Notifier) run(ctx context.Context, tx *store.Tx, out *Outbox, task store.OutboxTask) error {
+	var args NotifyArgs
+	if err := json.Unmarshal(task.Payload, &args); err != nil || args.ShopID == 0 || args.OrderID == "" {
+		return fmt.Errorf("decode notify args %q: %w", task.Payload, asynq.SkipRetry)
+	}
+	shop, err := tx.Shop(ctx, args.ShopID)
+	if err != nil {
+		return err
+	}
+	orders, err := tx.CustomerOrders(ctx, args.ShopID, "", "", []string{args.OrderID})
+	if err != nil || len(orders) == 0 {
+		return err
+	}
+	bos, err := tx.OrderBackorders(ctx, args.ShopID, args.OrderID)
+	if err != nil {
+		return err
+	}
+	order := orders[0]
+	for _, nt := range notices(shop, order, bos) {
+		if err := n.write(ctx, tx, out, shop, order, nt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notices decides which messages the order's backorders call for now.
+func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry) []notice {
+	base := email.Order{
+		Shop: email.Shop{Name: shop.Name, Domain: shop.Domain, ReplyTo: shop.ReplyTo,
+			BackorderPolicy: shop.BackorderPolicy, Incentive: shop.Incentive},
+		OrderName: o.Name, CustomerName: o.FirstName,
+	}
+	var waiting, allocated, cancelled []email.Line
+	allocatedUnits := 0
+	for _, b := range bos {
+		line := email.Line{Title: b.Title, SKU: b.SKU, Ordered: b.Ordered, Waiting: b.Waiting, Allocated: b.Allocated}
+		switch {
+		case b.Status == "cancelled":
+			cancelled = append(cancelled, line)
+		case b.Waiting > 0:
+			waiting = append(waiting, line)
+		}
+		if b.Allocated > 0 && b.Status != "cancelled" {
+			allocated = append(allocated, line)
+			allocatedUnits += b.Allocated
+		}
+	}
+	var ns []notice
+	key := "order:" + o.OrderID + ":"
+	if len(waiting) > 0 {
+		d := base
+		d.Lines = waiting
+		ns = append(ns, notice{email.Backordered, key + "backordered", d})
+	}
+	if allocatedUnits > 0 {
+		d := base
+		d.Lines = append(allocated, waiting...)
+		d.AllReady = len(waiting) == 0
+		ns = append(ns, notice{email.Ready, key + "allocated:" + strconv.Itoa(allocatedUnits), d})
+	}
+	if len(cancelled) > 0 && o.Status == "cancelled" {
+		d := base
+		d.Lines = cancelled
+		d.Reason = "the order was cancelled"
+		ns = append(ns, notice{email.Cancelled, key + "cancelled", d})
+	}
+	return ns
+}
+
+// write renders one message and writes it with its send task, unless the
+// shop already has it. With a SendGrid dynamic template named for the kind,
+// the same data goes as the template's data.
+func (n *Notifier) write(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, o store.OrderRecord, nt notice) error {
+	msg, err := email.Render(nt.kind, nt.data)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(nt.data)
+	if err != nil {
+		return fmt.Errorf("encode %s data: %w", nt.kind, err)
+	}
+	var templates map[string]string
+	_ = json.Unmarshal([]byte(shop.TemplateIDs), &templates) // validated when set
+	id, created, err := tx.AddEmail(ctx, store.Email{
+		ShopID: shop.ID, Kind: string(nt.kind), DedupeKey: nt.key, OrderID: o.OrderID,
+		ToEmail: o.Email, ToName: o.FirstName + " " + o.LastName, Subject: msg.Subject,
+		TextBody: msg.Text, HTMLBody: msg.HTML, Data: string(data), TemplateID: templates[string(nt.kind)],
+	})
+	if err != nil || !created {
+		return err
+	}
+	n.log.Info("email written", "email_id", id, "kind", nt.kind, "shop_id", shop.ID, "order_id", o.OrderID)
+	return QueueEmail(ctx, out, id)
+}
+
+// scheduleNotice gathers an order's messages once its items have settled.
+func scheduleNotice(ctx context.Context, out *Outbox, shopID int64, orderID string, at time.Time) error {
+	_, err := out.Add(ctx, TypeNotifyOrder, QueueDefault, NotifyArgs{ShopID: shopID, OrderID: orderID}, at)
+	return err
+}

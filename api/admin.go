@@ -88,6 +88,8 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, gatherer
 	g.GET("/backorders/:id", getBackorder(shops))
 	g.GET("/items", getItem(shops))
 	g.GET("/items/:id", getItem(shops))
+	g.GET("/emails", listEmails(shops))
+	g.GET("/emails/:id", getEmail(shops))
 	g.GET("/shops", func(c *gin.Context) {
 		list, err := shops.Shops(c.Request.Context())
 		if err != nil {

@@ -25,6 +25,8 @@ type AdminStore interface {
 	ItemsBySKU(ctx context.Context, shopID int64, sku string) ([]store.ItemRecord, error)
 	Levels(ctx context.Context, shopID int64, stockKey string) ([]store.LevelRecord, error)
 	Ledger(ctx context.Context, shopID int64, itemID string) (store.LedgerRow, error)
+	ListEmails(ctx context.Context, f store.EmailFilter) ([]store.Email, error)
+	Email(ctx context.Context, id int64) (store.Email, error)
 }
 
 const (

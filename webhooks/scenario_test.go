@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/hibiken/asynq"
@@ -103,6 +104,20 @@ func TestShopifyStoryFromSignedDeliveriesToBackorders(t *testing.T) {
 			t.Fatalf("teapot = %+v, want 2 waiting", teapot)
 		}
 		h.noBackorder(t, h.shop.ID, "HK-MUG-12OZ-SLT")
+		// One confirmation for the order, listing both short lines.
+		mails, err := s.ListEmails(context.Background(), store.EmailFilter{ShopID: h.shop.ID, Kind: "backordered", Limit: 10})
+		if err != nil || len(mails) != 1 {
+			t.Fatalf("confirmations = %+v, %v; want one for the order", mails, err)
+		}
+		c := mails[0]
+		for _, want := range []string{"#2417", "HK-KETTLE-1L-CPR", "HK-TEAPOT-CAST-IND", "3 waiting", "2 waiting"} {
+			if !strings.Contains(c.TextBody, want) || c.HTMLBody == "" {
+				t.Errorf("confirmation lacks %q:\n%s", want, c.TextBody)
+			}
+		}
+		if c.ToEmail != "wren.okafor@example.net" || c.DedupeKey != "order:6120458839152:backordered" || c.Status != store.EmailNotSent {
+			t.Errorf("confirmation = to %q key %q status %q", c.ToEmail, c.DedupeKey, c.Status)
+		}
 		// The kettles arrive: 9 available.
 		hd, body = fixture(t, "shopify/inventory_levels-update")
 		h.deliver(t, shopify, hd, body)
@@ -115,6 +130,10 @@ func TestShopifyStoryFromSignedDeliveriesToBackorders(t *testing.T) {
 		if err != nil || len(events) != 2 || events[0].Kind != "started_waiting" || events[1].Kind != "allocated" ||
 			events[1].Quantity != 3 || events[1].Cause == "" {
 			t.Fatalf("kettle trail = %+v, %v; want started_waiting then allocated 3, with causes", events, err)
+		}
+		if ready, _ := s.ListEmails(context.Background(), store.EmailFilter{ShopID: h.shop.ID, Kind: "ready", Limit: 10}); len(ready) != 1 ||
+			ready[0].DedupeKey != "order:6120458839152:allocated:3" || !strings.Contains(ready[0].Subject, "Part of your order") {
+			t.Errorf("ready emails = %+v, want one for the 3 kettles, the teapots still waiting", ready)
 		}
 		led, _ := h.store.Ledger(context.Background(), h.shop.ID, "46021178499184")
 		if led.Owed != 0 || led.Waiting != 0 || led.Level == nil || *led.Level != 9 {

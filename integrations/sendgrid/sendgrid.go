@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sendgrid/rest"
 	sg "github.com/sendgrid/sendgrid-go"
 	"github.com/sendgrid/sendgrid-go/helpers/mail"
-	"github.com/sendgrid/rest"
 )
 
 // Client sends mail. Its HTTP client has a timeout: sendgrid-go's default

@@ -76,7 +76,6 @@ type harness struct {
 	dispatcher *jobs.Dispatcher
 	delivery   *jobs.DeliveryHandler
 	outboxJobs map[string]asynq.Handler // the outbox task types settle runs
-	mailer     *jobs.Mailer
 	registry   *prometheus.Registry
 	handler    http.Handler
 	shop       store.Shop // the Shopify fixture shop

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/backorderd/backorderd/integrations/sendgrid"
 )
 
 // Config is the whole of backorderd's configuration.
@@ -31,6 +33,9 @@ type Config struct {
 
 	SendGridAPIKey string
 	SendGridAPIURL string
+	// SendGridWebhookKey verifies SendGrid's signed Event Webhook; empty
+	// turns POST /webhooks/sendgrid off.
+	SendGridWebhookKey string
 
 	// AdminToken guards the admin API and the monitor; empty turns both off.
 	AdminToken string
@@ -91,6 +96,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RedisURL:                 p.str("REDIS_URL", ""),
 		SendGridAPIKey:           p.str("SENDGRID_API_KEY", ""),
 		SendGridAPIURL:           p.str("SENDGRID_API_URL", DefaultSendGridAPIURL),
+		SendGridWebhookKey:       p.str("SENDGRID_WEBHOOK_PUBLIC_KEY", ""),
 		AdminToken:               p.str("ADMIN_TOKEN", ""),
 		LogFormat:                p.oneOf("LOG_FORMAT", "json", "json", "text"),
 		LogLevel:                 p.level("LOG_LEVEL"),
@@ -151,6 +157,11 @@ func (c Config) Validate() []error {
 	if u, err := url.Parse(c.SendGridAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		bad("SENDGRID_API_URL", "%q is not an http(s) URL", c.SendGridAPIURL)
 	}
+	if c.SendGridWebhookKey != "" {
+		if _, err := sendgrid.ParsePublicKey(c.SendGridWebhookKey); err != nil {
+			bad("SENDGRID_WEBHOOK_PUBLIC_KEY", "%v (want the base64 verification key SendGrid shows for its signed Event Webhook)", err)
+		}
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < minAdminTokenLen {
 		bad("ADMIN_TOKEN", "must be at least %d characters (or unset to turn the admin API off)", minAdminTokenLen)
 	}
@@ -192,6 +203,7 @@ func (c Config) Summary() []any {
 		"REDIS_URL", rd,
 		"SENDGRID_API_KEY", mask(c.SendGridAPIKey),
 		"SENDGRID_API_URL", c.SendGridAPIURL,
+		"SENDGRID_WEBHOOK_PUBLIC_KEY", mask(c.SendGridWebhookKey),
 		"ADMIN_TOKEN", mask(c.AdminToken),
 		"LOG_FORMAT", c.LogFormat,
 		"LOG_LEVEL", c.LogLevel.String(),

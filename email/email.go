@@ -30,10 +30,12 @@ const (
 	NewBackorders   Kind = "merchant_new_backorders" // gathered over a window
 	CapReached      Kind = "merchant_cap_reached"
 	PrivacyDocument Kind = "merchant_privacy_document"
+	Bounced         Kind = "merchant_bounced" // a customer address bounced: no more mail to it until cleared
 )
 
 // Kinds lists every kind with a built-in template.
-var Kinds = []Kind{Backordered, ETAChanged, StatusUpdate, Ready, Delayed, Cancelled, NewBackorders, CapReached, PrivacyDocument}
+var Kinds = []Kind{Backordered, ETAChanged, StatusUpdate, Ready, Delayed, Cancelled, NewBackorders, CapReached,
+	PrivacyDocument, Bounced}
 
 // Shop is what a message shows of the shop that sends it.
 type Shop struct {
@@ -129,4 +131,7 @@ type Merchant struct {
 	// Document is a privacy request's customer data, indented JSON.
 	Document  string `json:"document,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
+	// Address and Reason describe a Bounced message's customer address.
+	Address string `json:"address,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }

@@ -35,6 +35,7 @@ func fixed() map[Kind]any {
 		CapReached: Merchant{Shop: shop, Cap: 10, Waiting: 12, Items: []ItemCount{
 			{SKU: "HK-KETTLE-1L-CPR", Title: "Copper Stovetop Kettle - 1 L"}}},
 		PrivacyDocument: Merchant{Shop: shop, RequestID: "4410227", Document: "{\n  \"customer\": {\"id\": \"7302214451337\"}\n}"},
+		Bounced:         Merchant{Shop: shop, Address: "wren@example.net", Reason: "bounce: 550 5.1.1 mailbox does not exist"},
 	}
 }
 

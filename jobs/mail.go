@@ -11,6 +11,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/backorderd/backorderd/email"
 	"github.com/backorderd/backorderd/integrations/sendgrid"
 	"github.com/backorderd/backorderd/store"
 )
@@ -135,6 +136,15 @@ func (m *Mailer) begin(ctx context.Context, outboxID int64) (store.Email, store.
 			status, reason = store.EmailFailed, "no recipient address (never given, or erased)"
 		case shop.FromEmail == "":
 			status, reason = store.EmailFailed, "the shop has no from address: backorderd shop set --from"
+		}
+		if status == "" && e.Kind != string(email.Bounced) {
+			suppressed, err := tx.Suppressed(ctx, e.ShopID, e.ToEmail)
+			if err != nil {
+				return err
+			}
+			if suppressed {
+				status, reason = store.EmailSuppressed, "the address bounced: not mailed until the merchant clears it"
+			}
 		}
 		if status != "" {
 			m.metrics.emails.WithLabelValues(status).Inc()

@@ -192,3 +192,29 @@ func TestWithoutAProviderMailIsKeptNotDropped(t *testing.T) {
 		t.Fatalf("email = %+v, want not_sent with its rendered parts kept", e)
 	}
 }
+
+func TestSuppressedAddressIsNotMailed(t *testing.T) {
+	m := newMailEnv(t, storetest.New(t, store.SQLite))
+	f := &fakeSendGrid{replies: []int{http.StatusAccepted}}
+	sg := f.start(t)
+	emailID, task := m.queue(t, "k")
+	ctx := context.Background()
+	err := m.s.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetEmailStatus(ctx, emailID, store.EmailSent, "msg-0", ""); err != nil {
+			return err
+		}
+		_, err := tx.ApplyEmailEvents(ctx, []store.EmailEvent{{SGMessageID: "msg-0.f", MessageID: "msg-0", Event: "bounce", Timestamp: 1}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = task
+	next, nextTask := m.queue(t, "k2")
+	if err := m.send(sg, nextTask); err != nil {
+		t.Fatal(err)
+	}
+	if e := m.email(t, next); e.Status != store.EmailSuppressed || f.calls.Load() != 0 {
+		t.Fatalf("email to a bounced address = %+v after %d calls, want suppressed and not sent", e, f.calls.Load())
+	}
+}

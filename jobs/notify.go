@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -69,10 +70,15 @@ func (n *Notifier) run(ctx context.Context, tx *store.Tx, out *Outbox, task stor
 	if err != nil {
 		return err
 	}
-	order := orders[0]
-	for _, nt := range notices(shop, order, bos) {
-		if err := n.write(ctx, tx, out, shop, order, nt); err != nil {
+	o := orders[0]
+	for _, nt := range notices(shop, o, bos) {
+		to := recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: o.OrderID}
+		id, created, err := writeEmail(ctx, tx, out, shop, nt.kind, nt.key, to, nt.data)
+		if err != nil {
 			return err
+		}
+		if created {
+			n.log.Info("email written", "email_id", id, "kind", nt.kind, "shop_id", shop.ID, "order_id", o.OrderID)
 		}
 	}
 	return nil
@@ -122,30 +128,34 @@ func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry) [
 	return ns
 }
 
-// write renders one message and writes it with its send task, unless the
-// shop already has it. With a SendGrid dynamic template named for the kind,
-// the same data goes as the template's data.
-func (n *Notifier) write(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, o store.OrderRecord, nt notice) error {
-	msg, err := email.Render(nt.kind, nt.data)
+// recipient is who an email goes to, and the order it is about, if any.
+type recipient struct {
+	email, name, orderID string
+}
+
+// writeEmail renders one message and writes it with its send task, unless
+// the shop already has one with its dedupe key. With a SendGrid dynamic
+// template named for the kind, the same data goes as the template's data.
+func writeEmail(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, kind email.Kind, key string,
+	to recipient, data any) (int64, bool, error) {
+	msg, err := email.Render(kind, data)
 	if err != nil {
-		return err
+		return 0, false, err
 	}
-	data, err := json.Marshal(nt.data)
+	raw, err := json.Marshal(data)
 	if err != nil {
-		return fmt.Errorf("encode %s data: %w", nt.kind, err)
+		return 0, false, fmt.Errorf("encode %s data: %w", kind, err)
 	}
 	var templates map[string]string
 	_ = json.Unmarshal([]byte(shop.TemplateIDs), &templates) // validated when set
 	id, created, err := tx.AddEmail(ctx, store.Email{
-		ShopID: shop.ID, Kind: string(nt.kind), DedupeKey: nt.key, OrderID: o.OrderID,
-		ToEmail: o.Email, ToName: o.FirstName + " " + o.LastName, Subject: msg.Subject,
-		TextBody: msg.Text, HTMLBody: msg.HTML, Data: string(data), TemplateID: templates[string(nt.kind)],
+		ShopID: shop.ID, Kind: string(kind), DedupeKey: key, OrderID: to.orderID, ToEmail: to.email, ToName: to.name,
+		Subject: msg.Subject, TextBody: msg.Text, HTMLBody: msg.HTML, Data: string(raw), TemplateID: templates[string(kind)],
 	})
 	if err != nil || !created {
-		return err
+		return id, created, err
 	}
-	n.log.Info("email written", "email_id", id, "kind", nt.kind, "shop_id", shop.ID, "order_id", o.OrderID)
-	return QueueEmail(ctx, out, id)
+	return id, true, QueueEmail(ctx, out, id)
 }
 
 // scheduleNotice gathers an order's messages once its items have settled.

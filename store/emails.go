@@ -156,7 +156,7 @@ func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, email string, orde
 			or, args = append(or, `order_id IN (?)`), append(args, orderIDs)
 		}
 		if len(or) == 0 {
-			return nil
+			or = append(or, `1 = 0`)
 		}
 		var err error
 		if where, args, err = sqlx.In(where+` AND (`+strings.Join(or, " OR ")+`)`, args...); err != nil {
@@ -168,5 +168,126 @@ func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, email string, orde
 	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), args...); err != nil {
 		return fmt.Errorf("redact emails: %w", translate(err))
 	}
+	// A suppressed address is personal data too.
+	const sq = `DELETE FROM suppressions WHERE shop_id = ? AND (? OR address = lower(?))`
+	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(sq), shopID, all, email); err != nil {
+		return fmt.Errorf("redact suppressions: %w", translate(err))
+	}
 	return nil
+}
+
+// EmailEvent is one event of SendGrid's Event Webhook.
+type EmailEvent struct {
+	SGMessageID string
+	// MessageID is the X-Message-Id it belongs to; EmailID, when the
+	// message carried it back as a custom arg, names the row directly.
+	MessageID string
+	EmailID   int64
+	Event     string // delivered, bounce, dropped, spamreport
+	Timestamp int64
+	Reason    string
+}
+
+// Suppression is an address newly suppressed by an event.
+type Suppression struct {
+	ShopID  int64
+	Address string
+	Reason  string
+}
+
+// ApplyEmailEvents records each event once (on message, event and time) and
+// marks its email row; a bounce, drop or spam report suppresses the address
+// for the email's shop. It returns the addresses suppressed now.
+func (tx *Tx) ApplyEmailEvents(ctx context.Context, evs []EmailEvent) ([]Suppression, error) {
+	var fresh []Suppression
+	for _, ev := range evs {
+		e, found, err := tx.eventEmail(ctx, ev)
+		if err != nil {
+			return nil, err
+		}
+		var emailID any
+		if found {
+			emailID = e.ID
+		}
+		const insert = `INSERT INTO email_events (sg_message_id, event, occurred_at, email_id, reason, received_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sg_message_id, event, occurred_at) DO NOTHING RETURNING event`
+		var got string
+		err = translate(tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(insert), ev.SGMessageID, ev.Event, ev.Timestamp,
+			emailID, ev.Reason, tx.store.nowUTC()).Scan(&got))
+		if errors.Is(err, ErrNotFound) || !found {
+			continue // seen before, or about no message of ours
+		}
+		if err != nil {
+			return nil, fmt.Errorf("record email event: %w", err)
+		}
+		const mark = `UPDATE emails SET delivery = ?, delivery_at = ? WHERE id = ?`
+		if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(mark), ev.Event, time.Unix(ev.Timestamp, 0).UTC(), e.ID); err != nil {
+			return nil, fmt.Errorf("mark email %d: %w", e.ID, translate(err))
+		}
+		if ev.Event == "delivered" || e.ToEmail == "" {
+			continue
+		}
+		s, created, err := tx.suppress(ctx, e.ShopID, e.ToEmail, ev.Event+": "+ev.Reason)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			fresh = append(fresh, s)
+		}
+	}
+	return fresh, nil
+}
+
+func (tx *Tx) eventEmail(ctx context.Context, ev EmailEvent) (Email, bool, error) {
+	q := `SELECT ` + emailColumns + ` FROM emails WHERE id = ?`
+	arg := any(ev.EmailID)
+	if ev.EmailID == 0 {
+		q, arg = `SELECT `+emailColumns+` FROM emails WHERE provider_message_id = ? AND provider_message_id <> ''`, ev.MessageID
+	}
+	var e Email
+	err := translate(tx.tx.GetContext(ctx, &e, tx.tx.Rebind(q), arg))
+	if errors.Is(err, ErrNotFound) {
+		return Email{}, false, nil
+	}
+	if err != nil {
+		return Email{}, false, fmt.Errorf("email of event: %w", err)
+	}
+	return e, true, nil
+}
+
+func (tx *Tx) suppress(ctx context.Context, shopID int64, address, reason string) (Suppression, bool, error) {
+	const q = `INSERT INTO suppressions (shop_id, address, reason, created_at) VALUES (?, ?, ?, ?)
+	ON CONFLICT (shop_id, address) DO NOTHING RETURNING address`
+	s := Suppression{ShopID: shopID, Address: strings.ToLower(address), Reason: reason}
+	var got string
+	err := translate(tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(q), shopID, s.Address, reason, tx.store.nowUTC()).Scan(&got))
+	if errors.Is(err, ErrNotFound) {
+		return s, false, nil
+	}
+	if err != nil {
+		return s, false, fmt.Errorf("suppress address: %w", err)
+	}
+	return s, true, nil
+}
+
+// Suppressed reports whether the shop may not mail address.
+func (tx *Tx) Suppressed(ctx context.Context, shopID int64, address string) (bool, error) {
+	const q = `SELECT COUNT(*) FROM suppressions WHERE shop_id = ? AND address = ?`
+	var n int
+	if err := tx.tx.GetContext(ctx, &n, tx.tx.Rebind(q), shopID, strings.ToLower(address)); err != nil {
+		return false, fmt.Errorf("suppressed: %w", translate(err))
+	}
+	return n > 0, nil
+}
+
+// ClearSuppression lets the shop mail address again (the merchant fixed
+// it); it reports whether it was suppressed.
+func (s *Store) ClearSuppression(ctx context.Context, shopID int64, address string) (bool, error) {
+	const q = `DELETE FROM suppressions WHERE shop_id = ? AND address = ?`
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(q), shopID, strings.ToLower(address))
+	if err != nil {
+		return false, fmt.Errorf("clear suppression: %w", translate(err))
+	}
+	n, err := res.RowsAffected()
+	return n > 0, translate(err)
 }

@@ -77,6 +77,7 @@ type harness struct {
 	delivery   *jobs.DeliveryHandler
 	outboxJobs map[string]asynq.Handler // the outbox task types settle runs
 	registry   *prometheus.Registry
+	wm         *webhooks.Metrics
 	handler    http.Handler
 	shop       store.Shop // the Shopify fixture shop
 	woo        store.Shop // the WooCommerce fixture shop
@@ -105,7 +106,8 @@ func newHarness(t *testing.T, s *store.Store, enq webhooks.Enqueuer) *harness {
 	metrics := jobs.NewMetrics(reg)
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
-	webhooks.NewReceiver(webhooks.NewShops(s, 0), s, enq, 1<<20, webhooks.NewMetrics(reg)).Mount(r)
+	wm := webhooks.NewMetrics(reg)
+	webhooks.NewReceiver(webhooks.NewShops(s, 0), s, enq, 1<<20, wm).Mount(r)
 	return &harness{store: s, rc: rc, insp: asynq.NewInspectorFromRedisClient(rc), dispatcher: d,
 		delivery: jobs.NewDeliveryHandler(s, d, jobs.Settle{}, metrics, log),
 		outboxJobs: map[string]asynq.Handler{
@@ -113,8 +115,8 @@ func newHarness(t *testing.T, s *store.Store, enq webhooks.Enqueuer) *harness {
 			jobs.TypeNotifyOrder: jobs.NewNotifier(s, d, log).Handler(),
 			jobs.TypeSendEmail:   jobs.NewMailer(s, d, nil, metrics, log).Handler(),
 		},
-		registry: reg,
-		handler:  r, shop: shop, woo: woo}
+		registry: reg, wm: wm,
+		handler: r, shop: shop, woo: woo}
 }
 
 func (h *harness) post(h2 http.Header, body []byte) *httptest.ResponseRecorder {

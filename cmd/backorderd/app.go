@@ -262,7 +262,13 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 	api.MountHealth(router, h.readiness())
 	var monitor *asynqmon.HTTPHandler
 	if h.role.serves() {
-		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes, webhooks.NewMetrics(h.registry)).Mount(router)
+		wm := webhooks.NewMetrics(h.registry)
+		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes, wm).Mount(router)
+		if h.cfg.SendGridWebhookKey != "" {
+			key, _ := sendgrid.ParsePublicKey(h.cfg.SendGridWebhookKey) // Load validated it
+			events := jobs.NewEmailEvents(h.store, h.dispatcher, h.log)
+			webhooks.NewSendGridEvents(key, events, h.cfg.MaxBodyBytes, wm).Mount(router)
+		}
 	}
 	if h.adminToken != "" {
 		guard := api.RequireToken(h.adminToken)

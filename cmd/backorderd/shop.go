@@ -21,6 +21,7 @@ const shopUsage = `usage:
   backorderd shop set ID|DOMAIN [--secret NEW_SECRET] [--drop-previous-secret] [settings]
   backorderd shop list
   backorderd shop item-cap ID|DOMAIN ITEM_ID N|none
+  backorderd shop clear-bounce ID|DOMAIN ADDRESS   (mail a bounced customer address again)
 settings: --name --merchant-email --from --reply-to --time-zone --handling-days
           --policy --incentive --update-every-days --templates '{"kind":"d-…"}'
           --waiting-cap N|none (an item's waiting units before it is at its cap)
@@ -53,6 +54,8 @@ func shopCommand(ctx context.Context, args []string, getenv func(string) string,
 		return shopList(ctx, st, stdout)
 	case "item-cap":
 		return shopItemCap(ctx, st, args[1:], stdout)
+	case "clear-bounce":
+		return shopClearBounce(ctx, st, args[1:], stdout)
 	default:
 		return fmt.Errorf("unknown shop command %q\n%s", args[0], shopUsage)
 	}
@@ -263,5 +266,26 @@ func shopItemCap(ctx context.Context, st *store.Store, args []string, stdout io.
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "item %s of shop %d: cap set to %s\n", args[1], shop.ID, args[2])
+	return err
+}
+
+// shopClearBounce lets the shop mail an address that bounced again, once
+// the merchant has fixed it.
+func shopClearBounce(ctx context.Context, st *store.Store, args []string, stdout io.Writer) error {
+	if len(args) != 2 {
+		return errors.New(shopUsage)
+	}
+	shop, err := findShop(ctx, st, args[0])
+	if err != nil {
+		return err
+	}
+	cleared, err := st.ClearSuppression(ctx, shop.ID, args[1])
+	if err != nil {
+		return err
+	}
+	if !cleared {
+		return fmt.Errorf("%s is not suppressed for shop %d", args[1], shop.ID)
+	}
+	_, err = fmt.Fprintf(stdout, "%s will be mailed again\n", args[1])
 	return err
 }

@@ -59,6 +59,9 @@ type Config struct {
 	// FullCheckInterval is how often every item with open lines is
 	// recomputed (once per period across all replicas).
 	FullCheckInterval time.Duration
+	// NoticeWindow is the period merchants' new-backorder notices gather
+	// over, and how often customers due a status update are looked for.
+	NoticeWindow time.Duration
 
 	// MaxBodyBytes bounds a webhook body.
 	MaxBodyBytes int64
@@ -83,6 +86,7 @@ const (
 	DefaultSettleQuiet       = 5 * time.Second
 	DefaultSettleMax         = time.Minute
 	DefaultFullCheckInterval = 15 * time.Minute
+	DefaultNoticeWindow      = 15 * time.Minute
 	minAdminTokenLen         = 16
 )
 
@@ -107,6 +111,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SettleQuiet:              p.duration("SETTLE_QUIET", DefaultSettleQuiet, 0, 5*time.Minute),
 		SettleMax:                p.duration("SETTLE_MAX", DefaultSettleMax, 0, time.Hour),
 		FullCheckInterval:        p.duration("FULL_CHECK_INTERVAL", DefaultFullCheckInterval, time.Minute, 24*time.Hour),
+		NoticeWindow:             p.duration("NOTICE_WINDOW", DefaultNoticeWindow, time.Minute, 24*time.Hour),
 		MaxBodyBytes:             int64(p.intIn("WEBHOOK_MAX_BODY_BYTES", DefaultMaxBodyBytes, 1024, 1<<30)),
 		ShopifyShopDomain:        p.str("SHOPIFY_SHOP_DOMAIN", ""),
 		ShopifyWebhookSecret:     p.str("SHOPIFY_WEBHOOK_SECRET", ""),
@@ -214,6 +219,7 @@ func (c Config) Summary() []any {
 		"SETTLE_QUIET", c.SettleQuiet.String(),
 		"SETTLE_MAX", c.SettleMax.String(),
 		"FULL_CHECK_INTERVAL", c.FullCheckInterval.String(),
+		"NOTICE_WINDOW", c.NoticeWindow.String(),
 		"WEBHOOK_MAX_BODY_BYTES", c.MaxBodyBytes,
 		"SHOPIFY_SHOP_DOMAIN", c.ShopifyShopDomain,
 		"SHOPIFY_WEBHOOK_SECRET", mask(c.ShopifyWebhookSecret),

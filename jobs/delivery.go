@@ -116,7 +116,7 @@ func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, 
 		}
 	}
 	if facts.Privacy != nil {
-		if err := carryOutPrivacy(ctx, tx, shop, row.ID, *facts.Privacy); err != nil {
+		if err := carryOutPrivacy(ctx, tx, out, shop, row.ID, *facts.Privacy); err != nil {
 			return "", "", err
 		}
 	}

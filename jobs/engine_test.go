@@ -76,6 +76,7 @@ func TestFiftyOrdersAtOnceForOneUnitOnFourWorkers(t *testing.T) {
 		FullCheck: e.dispatcher.FullCheckHandler(s),
 		Notify:    jobs.NewNotifier(s, e.dispatcher, e.log).Handler(),
 		SendEmail: jobs.NewMailer(s, e.dispatcher, nil, m, e.log).Handler(),
+		Notices:   jobs.NewNotices(s, e.dispatcher, time.Minute, e.log).Handler(),
 	})); err != nil {
 		t.Fatal(err)
 	}

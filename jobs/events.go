@@ -36,8 +36,7 @@ func (e *EmailEvents) RecordEmailEvents(ctx context.Context, evs []store.EmailEv
 			if err != nil {
 				return err
 			}
-			data := email.Merchant{Shop: email.Shop{Name: shop.Name, Domain: shop.Domain, ReplyTo: shop.ReplyTo},
-				Address: s.Address, Reason: s.Reason}
+			data := email.Merchant{Shop: emailShop(shop), Address: s.Address, Reason: s.Reason}
 			key := "bounce:" + s.Address + ":" + time.Now().UTC().Format(time.DateOnly)
 			to := recipient{email: shop.MerchantEmail, name: shop.Name}
 			if _, _, err := writeEmail(ctx, tx, out, shop, email.Bounced, key, to, data); err != nil {

@@ -86,11 +86,7 @@ func (n *Notifier) run(ctx context.Context, tx *store.Tx, out *Outbox, task stor
 
 // notices decides which messages the order's backorders call for now.
 func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry) []notice {
-	base := email.Order{
-		Shop: email.Shop{Name: shop.Name, Domain: shop.Domain, ReplyTo: shop.ReplyTo,
-			BackorderPolicy: shop.BackorderPolicy, Incentive: shop.Incentive},
-		OrderName: o.Name, CustomerName: o.FirstName,
-	}
+	base := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName}
 	var waiting, allocated, cancelled []email.Line
 	allocatedUnits := 0
 	for _, b := range bos {

@@ -1,13 +1,16 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/backorderd/backorderd/backorder"
+	"github.com/backorderd/backorderd/email"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/webhooks"
 )
@@ -16,7 +19,7 @@ import (
 // the delivery's transaction: a customer's data document, or the erasure of
 // a customer's or the whole shop's personal data wherever it is kept
 // (orders, recorded deliveries, earlier data documents), keeping counts.
-func carryOutPrivacy(ctx context.Context, tx *store.Tx, shop store.Shop, inboxID int64, req backorder.PrivacyRequest) error {
+func carryOutPrivacy(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, inboxID int64, req backorder.PrivacyRequest) error {
 	rec := store.PrivacyRecord{ShopID: shop.ID, InboxID: inboxID, Kind: string(req.Kind),
 		RequestID: req.RequestID, CustomerID: req.Customer.ID}
 	c := req.Customer
@@ -35,6 +38,15 @@ func carryOutPrivacy(ctx context.Context, tx *store.Tx, shop store.Shop, inboxID
 	if err != nil {
 		return err
 	}
+	if rec.Document != "" && shop.MerchantEmail != "" {
+		var pretty bytes.Buffer
+		_ = json.Indent(&pretty, []byte(rec.Document), "", "  ") // built by json.Marshal just above
+		data := email.Merchant{Shop: emailShop(shop), RequestID: req.RequestID, Document: pretty.String()}
+		key := "privacy:" + strconv.FormatInt(inboxID, 10)
+		if _, _, err := writeEmail(ctx, tx, out, shop, email.PrivacyDocument, key, recipient{email: shop.MerchantEmail, name: shop.Name}, data); err != nil {
+			return err
+		}
+	}
 	return tx.AddPrivacyRecord(ctx, rec)
 }
 
@@ -51,7 +63,7 @@ func redact(ctx context.Context, tx *store.Tx, shopID int64, s webhooks.Subject)
 	for _, o := range theirs {
 		orderIDs = append(orderIDs, o.OrderID)
 	}
-	if err = tx.RedactEmails(ctx, shopID, s.Email, orderIDs, s.All); err != nil {
+	if err = tx.RedactEmails(ctx, shopID, s.CustomerID, s.Email, orderIDs, s.All); err != nil {
 		return 0, 0, err
 	}
 	if orders, err = tx.RedactOrders(ctx, shopID, s.CustomerID, s.Email, s.OrderIDs, s.All); err != nil {

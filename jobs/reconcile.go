@@ -11,6 +11,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/backorderd/backorderd/backorder"
+	"github.com/backorderd/backorderd/email"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -143,6 +144,11 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 		// read at_cap. Orders that still arrive wait like any other.
 		row.AtCap, row.OverCap = true, ledger.Waiting-*stock.Cap
 	}
+	if row.AtCap && !led.AtCap {
+		if err := capReached(ctx, tx, out, led.ShopID, stock, ledger.Waiting, r.now()); err != nil {
+			return err
+		}
+	}
 	if drift && len(writes) > 0 {
 		row.Drift += len(writes)
 		r.metrics.drift.Add(float64(len(writes)))
@@ -210,4 +216,18 @@ func events(ln store.ItemLine, c backorder.Change, changed bool, after backorder
 		es = append(es, store.EventWrite{Kind: status})
 	}
 	return es
+}
+
+// capReached tells the merchant an item reached its cap on waiting units,
+// once a day at most.
+func capReached(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, stock store.ItemStock, waiting int, now time.Time) error {
+	shop, err := tx.Shop(ctx, shopID)
+	if err != nil || shop.MerchantEmail == "" || stock.Cap == nil {
+		return err
+	}
+	data := email.Merchant{Shop: emailShop(shop), Cap: *stock.Cap, Waiting: waiting,
+		Items: []email.ItemCount{{SKU: stock.SKU, Title: stock.Title}}}
+	key := "cap:" + stock.SKU + ":" + now.UTC().Format(time.DateOnly)
+	_, _, err = writeEmail(ctx, tx, out, shop, email.CapReached, key, recipient{email: shop.MerchantEmail, name: shop.Name}, data)
+	return err
 }

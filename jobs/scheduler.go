@@ -33,10 +33,11 @@ func NewScheduler(client Enqueuer, log *slog.Logger, entries ...Periodic) *Sched
 }
 
 // PeriodicTasks lists backorderd's periodic tasks.
-func PeriodicTasks(relayEvery, fullCheckEvery time.Duration) []Periodic {
+func PeriodicTasks(relayEvery, fullCheckEvery, noticeWindow time.Duration) []Periodic {
 	return []Periodic{
 		{Type: TypeRelay, Queue: QueuePeriodic, Every: relayEvery},
 		{Type: TypeFullCheck, Queue: QueuePeriodic, Every: fullCheckEvery},
+		{Type: TypeNotices, Queue: QueuePeriodic, Every: noticeWindow},
 	}
 }
 

@@ -44,6 +44,7 @@ type Handlers struct {
 	FullCheck asynq.Handler
 	Notify    asynq.Handler
 	SendEmail asynq.Handler
+	Notices   asynq.Handler
 }
 
 // NewMux routes each task type to its handler.
@@ -56,6 +57,7 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(TypeFullCheck, h.FullCheck)
 	mux.Handle(TypeNotifyOrder, h.Notify)
 	mux.Handle(TypeSendEmail, h.SendEmail)
+	mux.Handle(TypeNotices, h.Notices)
 	return mux
 }
 

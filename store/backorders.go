@@ -297,3 +297,51 @@ func (tx *Tx) OrderBackorders(ctx context.Context, shopID int64, orderID string)
 	}
 	return es, nil
 }
+
+// NewBackorderCount is how many backorders one item gathered in a window.
+type NewBackorderCount struct {
+	ItemID string `db:"item_id"`
+	SKU    string `db:"sku"`
+	Title  string `db:"title"`
+	Orders int    `db:"orders"`
+	Units  int    `db:"units"`
+}
+
+// NewBackorders counts a shop's backorders created in [since, until), by
+// item.
+func (tx *Tx) NewBackorders(ctx context.Context, shopID int64, since, until time.Time) ([]NewBackorderCount, error) {
+	const q = `SELECT b.item_id, MAX(l.sku) AS sku, MAX(l.title) AS title, COUNT(DISTINCT b.order_id) AS orders,
+		SUM(b.backordered) AS units
+	FROM backorders b JOIN order_lines l ON l.shop_id = b.shop_id AND l.order_id = b.order_id AND l.line_id = b.line_id
+	WHERE b.shop_id = ? AND b.created_at >= ? AND b.created_at < ?
+	GROUP BY b.item_id ORDER BY units DESC, b.item_id`
+	var cs []NewBackorderCount
+	if err := tx.tx.SelectContext(ctx, &cs, tx.tx.Rebind(q), shopID, since.UTC(), until.UTC()); err != nil {
+		return nil, fmt.Errorf("new backorders: %w", translate(err))
+	}
+	return cs, nil
+}
+
+// OrdersDueUpdate lists a shop's orders with units still waiting whose
+// customer has had no email since `since`.
+func (tx *Tx) OrdersDueUpdate(ctx context.Context, shopID int64, since time.Time) ([]string, error) {
+	const q = `SELECT DISTINCT b.order_id FROM backorders b
+	WHERE b.shop_id = ? AND b.waiting > 0 AND NOT EXISTS (
+		SELECT 1 FROM emails e WHERE e.shop_id = b.shop_id AND e.order_id = b.order_id AND e.created_at >= ?)
+	ORDER BY b.order_id`
+	var ids []string
+	if err := tx.tx.SelectContext(ctx, &ids, tx.tx.Rebind(q), shopID, since.UTC()); err != nil {
+		return nil, fmt.Errorf("orders due an update: %w", translate(err))
+	}
+	return ids, nil
+}
+
+// ActiveShops lists the shops whose work has not stopped.
+func (tx *Tx) ActiveShops(ctx context.Context) ([]Shop, error) {
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE status = 'active' ORDER BY id`
+	var shops []Shop
+	if err := tx.tx.SelectContext(ctx, &shops, q); err != nil {
+		return nil, fmt.Errorf("active shops: %w", translate(err))
+	}
+	return shops, nil
+}

@@ -143,14 +143,19 @@ func (s *Store) Email(ctx context.Context, id int64) (Email, error) {
 }
 
 // RedactEmails erases the messages written to a customer (by address or for
-// their orders), or every message of the shop when all is set, keeping the
+// their orders) and the merchant's messages that name them (a bounce, their
+// data document), or every message of the shop when all is set, keeping the
 // rows: who got what kind of message when, without the personal data.
-func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, email string, orderIDs []string, all bool) error {
+func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, customerID, email string, orderIDs []string, all bool) error {
 	where, args := `shop_id = ?`, []any{shopID}
 	if !all {
 		var or []string
 		if email != "" {
 			or, args = append(or, `lower(to_email) = lower(?)`), append(args, email)
+			or, args = append(or, `(kind LIKE 'merchant_%' AND lower(text_body) LIKE ?)`), append(args, "%"+strings.ToLower(email)+"%")
+		}
+		if customerID != "" {
+			or, args = append(or, `(kind LIKE 'merchant_%' AND text_body LIKE ?)`), append(args, "%"+customerID+"%")
 		}
 		if len(orderIDs) > 0 {
 			or, args = append(or, `order_id IN (?)`), append(args, orderIDs)
@@ -163,7 +168,11 @@ func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, email string, orde
 			return fmt.Errorf("bind email redaction: %w", err)
 		}
 	}
-	q := `UPDATE emails SET to_email = '', to_name = '', subject = '', text_body = '', html_body = '', data = '{}'
+	// A merchant's message keeps its address (the merchant's own) but not
+	// its text; its dedupe key may name the customer (bounce:{address}).
+	q := `UPDATE emails SET to_email = CASE WHEN kind LIKE 'merchant_%' THEN to_email ELSE '' END, to_name = '',
+		subject = '', text_body = '', html_body = '', data = '{}',
+		dedupe_key = CASE WHEN kind LIKE 'merchant_%' THEN 'redacted:' || CAST(id AS TEXT) ELSE dedupe_key END
 	WHERE ` + where
 	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), args...); err != nil {
 		return fmt.Errorf("redact emails: %w", translate(err))

@@ -110,15 +110,17 @@ type ItemStock struct {
 	Known   bool
 	Cap     *int
 	SKU     string
+	Title   string
 }
 
 // ItemStock reads an item's level and cap.
 func (tx *Tx) ItemStock(ctx context.Context, shopID int64, itemID string) (ItemStock, error) {
-	const qi = `SELECT i.stock_key, i.sku, i.quantity, i.state_at, COALESCE(i.waiting_cap, s.waiting_cap) AS cap
+	const qi = `SELECT i.stock_key, i.sku, i.title, i.quantity, i.state_at, COALESCE(i.waiting_cap, s.waiting_cap) AS cap
 	FROM items i JOIN shops s ON s.id = i.shop_id WHERE i.shop_id = ? AND i.item_id = ?`
 	var it struct {
 		StockKey string    `db:"stock_key"`
 		SKU      string    `db:"sku"`
+		Title    string    `db:"title"`
 		Quantity *int      `db:"quantity"`
 		StateAt  time.Time `db:"state_at"`
 		Cap      *int      `db:"cap"`
@@ -130,7 +132,7 @@ func (tx *Tx) ItemStock(ctx context.Context, shopID int64, itemID string) (ItemS
 	if err != nil {
 		return ItemStock{}, fmt.Errorf("item %s: %w", itemID, err)
 	}
-	st := ItemStock{Cap: it.Cap, SKU: it.SKU}
+	st := ItemStock{Cap: it.Cap, SKU: it.SKU, Title: it.Title}
 	// One row per location: summed here, where the time keeps its type.
 	const ql = `SELECT available, state_at FROM stock_levels
 	WHERE shop_id = ? AND stock_key = ? AND available IS NOT NULL`

@@ -3,9 +3,12 @@ package webhooks_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -266,6 +269,64 @@ func TestFullCheckCorrectsDriftAndCountsIt(t *testing.T) {
 		h.settle(t)
 		if led, _ := s.Ledger(ctx, h.woo.ID, "1517"); led.Drift != 1 {
 			t.Errorf("drift after a clean check = %d, want still 1", led.Drift)
+		}
+	})
+}
+
+func TestMerchantNoticesAndStatusUpdates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := newHarness(t, s, nil)
+		ctx := context.Background()
+		woo := h.woo
+		two := 2
+		woo.MerchantEmail, woo.WaitingCap = "owner@larchwood.example", &two
+		if _, err := s.UpdateShop(ctx, woo); err != nil {
+			t.Fatal(err)
+		}
+		const path = "/webhooks/woocommerce"
+		hd, body := fixture(t, "woocommerce/order-created")
+		h.deliver(t, path, hd, body)
+		hd, body = fixture(t, "woocommerce/product-updated-variation") // apron -2: at the cap of 2
+		h.deliver(t, path, hd, body)
+		h.settle(t)
+		mails := func(kind string) []store.Email {
+			es, err := s.ListEmails(ctx, store.EmailFilter{ShopID: woo.ID, Kind: kind, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return es
+		}
+		if caps := mails("merchant_cap_reached"); len(caps) != 1 || caps[0].ToEmail != "owner@larchwood.example" ||
+			!strings.Contains(caps[0].TextBody, "LW-APRON-CHR") {
+			t.Fatalf("cap emails = %+v, want one to the merchant about the apron", caps)
+		}
+		notices := jobs.NewNotices(s, h.dispatcher, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		// The hour in which the backorder appeared has ended.
+		later := time.Now().Add(time.Hour)
+		for i := 0; i < 2; i++ { // a second run (another replica, a retry) writes nothing more
+			if err := notices.RunAt(ctx, later); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if news := mails("merchant_new_backorders"); len(news) != 1 || !strings.Contains(news[0].TextBody, "2 units for 1 orders") {
+			t.Fatalf("new backorder notices = %+v", news)
+		}
+		// A week without news: the customer hears that it is still on its way.
+		if err := notices.RunAt(ctx, time.Now().Add(3*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if ups := mails("status_update"); len(ups) != 0 {
+			t.Fatalf("status update after 3 days = %+v, want none before the cadence", ups)
+		}
+		week := time.Now().Add(8 * 24 * time.Hour)
+		for i := 0; i < 2; i++ {
+			if err := notices.RunAt(ctx, week); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ups := mails("status_update")
+		if len(ups) != 1 || !strings.HasPrefix(ups[0].DedupeKey, "order:48213:update:") || !strings.Contains(ups[0].TextBody, "still on its way") {
+			t.Fatalf("status updates = %+v, want one for order 48213", ups)
 		}
 	})
 }

@@ -184,6 +184,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		FullCheck: dispatcher.FullCheckHandler(st),
 		Notify:    jobs.NewNotifier(st, dispatcher, log).Handler(),
 		SendEmail: jobs.NewMailer(st, dispatcher, mailSender(cfg), m, log).Handler(),
+		Notices:   jobs.NewNotices(st, dispatcher, cfg.NoticeWindow, log).Handler(),
 	})
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -199,7 +200,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	}()
 	go func() {
 		defer wg.Done()
-		jobs.NewScheduler(client, log, jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval)...).Run(ctx)
+		jobs.NewScheduler(client, log, jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval, cfg.NoticeWindow)...).Run(ctx)
 	}()
 	return worker, nil
 }

@@ -1,0 +1,128 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/backorderd/backorderd/email"
+	"github.com/backorderd/backorderd/store"
+)
+
+// TypeNotices writes the periodic messages (once per period across
+// replicas): each merchant's new backorders of the window just ended, and a
+// status update to every customer with units still waiting who has heard
+// nothing for the shop's cadence (default 7 days).
+const TypeNotices = "periodic:notices"
+
+// Notices writes the periodic messages.
+type Notices struct {
+	dispatcher *Dispatcher
+	store      TxStore
+	window     time.Duration
+	now        func() time.Time
+	log        *slog.Logger
+}
+
+// NewNotices returns the periodic notices over windows of window.
+func NewNotices(s TxStore, d *Dispatcher, window time.Duration, log *slog.Logger) *Notices {
+	return &Notices{dispatcher: d, store: s, window: window, now: time.Now, log: log}
+}
+
+// Handler is the asynq handler of TypeNotices.
+func (n *Notices) Handler() asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
+		return n.Run(ctx)
+	})
+}
+
+// Run writes the notices of the window that ended last.
+func (n *Notices) Run(ctx context.Context) error {
+	return n.RunAt(ctx, n.now())
+}
+
+// RunAt writes the notices as of now: the new backorders of the window
+// that ended before it, and the status updates due by then.
+func (n *Notices) RunAt(ctx context.Context, now time.Time) error {
+	now = now.UTC()
+	end := now.Truncate(n.window)
+	start := end.Add(-n.window)
+	return n.dispatcher.InTx(ctx, n.store, func(tx *store.Tx, out *Outbox) error {
+		shops, err := tx.ActiveShops(ctx)
+		if err != nil {
+			return err
+		}
+		for _, shop := range shops {
+			if err := n.newBackorders(ctx, tx, out, shop, start, end); err != nil {
+				return err
+			}
+			if err := n.statusUpdates(ctx, tx, out, shop, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (n *Notices) newBackorders(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, start, end time.Time) error {
+	if shop.MerchantEmail == "" {
+		return nil
+	}
+	counts, err := tx.NewBackorders(ctx, shop.ID, start, end)
+	if err != nil || len(counts) == 0 {
+		return err
+	}
+	data := email.Merchant{Shop: emailShop(shop),
+		Window: start.Format("2006-01-02 15:04") + "–" + end.Format("15:04") + " UTC"}
+	for _, c := range counts {
+		data.Items = append(data.Items, email.ItemCount{SKU: c.SKU, Title: c.Title, Orders: c.Orders, Units: c.Units})
+	}
+	key := "new-backorders:" + strconv.FormatInt(start.Unix(), 10)
+	_, _, err = writeEmail(ctx, tx, out, shop, email.NewBackorders, key, recipient{email: shop.MerchantEmail, name: shop.Name}, data)
+	return err
+}
+
+func (n *Notices) statusUpdates(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, now time.Time) error {
+	if shop.UpdateCadenceDays <= 0 {
+		return nil
+	}
+	due, err := tx.OrdersDueUpdate(ctx, shop.ID, now.AddDate(0, 0, -shop.UpdateCadenceDays))
+	if err != nil {
+		return err
+	}
+	for _, orderID := range due {
+		orders, err := tx.CustomerOrders(ctx, shop.ID, "", "", []string{orderID})
+		if err != nil || len(orders) == 0 {
+			return err
+		}
+		bos, err := tx.OrderBackorders(ctx, shop.ID, orderID)
+		if err != nil {
+			return err
+		}
+		o := orders[0]
+		data := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName}
+		for _, b := range bos {
+			if b.Waiting > 0 {
+				data.Lines = append(data.Lines, email.Line{Title: b.Title, SKU: b.SKU, Ordered: b.Ordered,
+					Waiting: b.Waiting, Allocated: b.Allocated})
+			}
+		}
+		key := fmt.Sprintf("order:%s:update:%s", orderID, now.Format(time.DateOnly))
+		to := recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: orderID}
+		if _, _, err := writeEmail(ctx, tx, out, shop, email.StatusUpdate, key, to, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emailShop is what a message shows of a shop.
+func emailShop(shop store.Shop) email.Shop {
+	return email.Shop{Name: shop.Name, Domain: shop.Domain, ReplyTo: shop.ReplyTo,
+		BackorderPolicy: shop.BackorderPolicy, Incentive: shop.Incentive}
+}

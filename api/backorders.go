@@ -43,38 +43,13 @@ type eventView struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-var backorderStatuses = map[string]bool{
-	"waiting": true, "partially_allocated": true, "allocated": true, "shipped": true, "cancelled": true,
-}
-
 // listBackorders serves GET /api/v1/backorders.
 func listBackorders(st AdminStore) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		limit, before, err := page(c)
-		if err == nil && c.Query("status") != "" && !backorderStatuses[c.Query("status")] {
-			err = errBadRequest("status must be waiting, partially_allocated, allocated, shipped or cancelled")
-		}
-		var shopID int64
-		if err == nil {
-			shopID, err = shopFilter(c, st)
-		}
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		es, err := st.ListBackorders(c.Request.Context(), store.BackorderFilter{ShopID: shopID, SKU: c.Query("sku"),
-			ItemID: c.Query("item"), Status: c.Query("status"), Order: c.Query("order"), Before: before, Limit: limit})
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		items := make([]backorderView, len(es))
-		var last int64
-		for i, e := range es {
-			items[i], last = backorderView(e), e.ID
-		}
-		c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor(len(es), limit, last)})
-	}
+	statuses := []string{"waiting", "partially_allocated", "allocated", "shipped", "cancelled"}
+	return list(st, statuses, func(c *gin.Context, q listQuery) ([]store.BackorderEntry, error) {
+		return st.ListBackorders(c.Request.Context(), store.BackorderFilter{ShopID: q.shopID, SKU: c.Query("sku"),
+			ItemID: c.Query("item"), Status: q.status, Order: c.Query("order"), Before: q.before, Limit: q.limit})
+	}, func(b store.BackorderEntry) (any, int64) { return backorderView(b), b.ID })
 }
 
 // getBackorder serves GET /api/v1/backorders/{id}: one backorder with its

@@ -36,39 +36,14 @@ func viewEmail(e store.Email) emailView {
 		CreatedAt: e.CreatedAt, SentAt: e.SentAt}
 }
 
-var emailStatuses = map[string]bool{
-	store.EmailPending: true, store.EmailSending: true, store.EmailSent: true, store.EmailFailed: true,
-	store.EmailNotSent: true, store.EmailSuppressed: true,
-}
-
 // listEmails serves GET /api/v1/emails.
 func listEmails(st AdminStore) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		limit, before, err := page(c)
-		if err == nil && c.Query("status") != "" && !emailStatuses[c.Query("status")] {
-			err = errBadRequest("status must be pending, sending, sent, failed, not_sent or suppressed")
-		}
-		var shopID int64
-		if err == nil {
-			shopID, err = shopFilter(c, st)
-		}
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		es, err := st.ListEmails(c.Request.Context(), store.EmailFilter{ShopID: shopID, Kind: c.Query("kind"),
-			Status: c.Query("status"), To: c.Query("to"), Order: c.Query("order"), Before: before, Limit: limit})
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		items := make([]emailView, len(es))
-		var last int64
-		for i, e := range es {
-			items[i], last = viewEmail(e), e.ID
-		}
-		c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor(len(es), limit, last)})
-	}
+	statuses := []string{store.EmailPending, store.EmailSending, store.EmailSent, store.EmailFailed,
+		store.EmailNotSent, store.EmailSuppressed}
+	return list(st, statuses, func(c *gin.Context, q listQuery) ([]store.Email, error) {
+		return st.ListEmails(c.Request.Context(), store.EmailFilter{ShopID: q.shopID, Kind: c.Query("kind"),
+			Status: q.status, To: c.Query("to"), Order: c.Query("order"), Before: q.before, Limit: q.limit})
+	}, func(e store.Email) (any, int64) { return viewEmail(e), e.ID })
 }
 
 // getEmail serves GET /api/v1/emails/{id}: one message with its rendered

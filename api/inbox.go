@@ -118,40 +118,13 @@ type inboxView struct {
 	ProcessedAt *time.Time `json:"processed_at"`
 }
 
-var inboxStatuses = map[string]bool{
-	store.InboxAccepted: true, store.InboxProcessed: true, store.InboxRejected: true, store.InboxFailed: true,
-}
-
 // listInbox serves GET /api/v1/inbox.
 func listInbox(st AdminStore) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		limit, before, err := page(c)
-		if err == nil && c.Query("status") != "" && !inboxStatuses[c.Query("status")] {
-			err = errBadRequest("status must be accepted, processed, rejected or failed")
-		}
-		var shopID int64
-		if err == nil {
-			shopID, err = shopFilter(c, st)
-		}
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		entries, err := st.ListInbox(c.Request.Context(), store.InboxFilter{
-			ShopID: shopID, Topic: c.Query("topic"), Status: c.Query("status"), Before: before, Limit: limit,
-		})
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		items := make([]inboxView, len(entries))
-		var last int64
-		for i, e := range entries {
-			items[i] = inboxView(e)
-			last = e.ID
-		}
-		c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor(len(entries), limit, last)})
-	}
+	statuses := []string{store.InboxAccepted, store.InboxProcessed, store.InboxRejected, store.InboxFailed}
+	return list(st, statuses, func(c *gin.Context, q listQuery) ([]store.InboxEntry, error) {
+		return st.ListInbox(c.Request.Context(), store.InboxFilter{ShopID: q.shopID, Topic: c.Query("topic"),
+			Status: q.status, Before: q.before, Limit: q.limit})
+	}, func(e store.InboxEntry) (any, int64) { return inboxView(e), e.ID })
 }
 
 type privacyView struct {
@@ -175,32 +148,15 @@ func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
 
 // listPrivacy serves GET /api/v1/privacy-requests.
 func listPrivacy(st AdminStore) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		limit, before, err := page(c)
-		var shopID int64
-		if err == nil {
-			shopID, err = shopFilter(c, st)
+	return list(st, nil, func(c *gin.Context, q listQuery) ([]store.PrivacyRecord, error) {
+		return st.PrivacyRecords(c.Request.Context(), q.shopID, q.before, q.limit)
+	}, func(r store.PrivacyRecord) (any, int64) {
+		v := privacyView{ID: r.ID, ShopID: r.ShopID, InboxID: r.InboxID, Kind: r.Kind, RequestID: r.RequestID,
+			CustomerID: r.CustomerID, Orders: r.Orders, Deliveries: r.Deliveries, CreatedAt: r.CreatedAt}
+		if r.Document != "" {
+			doc := rawJSON(r.Document)
+			v.Document = &doc
 		}
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		recs, err := st.PrivacyRecords(c.Request.Context(), shopID, before, limit)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		items := make([]privacyView, len(recs))
-		var last int64
-		for i, r := range recs {
-			items[i] = privacyView{ID: r.ID, ShopID: r.ShopID, InboxID: r.InboxID, Kind: r.Kind, RequestID: r.RequestID,
-				CustomerID: r.CustomerID, Orders: r.Orders, Deliveries: r.Deliveries, CreatedAt: r.CreatedAt}
-			if r.Document != "" {
-				doc := rawJSON(r.Document)
-				items[i].Document = &doc
-			}
-			last = r.ID
-		}
-		c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor(len(recs), limit, last)})
-	}
+		return v, r.ID
+	})
 }

@@ -42,15 +42,7 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 // test ends.
 func New(t testing.TB, engine store.Engine) *store.Store {
 	t.Helper()
-	engineName, dsn := DSN(t, engine)
-	s, err := store.Open(engineName, dsn)
-	if err != nil {
-		t.Fatalf("open %s store: %v", engine, err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate %s store: %v", engine, err)
-	}
+	s, _ := NewWithDump(t, engine)
 	return s
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/backorderd/backorderd/integrations/sendgrid"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -73,17 +72,4 @@ func (d *Dispatcher) SpoolHandler(s SpoolRecorder) asynq.Handler {
 		// If this enqueue fails the row is there and the relay enqueues it.
 		return d.EnqueueDelivery(ctx, id)
 	})
-}
-
-// retryDelay spaces retries: a rate-limited email waits for SendGrid's
-// reset; a spooled delivery waits for the database at most spoolMaxDelay
-// apart; everything else backs off as asynq does.
-func retryDelay(n int, err error, t *asynq.Task) time.Duration {
-	if d := sendgrid.RetryAfter(err); d > 0 {
-		return d // SendGrid's rate limit resets then
-	}
-	if t.Type() == TypeSpool {
-		return min(time.Duration(1<<min(n, 10))*time.Second, spoolMaxDelay)
-	}
-	return asynq.DefaultRetryDelayFunc(n, err, t)
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/backorderd/backorderd/integrations/sendgrid"
 )
 
 // WorkerConfig sizes the asynq server.
@@ -71,3 +73,16 @@ func (l asynqLogger) Error(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 
 // Fatal is logged as an error: the process's own shutdown decides exits.
 func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
+
+// retryDelay spaces retries: a rate-limited email waits for SendGrid's
+// reset; a spooled delivery waits for the database at most spoolMaxDelay
+// apart; everything else backs off as asynq does.
+func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	if d := sendgrid.RetryAfter(err); d > 0 {
+		return d // SendGrid's rate limit resets then
+	}
+	if t.Type() == TypeSpool {
+		return min(time.Duration(1<<min(n, 10))*time.Second, spoolMaxDelay)
+	}
+	return asynq.DefaultRetryDelayFunc(n, err, t)
+}

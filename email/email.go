@@ -31,11 +31,12 @@ const (
 	CapReached      Kind = "merchant_cap_reached"
 	PrivacyDocument Kind = "merchant_privacy_document"
 	Bounced         Kind = "merchant_bounced" // a customer address bounced: no more mail to it until cleared
+	Digest          Kind = "merchant_digest"  // daily, in the shop's time zone
 )
 
 // Kinds lists every kind with a built-in template.
 var Kinds = []Kind{Backordered, ETAChanged, StatusUpdate, Ready, Delayed, Cancelled, NewBackorders, CapReached,
-	PrivacyDocument, Bounced}
+	PrivacyDocument, Bounced, Digest}
 
 // Shop is what a message shows of the shop that sends it.
 type Shop struct {
@@ -134,4 +135,20 @@ type Merchant struct {
 	// Address and Reason describe a Bounced message's customer address.
 	Address string `json:"address,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// Date and Digest are a Digest message's day and items.
+	Date   string       `json:"date,omitempty"`
+	Digest []DigestLine `json:"digest,omitempty"`
+}
+
+// DigestLine is one item of a daily digest.
+type DigestLine struct {
+	SKU        string `json:"sku"`
+	Title      string `json:"title"`
+	Waiting    int    `json:"waiting"`
+	Orders     int    `json:"orders"`
+	OldestDays int    `json:"oldest_wait_days"`
+	Demand7    int    `json:"demand_7_days"`
+	Demand30   int    `json:"demand_30_days"`
+	Shortfall  int    `json:"shortfall"`
+	Drift      int    `json:"drift_corrected"`
 }

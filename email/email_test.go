@@ -36,6 +36,9 @@ func fixed() map[Kind]any {
 			{SKU: "HK-KETTLE-1L-CPR", Title: "Copper Stovetop Kettle - 1 L"}}},
 		PrivacyDocument: Merchant{Shop: shop, RequestID: "4410227", Document: "{\n  \"customer\": {\"id\": \"7302214451337\"}\n}"},
 		Bounced:         Merchant{Shop: shop, Address: "wren@example.net", Reason: "bounce: 550 5.1.1 mailbox does not exist"},
+		Digest: Merchant{Shop: shop, Date: "2026-11-26", Digest: []DigestLine{
+			{SKU: "HK-KETTLE-1L-CPR", Title: "Copper Stovetop Kettle - 1 L", Waiting: 7, Orders: 3, OldestDays: 9, Demand7: 5, Demand30: 18},
+			{SKU: "HK-TEAPOT-CAST-IND", Title: "Cast Iron Teapot", Demand7: 1, Demand30: 2, Shortfall: 1}}},
 	}
 }
 

@@ -15,9 +15,9 @@ import (
 )
 
 // TypeNotices writes the periodic messages (once per period across
-// replicas): each merchant's new backorders of the window just ended, and a
-// status update to every customer with units still waiting who has heard
-// nothing for the shop's cadence (default 7 days).
+// replicas): each merchant's new backorders of the window just ended and
+// daily digest, and a status update to every customer with units still
+// waiting who has heard nothing for the shop's cadence (default 7 days).
 const TypeNotices = "periodic:notices"
 
 // Notices writes the periodic messages.
@@ -62,6 +62,9 @@ func (n *Notices) RunAt(ctx context.Context, now time.Time) error {
 				return err
 			}
 			if err := n.statusUpdates(ctx, tx, out, shop, now); err != nil {
+				return err
+			}
+			if err := n.digest(ctx, tx, out, shop, now); err != nil {
 				return err
 			}
 		}
@@ -119,6 +122,42 @@ func (n *Notices) statusUpdates(ctx context.Context, tx *store.Tx, out *Outbox, 
 		}
 	}
 	return nil
+}
+
+// digestHour is the local hour from which a shop's daily digest is written.
+const digestHour = 7
+
+// digest writes the merchant's daily digest once per local day, at the
+// first run from digestHour in the shop's time zone.
+func (n *Notices) digest(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, now time.Time) error {
+	loc, err := time.LoadLocation(shop.TimeZone)
+	if err != nil {
+		loc = time.UTC // validated when set; a zone the binary lost is no reason to skip the digest
+	}
+	local := now.In(loc)
+	if shop.MerchantEmail == "" || local.Hour() < digestHour {
+		return nil
+	}
+	date := local.Format(time.DateOnly)
+	key := "digest:" + date
+	if done, err := tx.EmailExists(ctx, shop.ID, key); err != nil || done {
+		return err
+	}
+	items, err := tx.Digest(ctx, shop.ID, now)
+	if err != nil {
+		return err
+	}
+	data := email.Merchant{Shop: emailShop(shop), Date: date}
+	for _, it := range items {
+		line := email.DigestLine{SKU: it.SKU, Title: it.Title, Waiting: it.Waiting, Orders: it.Orders,
+			Demand7: it.Demand7, Demand30: it.Demand30, Shortfall: it.Shortfall, Drift: it.Drift}
+		if it.Oldest != nil {
+			line.OldestDays = int(now.Sub(*it.Oldest).Hours() / 24)
+		}
+		data.Digest = append(data.Digest, line)
+	}
+	_, _, err = writeEmail(ctx, tx, out, shop, email.Digest, key, recipient{email: shop.MerchantEmail, name: shop.Name}, data)
+	return err
 }
 
 // emailShop is what a message shows of a shop.

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -344,4 +346,125 @@ func (tx *Tx) ActiveShops(ctx context.Context) ([]Shop, error) {
 		return nil, fmt.Errorf("active shops: %w", translate(err))
 	}
 	return shops, nil
+}
+
+// DigestItem is one item in a merchant's daily digest.
+type DigestItem struct {
+	ItemID    string
+	SKU       string
+	Title     string
+	Waiting   int
+	Orders    int
+	Oldest    *time.Time // placed_at of the oldest order still waiting
+	Demand7   int        // units ordered over the last 7 days
+	Demand30  int        // units ordered over the last 30 days
+	Shortfall int
+	Drift     int
+}
+
+// Digest reads, for a shop as of now, every item with units waiting, a
+// shortfall, or orders over the last 30 days.
+func (tx *Tx) Digest(ctx context.Context, shopID int64, now time.Time) ([]DigestItem, error) {
+	const waiting = `SELECT b.item_id, MAX(l.sku) AS sku, MAX(l.title) AS title, SUM(b.waiting) AS waiting,
+		COUNT(DISTINCT b.order_id) AS orders, MIN(o.placed_at) AS oldest
+	FROM backorders b
+	JOIN order_lines l ON l.shop_id = b.shop_id AND l.order_id = b.order_id AND l.line_id = b.line_id
+	JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
+	WHERE b.shop_id = ? AND b.waiting > 0 GROUP BY b.item_id`
+	const demand = `SELECT l.item_id, MAX(l.sku) AS sku, MAX(l.title) AS title,
+		SUM(CASE WHEN o.placed_at >= ? THEN l.quantity ELSE 0 END) AS demand7, SUM(l.quantity) AS demand30
+	FROM order_lines l JOIN orders o ON o.shop_id = l.shop_id AND o.order_id = l.order_id
+	WHERE l.shop_id = ? AND o.placed_at >= ? GROUP BY l.item_id`
+	const ledgers = `SELECT item_id, shortfall, drift FROM item_ledgers WHERE shop_id = ? AND (shortfall > 0 OR drift > 0)`
+	items := map[string]*DigestItem{}
+	get := func(id, sku, title string) *DigestItem {
+		if items[id] == nil {
+			items[id] = &DigestItem{ItemID: id}
+		}
+		if sku != "" {
+			items[id].SKU, items[id].Title = sku, title
+		}
+		return items[id]
+	}
+	var ws []struct {
+		ItemID  string  `db:"item_id"`
+		SKU     string  `db:"sku"`
+		Title   string  `db:"title"`
+		Waiting int     `db:"waiting"`
+		Orders  int     `db:"orders"`
+		Oldest  aggTime `db:"oldest"`
+	}
+	if err := tx.tx.SelectContext(ctx, &ws, tx.tx.Rebind(waiting), shopID); err != nil {
+		return nil, fmt.Errorf("digest waiting: %w", translate(err))
+	}
+	for _, w := range ws {
+		it := get(w.ItemID, w.SKU, w.Title)
+		oldest := time.Time(w.Oldest)
+		it.Waiting, it.Orders, it.Oldest = w.Waiting, w.Orders, &oldest
+	}
+	var ds []struct {
+		ItemID   string `db:"item_id"`
+		SKU      string `db:"sku"`
+		Title    string `db:"title"`
+		Demand7  int    `db:"demand7"`
+		Demand30 int    `db:"demand30"`
+	}
+	if err := tx.tx.SelectContext(ctx, &ds, tx.tx.Rebind(demand), now.AddDate(0, 0, -7).UTC(), shopID, now.AddDate(0, 0, -30).UTC()); err != nil {
+		return nil, fmt.Errorf("digest demand: %w", translate(err))
+	}
+	for _, d := range ds {
+		it := get(d.ItemID, d.SKU, d.Title)
+		it.Demand7, it.Demand30 = d.Demand7, d.Demand30
+	}
+	var ls []struct {
+		ItemID    string `db:"item_id"`
+		Shortfall int    `db:"shortfall"`
+		Drift     int    `db:"drift"`
+	}
+	if err := tx.tx.SelectContext(ctx, &ls, tx.tx.Rebind(ledgers), shopID); err != nil {
+		return nil, fmt.Errorf("digest ledgers: %w", translate(err))
+	}
+	for _, l := range ls {
+		it := get(l.ItemID, "", "")
+		it.Shortfall, it.Drift = l.Shortfall, l.Drift
+	}
+	out := make([]DigestItem, 0, len(items))
+	for _, it := range items {
+		out = append(out, *it)
+	}
+	slices.SortFunc(out, func(a, b DigestItem) int {
+		if a.Waiting != b.Waiting {
+			return b.Waiting - a.Waiting
+		}
+		return strings.Compare(a.ItemID, b.ItemID)
+	})
+	return out, nil
+}
+
+// aggTime scans a time that an aggregate returns: PostgreSQL keeps its
+// type, SQLite gives back the text it stored.
+type aggTime time.Time
+
+// Scan implements sql.Scanner.
+func (t *aggTime) Scan(v any) error {
+	switch x := v.(type) {
+	case time.Time:
+		*t = aggTime(x.UTC())
+		return nil
+	case string:
+		return t.parse(x)
+	case []byte:
+		return t.parse(string(x))
+	}
+	return fmt.Errorf("scan %T as a time", v)
+}
+
+func (t *aggTime) parse(s string) error {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05"} {
+		if p, err := time.Parse(layout, s); err == nil {
+			*t = aggTime(p.UTC())
+			return nil
+		}
+	}
+	return fmt.Errorf("scan %q as a time", s)
 }

@@ -300,3 +300,13 @@ func (s *Store) ClearSuppression(ctx context.Context, shopID int64, address stri
 	n, err := res.RowsAffected()
 	return n > 0, translate(err)
 }
+
+// EmailExists reports whether the shop has a message with dedupe key.
+func (tx *Tx) EmailExists(ctx context.Context, shopID int64, key string) (bool, error) {
+	const q = `SELECT COUNT(*) FROM emails WHERE shop_id = ? AND dedupe_key = ?`
+	var n int
+	if err := tx.tx.GetContext(ctx, &n, tx.tx.Rebind(q), shopID, key); err != nil {
+		return false, fmt.Errorf("email exists: %w", translate(err))
+	}
+	return n > 0, nil
+}

@@ -328,5 +328,17 @@ func TestMerchantNoticesAndStatusUpdates(t *testing.T) {
 		if len(ups) != 1 || !strings.HasPrefix(ups[0].DedupeKey, "order:48213:update:") || !strings.Contains(ups[0].TextBody, "still on its way") {
 			t.Fatalf("status updates = %+v, want one for order 48213", ups)
 		}
+		// One digest a local day (the shop's zone is UTC), from 07:00.
+		tomorrow := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+		for _, at := range []time.Duration{6 * time.Hour, 8 * time.Hour, 9 * time.Hour} {
+			if err := notices.RunAt(ctx, tomorrow.Add(at)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		digests := mails("merchant_digest")
+		if len(digests) != 1 || digests[0].DedupeKey != "digest:"+tomorrow.Format(time.DateOnly) ||
+			!strings.Contains(digests[0].TextBody, "2 waiting for 1 orders") {
+			t.Fatalf("digests = %+v, want one for tomorrow with the apron's 2 waiting units", digests)
+		}
 	})
 }

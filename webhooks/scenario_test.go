@@ -342,3 +342,29 @@ func TestMerchantNoticesAndStatusUpdates(t *testing.T) {
 		}
 	})
 }
+
+func TestShopDynamicTemplateGoesWithTheSameData(t *testing.T) {
+	s := storetest.New(t, store.SQLite)
+	h := newHarness(t, s, nil)
+	ctx := context.Background()
+	woo := h.woo
+	woo.TemplateIDs = `{"backordered":"d-confirm-123"}`
+	if _, err := s.UpdateShop(ctx, woo); err != nil {
+		t.Fatal(err)
+	}
+	const path = "/webhooks/woocommerce"
+	hd, body := fixture(t, "woocommerce/order-created")
+	h.deliver(t, path, hd, body)
+	hd, body = fixture(t, "woocommerce/product-updated-variation")
+	h.deliver(t, path, hd, body)
+	h.settle(t)
+	es, _ := s.ListEmails(ctx, store.EmailFilter{Kind: "backordered", Limit: 5})
+	if len(es) != 1 || es[0].TemplateID != "d-confirm-123" {
+		t.Fatalf("confirmation = %+v, want the shop's template id", es)
+	}
+	for _, want := range []string{`"order_name":"48213"`, `"sku":"LW-APRON-CHR"`, `"waiting":2`} {
+		if !strings.Contains(es[0].Data, want) {
+			t.Errorf("template data %s lacks %s", es[0].Data, want)
+		}
+	}
+}

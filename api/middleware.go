@@ -36,6 +36,16 @@ func RequestLog(log *slog.Logger) gin.HandlerFunc {
 		c.Next()
 
 		status := c.Writer.Status()
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case status >= 400 || len(c.Errors) > 0:
+			level = slog.LevelWarn
+		}
+		if !log.Enabled(c.Request.Context(), level) {
+			return // below LOG_LEVEL: build nothing
+		}
 		attrs := []any{
 			"method", c.Request.Method, "path", c.Request.URL.Path, "status", status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "remote", c.ClientIP(),
@@ -54,14 +64,7 @@ func RequestLog(log *slog.Logger) gin.HandlerFunc {
 		if len(c.Errors) > 0 {
 			attrs = append(attrs, "errors", c.Errors.String())
 		}
-		switch {
-		case status >= 500:
-			log.Error("request", attrs...)
-		case status >= 400 || len(c.Errors) > 0:
-			log.Warn("request", attrs...)
-		default:
-			log.Info("request", attrs...)
-		}
+		log.Log(c.Request.Context(), level, "request", attrs...)
 	}
 }
 

@@ -19,11 +19,14 @@ import (
 // call for: one message per order, listing every line it concerns.
 const TypeNotifyOrder = "email:notify-order"
 
-// NotifyArgs name the order.
+// NotifyArgs name the orders (ids only).
 type NotifyArgs struct {
-	ShopID  int64  `json:"shop_id"`
-	OrderID string `json:"order_id"`
+	ShopID   int64    `json:"shop_id"`
+	OrderIDs []string `json:"order_ids"`
 }
+
+// noticeBatch is how many orders one notify task handles.
+const noticeBatch = 500
 
 // Notifier turns backorders into customer emails.
 type Notifier struct {
@@ -55,18 +58,28 @@ type notice struct {
 // order:{id}:cancelled), so a message already written is not written again.
 func (n *Notifier) run(ctx context.Context, tx *store.Tx, out *Outbox, task store.OutboxTask) error {
 	var args NotifyArgs
-	if err := json.Unmarshal(task.Payload, &args); err != nil || args.ShopID == 0 || args.OrderID == "" {
+	if err := json.Unmarshal(task.Payload, &args); err != nil || args.ShopID == 0 {
 		return fmt.Errorf("decode notify args %q: %w", task.Payload, asynq.SkipRetry)
 	}
 	shop, err := tx.Shop(ctx, args.ShopID)
 	if err != nil {
 		return err
 	}
-	orders, err := tx.CustomerOrders(ctx, args.ShopID, "", "", []string{args.OrderID})
+	for _, orderID := range args.OrderIDs {
+		if err := n.notify(ctx, tx, out, shop, orderID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notify writes the messages one order's backorders call for.
+func (n *Notifier) notify(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string) error {
+	orders, err := tx.CustomerOrders(ctx, shop.ID, "", "", []string{orderID})
 	if err != nil || len(orders) == 0 {
 		return err
 	}
-	bos, err := tx.OrderBackorders(ctx, args.ShopID, args.OrderID)
+	bos, err := tx.OrderBackorders(ctx, shop.ID, orderID)
 	if err != nil {
 		return err
 	}
@@ -154,8 +167,8 @@ func writeEmail(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop,
 	return id, true, QueueEmail(ctx, out, id)
 }
 
-// scheduleNotice gathers an order's messages once its items have settled.
-func scheduleNotice(ctx context.Context, out *Outbox, shopID int64, orderID string, at time.Time) error {
-	_, err := out.Add(ctx, TypeNotifyOrder, QueueDefault, NotifyArgs{ShopID: shopID, OrderID: orderID}, at)
+// scheduleNotices gathers orders' messages once their items have settled.
+func scheduleNotices(ctx context.Context, out *Outbox, shopID int64, orderIDs []string, at time.Time) error {
+	_, err := out.Add(ctx, TypeNotifyOrder, QueueDefault, NotifyArgs{ShopID: shopID, OrderIDs: orderIDs}, at)
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -120,15 +121,20 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 	if err := tx.WriteBackorders(ctx, led.ShopID, cause, writes); err != nil {
 		return err
 	}
-	// The customers hear once the order's items have settled: one message
-	// per order, gathered from all its items.
-	noticed := map[string]bool{}
+	// The customers hear once the orders' items have settled: one message
+	// per order, gathered from all its items. A restock can touch a
+	// hundred thousand orders: their notices go in tasks of noticeBatch.
+	seen := map[string]bool{}
+	var orders []string
 	for _, w := range writes {
-		if !noticed[w.OrderID] {
-			noticed[w.OrderID] = true
-			if err := scheduleNotice(ctx, out, led.ShopID, w.OrderID, r.now().Add(r.settle.Quiet)); err != nil {
-				return err
-			}
+		if !seen[w.OrderID] {
+			seen[w.OrderID] = true
+			orders = append(orders, w.OrderID)
+		}
+	}
+	for batch := range slices.Chunk(orders, noticeBatch) {
+		if err := scheduleNotices(ctx, out, led.ShopID, batch, r.now().Add(r.settle.Quiet)); err != nil {
+			return err
 		}
 	}
 	row := led

@@ -16,6 +16,7 @@ import (
 
 	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/jobs"
+	"github.com/backorderd/backorderd/jobs/jobstest"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
@@ -35,7 +36,8 @@ func BenchmarkRestock(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				s, shopID := benchStore(b, engine)
-				h := newBenchReconciler(s)
+				rc, _ := jobstest.Redis(b, redisDB)
+				h := newBenchReconciler(s, rc)
 				level(b, s, shopID, 0, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) // before every order
 				start := time.Now()
 				h.run(b, s, shopID)
@@ -68,11 +70,11 @@ type benchReconciler struct {
 	h asynq.Handler
 }
 
-func newBenchReconciler(s *store.Store) benchReconciler {
+func newBenchReconciler(s *store.Store, rc redis.UniversalClient) benchReconciler {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	// Nothing listens: the reconcile runs here, not through asynq.
-	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 10 * time.Millisecond, MaxRetries: -1})
-	d := jobs.NewDispatcher(asynq.NewClientFromRedisClient(dead), log)
+	// The reconcile runs here, not through a worker; the notice tasks it
+	// schedules are enqueued in Redis as in production.
+	d := jobs.NewDispatcher(asynq.NewClientFromRedisClient(rc), log)
 	return benchReconciler{d: d, h: jobs.NewReconciler(s, d, jobs.Settle{}, jobs.NewMetrics(prometheus.NewRegistry()), log).Handler()}
 }
 

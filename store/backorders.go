@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // ItemLine is an order line of an item as a reconcile needs it: its facts
@@ -90,21 +92,31 @@ func (tx *Tx) writeBackordersSQLite(ctx context.Context, shopID int64, cause str
 		status = ?, updated_at = ? WHERE id = ?`
 	const event = `INSERT INTO backorder_events (backorder_id, kind, quantity, detail, cause, created_at)
 	VALUES (?, ?, ?, ?, ?, ?)`
+	// Prepared once: SQLite's parser would otherwise run per line.
+	stmts := make(map[string]*sqlx.Stmt, 3)
+	for _, q := range []string{insert, update, event} {
+		st, err := tx.tx.PreparexContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare backorder writes: %w", translate(err))
+		}
+		defer st.Close()
+		stmts[q] = st
+	}
 	for _, w := range ws {
 		id := w.ID
 		var err error
 		if id == 0 {
-			err = tx.tx.QueryRowxContext(ctx, insert, shopID, w.OrderID, w.LineID, w.ItemID, w.Ordered, w.Backordered,
+			err = stmts[insert].QueryRowxContext(ctx, shopID, w.OrderID, w.LineID, w.ItemID, w.Ordered, w.Backordered,
 				w.Allocated, w.Waiting, w.Committed, w.Status, now, now).Scan(&id)
 		} else {
-			_, err = tx.tx.ExecContext(ctx, update, w.Ordered, w.Backordered, w.Allocated, w.Waiting, w.Committed,
+			_, err = stmts[update].ExecContext(ctx, w.Ordered, w.Backordered, w.Allocated, w.Waiting, w.Committed,
 				w.Status, now, id)
 		}
 		if err != nil {
 			return fmt.Errorf("write backorder %s/%s: %w", w.OrderID, w.LineID, translate(err))
 		}
 		for _, e := range w.Events {
-			if _, err := tx.tx.ExecContext(ctx, event, id, e.Kind, e.Quantity, e.Detail, cause, now); err != nil {
+			if _, err := stmts[event].ExecContext(ctx, id, e.Kind, e.Quantity, e.Detail, cause, now); err != nil {
 				return fmt.Errorf("audit backorder %d: %w", id, translate(err))
 			}
 		}

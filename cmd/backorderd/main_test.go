@@ -231,16 +231,25 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 		"/api/v1/privacy-requests":                                             `"kind":"customer_data"`,
 		"/metrics":                                                             `backorderd_webhook_deliveries_total{outcome="accepted",platform="woocommerce"} 2`,
 	} {
-		req, _ := http.NewRequest(http.MethodGet, "http://"+p.addr+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		// The notices and emails follow the reconcile as tasks of their
+		// own: give the worker a few polls.
+		var status int
+		var body []byte
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			req, _ := http.NewRequest(http.MethodGet, "http://"+p.addr+path, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if status = resp.StatusCode; status == http.StatusOK && strings.Contains(string(body), want) {
+				break
+			}
 		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), want) {
-			t.Errorf("GET %s = %d, want it to show %s:\n%.500s", path, resp.StatusCode, want, b)
+		if status != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s = %d, want it to show %s:\n%.500s", path, status, want, body)
 		}
 	}
 	logs := p.stderr.String()

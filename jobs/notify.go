@@ -100,20 +100,22 @@ func (n *Notifier) notify(ctx context.Context, tx *store.Tx, out *Outbox, shop s
 // notices decides which messages the order's backorders call for now.
 func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry) []notice {
 	base := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName}
-	var waiting, allocated, cancelled []email.Line
+	// current lists every line still concerned (ready or waiting), once.
+	var waiting, current, cancelled []email.Line
 	allocatedUnits := 0
 	for _, b := range bos {
 		line := email.Line{Title: b.Title, SKU: b.SKU, Ordered: b.Ordered, Waiting: b.Waiting, Allocated: b.Allocated}
-		switch {
-		case b.Status == "cancelled":
+		if b.Status == "cancelled" {
 			cancelled = append(cancelled, line)
-		case b.Waiting > 0:
+			continue
+		}
+		if b.Waiting > 0 {
 			waiting = append(waiting, line)
 		}
-		if b.Allocated > 0 && b.Status != "cancelled" {
-			allocated = append(allocated, line)
-			allocatedUnits += b.Allocated
+		if b.Waiting > 0 || b.Allocated > 0 {
+			current = append(current, line)
 		}
+		allocatedUnits += b.Allocated
 	}
 	var ns []notice
 	key := "order:" + o.OrderID + ":"
@@ -124,7 +126,7 @@ func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry) [
 	}
 	if allocatedUnits > 0 {
 		d := base
-		d.Lines = append(allocated, waiting...)
+		d.Lines = current
 		d.AllReady = len(waiting) == 0
 		ns = append(ns, notice{email.Ready, key + "allocated:" + strconv.Itoa(allocatedUnits), d})
 	}

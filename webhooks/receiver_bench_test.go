@@ -1,15 +1,12 @@
 package webhooks_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -73,7 +70,7 @@ func benchDelivery(b *testing.B, engine store.Engine) {
 	r.ContextWithFallback = true
 	webhooks.NewReceiver(shops, s, d, 10<<20, webhooks.NewMetrics(prometheus.NewRegistry())).Mount(r)
 
-	header, body := benchFixture(b, "shopify/orders-create")
+	header, body := fixture(b, "shopify/orders-create")
 	var seq atomic.Int64 // event ids stay unique across every run of every sub-benchmark
 	// next numbers a delivery. Every 1,000 it empties Redis, as a worker
 	// draining the queue would: the in-process miniredis prepends to a list
@@ -160,26 +157,4 @@ type benchError struct {
 
 func (e *benchError) Error() string {
 	return "receiver answered " + strconv.Itoa(e.code) + " " + e.body + ", want 200 accepted"
-}
-
-// benchFixture is fixture for a testing.TB.
-func benchFixture(tb testing.TB, name string) (http.Header, []byte) {
-	tb.Helper()
-	body, err := os.ReadFile(filepath.Join("..", "testdata", name+".json"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join("..", "testdata", name+".headers"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	h := http.Header{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ": "); ok {
-			h.Set(k, v)
-		}
-	}
-	return h, body
 }

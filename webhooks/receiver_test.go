@@ -42,7 +42,7 @@ const (
 )
 
 // fixture reads a signed sample delivery: its exact body bytes and headers.
-func fixture(t *testing.T, name string) (http.Header, []byte) {
+func fixture(t testing.TB, name string) (http.Header, []byte) {
 	t.Helper()
 	body, err := os.ReadFile(filepath.Join("..", "testdata", name+".json"))
 	if err != nil {

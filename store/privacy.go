@@ -127,3 +127,13 @@ func (tx *Tx) UninstallShop(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// ReactivateShop resumes work for a shop that was uninstalled (the app was
+// installed again).
+func (s *Store) ReactivateShop(ctx context.Context, id int64) error {
+	const q = `UPDATE shops SET status = 'active', uninstalled_at = NULL, updated_at = ? WHERE id = ?`
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(q), s.nowUTC(), id); err != nil {
+		return fmt.Errorf("reactivate shop %d: %w", id, translate(err))
+	}
+	return nil
+}

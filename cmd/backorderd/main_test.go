@@ -384,6 +384,19 @@ func TestShopCommands(t *testing.T) {
 	if _, err := sh("item-cap", "1", "1517", "5"); err != nil {
 		t.Fatalf("item-cap: %v", err)
 	}
+	// The app is uninstalled (shop/redact may follow), then installed again.
+	uninstall, err := store.Open("sqlite", "backorderd.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = uninstall.InTx(context.Background(), func(tx *store.Tx) error { return tx.UninstallShop(context.Background(), 1) })
+	_ = uninstall.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sh("set", "1", "--reactivate"); err != nil {
+		t.Fatalf("reactivate: %v", err)
+	}
 	out, err := sh("list")
 	if err != nil {
 		t.Fatal(err)
@@ -406,7 +419,7 @@ func TestShopCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	if shop.WebhookSecret != "s3" || shop.WebhookSecretPrevious != "s1" || shop.TemplateIDs != `{"backordered":"d-1"}` ||
-		shop.WaitingCap == nil || *shop.WaitingCap != 50 {
+		shop.WaitingCap == nil || *shop.WaitingCap != 50 || shop.Status != "active" {
 		t.Errorf("shop after set = %+v, want s3 with s1 kept for rotation and a cap of 50", shop)
 	}
 }

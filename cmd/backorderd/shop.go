@@ -18,7 +18,7 @@ import (
 
 const shopUsage = `usage:
   backorderd shop add --platform shopify|woocommerce --domain DOMAIN_OR_STORE_URL --secret SECRET [settings]
-  backorderd shop set ID|DOMAIN [--secret NEW_SECRET] [--drop-previous-secret] [settings]
+  backorderd shop set ID|DOMAIN [--secret NEW_SECRET] [--drop-previous-secret] [--reactivate] [settings]
   backorderd shop list
   backorderd shop item-cap ID|DOMAIN ITEM_ID N|none
   backorderd shop clear-bounce ID|DOMAIN ADDRESS   (mail a bounced customer address again)
@@ -190,6 +190,7 @@ func shopSet(ctx context.Context, st *store.Store, args []string, stdout io.Writ
 	s := newShopFlags("set")
 	secret := s.fs.String("secret", "", "")
 	dropPrevious := s.fs.Bool("drop-previous-secret", false, "")
+	reactivate := s.fs.Bool("reactivate", false, "")
 	if err := s.fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("%w\n%s", err, shopUsage)
 	}
@@ -204,6 +205,11 @@ func shopSet(ctx context.Context, st *store.Store, args []string, stdout io.Writ
 	}
 	if _, err := st.UpdateShop(ctx, shop); err != nil {
 		return err
+	}
+	if *reactivate {
+		if err := st.ReactivateShop(ctx, shop.ID); err != nil {
+			return err
+		}
 	}
 	_, err = fmt.Fprintf(stdout, "shop %d updated: %s %s\n", shop.ID, shop.Platform, shop.Domain)
 	return err

@@ -118,7 +118,10 @@ func Load(getenv func(string) string) (Config, error) {
 		WooCommerceStoreURL:      p.str("WOOCOMMERCE_STORE_URL", ""),
 		WooCommerceWebhookSecret: p.str("WOOCOMMERCE_WEBHOOK_SECRET", ""),
 	}
-	p.errs = append(p.errs, c.Validate()...)
+	var invalid Error
+	if errors.As(c.Validate(), &invalid) {
+		p.errs = append(p.errs, invalid...)
+	}
 	if len(p.errs) > 0 {
 		return Config{}, Error(p.errs)
 	}
@@ -140,8 +143,9 @@ func (e Error) Error() string {
 func (e Error) Unwrap() []error { return e }
 
 // Validate checks the values that have a shape: addresses, URLs and pairs of
-// variables that only make sense together.
-func (c Config) Validate() []error {
+// variables that only make sense together. It returns an Error listing
+// every problem, or nil.
+func (c Config) Validate() error {
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
@@ -184,7 +188,10 @@ func (c Config) Validate() []error {
 			bad("WOOCOMMERCE_STORE_URL", "%q is not an http(s) URL", c.WooCommerceStoreURL)
 		}
 	}
-	return errs
+	if len(errs) == 0 {
+		return nil
+	}
+	return Error(errs)
 }
 
 // Embedded reports whether this configuration runs on the embedded default

@@ -64,10 +64,11 @@ func (m *Mailer) process(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	e, shop, send, err := m.begin(ctx, outboxID)
-	if err != nil || !send {
+	a, err := m.begin(ctx, outboxID)
+	if err != nil || !a.send {
 		return err
 	}
+	e, shop := a.email, a.shop
 	messageID, sendErr := m.sender.Send(ctx, mailOf(e, shop))
 	err = m.store.InTx(ctx, func(tx *store.Tx) error {
 		switch {
@@ -102,13 +103,24 @@ func (m *Mailer) process(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
-// begin claims the task and its email and records the attempt; send is
-// false when there is nothing to send (done, or kept without a provider).
-func (m *Mailer) begin(ctx context.Context, outboxID int64) (store.Email, store.Shop, bool, error) {
-	var e store.Email
-	var shop store.Shop
-	send := false
+// attempt is what begin found: the email and its shop; send says to call
+// the provider; held is the status it was kept in instead ("" if none);
+// resend says an earlier attempt's outcome was never recorded.
+type attempt struct {
+	email  store.Email
+	shop   store.Shop
+	send   bool
+	held   string
+	resend bool
+}
+
+// begin claims the task and its email and records the attempt, or keeps
+// the email without sending it (done already, no provider, no address,
+// suppressed). What it did is counted once its transaction has committed.
+func (m *Mailer) begin(ctx context.Context, outboxID int64) (attempt, error) {
+	var a attempt
 	err := m.store.InTx(ctx, func(tx *store.Tx) error {
+		a = attempt{}
 		row, err := tx.ClaimOutbox(ctx, outboxID)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("outbox row %d is gone: %w", outboxID, asynq.SkipRetry)
@@ -120,47 +132,60 @@ func (m *Mailer) begin(ctx context.Context, outboxID int64) (store.Email, store.
 		if err := json.Unmarshal(row.Payload, &args); err != nil {
 			return fmt.Errorf("decode send args %q: %w", row.Payload, asynq.SkipRetry)
 		}
-		if e, err = tx.ClaimEmail(ctx, args.EmailID); err != nil {
+		if a.email, err = tx.ClaimEmail(ctx, args.EmailID); err != nil {
 			return err
 		}
-		if shop, err = tx.Shop(ctx, e.ShopID); err != nil {
-			return err
-		}
-		status, reason := "", ""
-		switch {
-		case e.Status != store.EmailPending && e.Status != store.EmailSending:
+		if a.email.Status != store.EmailPending && a.email.Status != store.EmailSending {
 			return tx.FinishOutbox(ctx, outboxID) // sent, failed, kept or suppressed already
-		case m.sender == nil:
-			status, reason = store.EmailNotSent, "no provider: SENDGRID_API_KEY is not set"
-		case e.ToEmail == "":
-			status, reason = store.EmailFailed, "no recipient address (never given, or erased)"
-		case shop.FromEmail == "":
-			status, reason = store.EmailFailed, "the shop has no from address: backorderd shop set --from"
 		}
-		if status == "" && e.Kind != string(email.Bounced) {
-			suppressed, err := tx.Suppressed(ctx, e.ShopID, e.ToEmail)
-			if err != nil {
-				return err
-			}
-			if suppressed {
-				status, reason = store.EmailSuppressed, "the address bounced: not mailed until the merchant clears it"
-			}
+		if a.shop, err = tx.Shop(ctx, a.email.ShopID); err != nil {
+			return err
+		}
+		status, reason, err := m.hold(ctx, tx, a.email, a.shop)
+		if err != nil {
+			return err
 		}
 		if status != "" {
-			m.metrics.emails.WithLabelValues(status).Inc()
-			if err := tx.SetEmailStatus(ctx, e.ID, status, "", reason); err != nil {
+			a.held = status
+			if err := tx.SetEmailStatus(ctx, a.email.ID, status, "", reason); err != nil {
 				return err
 			}
 			return tx.FinishOutbox(ctx, outboxID)
 		}
-		if e.Status == store.EmailSending {
-			m.metrics.unknownOutcomes.Inc()
-			m.log.Warn("email attempt with an unknown outcome: sending again", "email_id", e.ID, "kind", e.Kind)
-		}
-		send = true
-		return tx.BeginSend(ctx, e.ID)
+		a.send, a.resend = true, a.email.Status == store.EmailSending
+		return tx.BeginSend(ctx, a.email.ID)
 	})
-	return e, shop, send, err
+	if err != nil {
+		return attempt{}, err
+	}
+	if a.held != "" {
+		m.metrics.emails.WithLabelValues(a.held).Inc()
+	}
+	if a.resend {
+		m.metrics.unknownOutcomes.Inc()
+		m.log.Warn("email attempt with an unknown outcome: sending again", "email_id", a.email.ID, "kind", a.email.Kind)
+	}
+	return a, nil
+}
+
+// hold says why an email is not to be sent now (a status and its reason),
+// or "" to send it.
+func (m *Mailer) hold(ctx context.Context, tx *store.Tx, e store.Email, shop store.Shop) (string, string, error) {
+	switch {
+	case m.sender == nil:
+		return store.EmailNotSent, "no provider: SENDGRID_API_KEY is not set", nil
+	case e.ToEmail == "":
+		return store.EmailFailed, "no recipient address (never given, or erased)", nil
+	case shop.FromEmail == "":
+		return store.EmailFailed, "the shop has no from address: backorderd shop set --from", nil
+	case e.Kind == string(email.Bounced):
+		return "", "", nil // the merchant's own address: never suppressed
+	}
+	suppressed, err := tx.Suppressed(ctx, e.ShopID, e.ToEmail)
+	if err != nil || !suppressed {
+		return "", "", err
+	}
+	return store.EmailSuppressed, "the address bounced: not mailed until the merchant clears it", nil
 }
 
 // mailOf is the provider's message for an email row: the shop's name, from

@@ -118,7 +118,7 @@ func dataDocument(ctx context.Context, tx *store.Tx, shop store.Shop, req backor
 		return "", 0, 0, err
 	}
 	err = eachInboxBody(ctx, tx, shop.ID, func(b store.InboxBody) error {
-		if _, mentions := webhooks.RedactBody(b.Body, s); mentions {
+		if webhooks.Mentions(b.Body, s) {
 			deliveries++
 		}
 		return nil

@@ -26,11 +26,9 @@ var redactedBody = []byte(`{"redacted":true}`)
 // body and whether anything changed. A body about someone else is returned
 // as it is. The signature no longer matches; it was checked on arrival.
 func RedactBody(body []byte, s Subject) ([]byte, bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // ids stay exact
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		if s.All || (s.Email != "" && bytes.Contains(bytes.ToLower(body), []byte(strings.ToLower(s.Email)))) {
+	doc, err := decodeBody(body)
+	if err != nil {
+		if s.All || s.namedIn(body) {
 			return redactedBody, true
 		}
 		return body, false
@@ -47,6 +45,30 @@ func RedactBody(body []byte, s Subject) ([]byte, bool) {
 		return redactedBody, true
 	}
 	return out, true
+}
+
+// Mentions reports whether a delivery's raw body is about the subject,
+// without changing it: for the count a data document gives.
+func Mentions(body []byte, s Subject) bool {
+	doc, err := decodeBody(body)
+	if err != nil {
+		return s.namedIn(body)
+	}
+	return s.All || s.concerns(doc)
+}
+
+func decodeBody(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // ids stay exact
+	var doc any
+	err := dec.Decode(&doc)
+	return doc, err
+}
+
+// namedIn reports whether a body that is not JSON names the subject's
+// email address.
+func (s Subject) namedIn(body []byte) bool {
+	return s.Email != "" && bytes.Contains(bytes.ToLower(body), []byte(strings.ToLower(s.Email)))
 }
 
 // concerns reports whether a decoded delivery is about the subject: an

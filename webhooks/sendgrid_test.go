@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
@@ -115,4 +117,34 @@ func suppressed(t *testing.T, s *store.Store, shopID int64, address string) bool
 		t.Fatal(err)
 	}
 	return yes
+}
+
+// downEvents is a database that cannot take events.
+type downEvents struct{}
+
+func (downEvents) RecordEmailEvents(context.Context, []store.EmailEvent) error {
+	return errors.New("dial tcp 127.0.0.1:5432: connection refused")
+}
+
+func TestSendGridEventsBadBodyAndDatabaseDown(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	post := func(r webhooks.EventRecorder, body string) int {
+		gin.SetMode(gin.TestMode)
+		router := gin.New()
+		webhooks.NewSendGridEvents(&key.PublicKey, r, 1<<20, webhooks.NewMetrics(prometheus.NewRegistry())).Mount(router)
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/sendgrid", bytes.NewReader([]byte(body)))
+		req.Header.Set("X-Twilio-Email-Event-Webhook-Timestamp", "1764115200")
+		req.Header.Set("X-Twilio-Email-Event-Webhook-Signature", signEvents(t, key, "1764115200", []byte(body)))
+		rec := httptest.NewRecorder()
+		router.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	// Signed but not a list of events: SendGrid resending it cannot help.
+	if code := post(downEvents{}, `{"not":"a list"`); code != http.StatusOK {
+		t.Errorf("malformed events answered %d, want 200", code)
+	}
+	// The database cannot take them: 503, and SendGrid retries for a day.
+	if code := post(downEvents{}, `[{"event":"delivered","sg_message_id":"m.1","timestamp":1}]`); code != http.StatusServiceUnavailable {
+		t.Errorf("events with the database down answered %d, want 503", code)
+	}
 }

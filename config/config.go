@@ -39,6 +39,9 @@ type Config struct {
 
 	// AdminToken guards the admin API and the monitor; empty turns both off.
 	AdminToken string
+	// MonitorReadOnly shows the monitor without its buttons: queues and
+	// tasks can be looked at, not paused, deleted or retried.
+	MonitorReadOnly bool
 
 	LogFormat string
 	LogLevel  slog.Level
@@ -102,6 +105,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SendGridAPIURL:           p.str("SENDGRID_API_URL", DefaultSendGridAPIURL),
 		SendGridWebhookKey:       p.str("SENDGRID_WEBHOOK_PUBLIC_KEY", ""),
 		AdminToken:               p.str("ADMIN_TOKEN", ""),
+		MonitorReadOnly:          p.boolean("MONITOR_READ_ONLY"),
 		LogFormat:                p.oneOf("LOG_FORMAT", "json", "json", "text"),
 		LogLevel:                 p.level("LOG_LEVEL"),
 		WorkerConcurrency:        p.intIn("WORKER_CONCURRENCY", DefaultWorkerConcurrency, 1, 1000),
@@ -217,6 +221,7 @@ func (c Config) Summary() []any {
 		"SENDGRID_API_URL", c.SendGridAPIURL,
 		"SENDGRID_WEBHOOK_PUBLIC_KEY", mask(c.SendGridWebhookKey),
 		"ADMIN_TOKEN", mask(c.AdminToken),
+		"MONITOR_READ_ONLY", c.MonitorReadOnly,
 		"LOG_FORMAT", c.LogFormat,
 		"LOG_LEVEL", c.LogLevel.String(),
 		"WORKER_CONCURRENCY", c.WorkerConcurrency,
@@ -326,6 +331,15 @@ func (p *parser) oneOf(name, def string, allowed ...string) string {
 	}
 	p.errs = append(p.errs, fmt.Errorf("%s: %q is not one of %s", name, v, strings.Join(allowed, ", ")))
 	return def
+}
+
+func (p *parser) boolean(name string) bool {
+	raw := p.str(name, "false")
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Errorf("%s: %q is not true or false", name, raw))
+	}
+	return b
 }
 
 func (p *parser) level(name string) slog.Level {

@@ -275,7 +275,8 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 		guard := api.RequireToken(h.adminToken)
 		if h.role.serves() {
 			api.MountAdmin(router, guard, h.store, h.registry)
-			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt})
+			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
+				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)
 		} else {
 			api.MountMetrics(router, guard, h.registry)

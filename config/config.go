@@ -306,7 +306,24 @@ func maskURL(raw string) string {
 			u.User = url.UserPassword(u.User.Username(), "****")
 		}
 	}
+	u.RawQuery = maskQuery(u.RawQuery)
 	return u.Redacted()
+}
+
+// maskQuery masks the values of query parameters that hold a password
+// (libpq's password and sslpassword), keeping their order and the rest.
+func maskQuery(raw string) string {
+	if raw == "" {
+		return raw
+	}
+	params := strings.Split(raw, "&")
+	for i, kv := range params {
+		k, _, _ := strings.Cut(kv, "=")
+		if name, err := url.QueryUnescape(k); err != nil || strings.Contains(strings.ToLower(name), "password") {
+			params[i] = k + "=****"
+		}
+	}
+	return strings.Join(params, "&")
 }
 
 // parser collects every malformed variable so that one start-up reports all.

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/integrations/sendgrid"
+	"github.com/backorderd/backorderd/store"
 )
 
 // Config is the whole of backorderd's configuration.
@@ -181,15 +182,17 @@ func (c Config) Validate() error {
 	if (c.ShopifyShopDomain == "") != (c.ShopifyWebhookSecret == "") {
 		bad("SHOPIFY_SHOP_DOMAIN", "and SHOPIFY_WEBHOOK_SECRET must be set together")
 	}
-	if c.ShopifyShopDomain != "" && !strings.HasSuffix(strings.ToLower(c.ShopifyShopDomain), ".myshopify.com") {
-		bad("SHOPIFY_SHOP_DOMAIN", "%q is not a *.myshopify.com domain", c.ShopifyShopDomain)
+	if c.ShopifyShopDomain != "" {
+		if err := store.CheckDomain(store.Shopify, c.ShopifyShopDomain); err != nil {
+			bad("SHOPIFY_SHOP_DOMAIN", "%v", err)
+		}
 	}
 	if (c.WooCommerceStoreURL == "") != (c.WooCommerceWebhookSecret == "") {
 		bad("WOOCOMMERCE_STORE_URL", "and WOOCOMMERCE_WEBHOOK_SECRET must be set together")
 	}
 	if c.WooCommerceStoreURL != "" {
-		if u, err := url.Parse(c.WooCommerceStoreURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			bad("WOOCOMMERCE_STORE_URL", "%q is not an http(s) URL", c.WooCommerceStoreURL)
+		if err := store.CheckDomain(store.WooCommerce, c.WooCommerceStoreURL); err != nil {
+			bad("WOOCOMMERCE_STORE_URL", "%v", err)
 		}
 	}
 	if len(errs) == 0 {

@@ -108,6 +108,7 @@ func (p *process) waitReady(t *testing.T) {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-p.done:
+			p.done <- err // for the cleanup
 			t.Fatalf("process exited: %v\n%s", err, p.stderr)
 		default:
 		}

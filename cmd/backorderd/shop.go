@@ -164,6 +164,9 @@ func shopAdd(ctx context.Context, st *store.Store, args []string, stdout io.Writ
 	if *domain == "" || *secret == "" {
 		return errors.New("--domain and --secret are required")
 	}
+	if err := store.CheckDomain(p, *domain); err != nil {
+		return fmt.Errorf("--domain: %w", err)
+	}
 	shop := store.NewShop(p, *domain, *secret)
 	if err := s.apply(&shop); err != nil {
 		return err

@@ -10,10 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/integrations/sendgrid"
@@ -159,8 +162,12 @@ func (c Config) Validate() error {
 		bad("HTTP_ADDR", "%q is not host:port (for example :8080 or 127.0.0.1:8080)", c.HTTPAddr)
 	}
 	if c.DatabaseURL != "" {
-		if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+		if engine, dsn, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
 			bad("DATABASE_URL", "%v", err)
+		} else if engine == "sqlite" {
+			if err := checkSQLiteFile(dsn); err != nil {
+				bad("DATABASE_URL", "%v", err)
+			}
 		}
 	}
 	if c.RedisURL != "" {
@@ -208,10 +215,7 @@ func (c Config) Embedded() bool { return c.DatabaseURL == "" || c.RedisURL == ""
 // Summary is the effective configuration as key/value pairs for the start-up
 // log line, with secrets masked.
 func (c Config) Summary() []any {
-	db := "embedded SQLite (" + DefaultSQLitePath + ")"
-	if c.DatabaseURL != "" {
-		db = maskURL(c.DatabaseURL)
-	}
+	db := c.Database()
 	rd := "embedded in-process Redis (development only, not persistent)"
 	if c.RedisURL != "" {
 		rd = maskURL(c.RedisURL)
@@ -243,6 +247,26 @@ func (c Config) Summary() []any {
 	}
 }
 
+// Database names the database this configuration writes to, for people:
+// the SQLite file's absolute path, or the PostgreSQL URL with its passwords
+// masked.
+func (c Config) Database() string {
+	if c.DatabaseURL == "" {
+		return "embedded SQLite " + absPath(DefaultSQLitePath)
+	}
+	if engine, path, err := ParseDatabaseURL(c.DatabaseURL); err == nil && engine == "sqlite" {
+		return "SQLite " + absPath(path)
+	}
+	return maskURL(c.DatabaseURL)
+}
+
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
 // ParseDatabaseURL tells the engine of a DATABASE_URL and the data source name
 // its driver takes: "postgres" with the URL itself, or "sqlite" with a path.
 func ParseDatabaseURL(raw string) (engine, dsn string, err error) {
@@ -258,6 +282,11 @@ func ParseDatabaseURL(raw string) (engine, dsn string, err error) {
 		if strings.Trim(u.Path, "/") == "" {
 			return "", "", errors.New("postgres URL has no database name (want postgres://user@host:5432/dbname)")
 		}
+		// pgx's own parser knows every parameter (sslmode values,
+		// certificate files): what it refuses no retry can fix.
+		if _, err := pgconn.ParseConfig(raw); err != nil {
+			return "", "", fmt.Errorf("not a PostgreSQL URL pgx accepts: %s", parseReason(err))
+		}
 		return "postgres", raw, nil
 	case strings.HasPrefix(raw, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
@@ -268,6 +297,33 @@ func ParseDatabaseURL(raw string) (engine, dsn string, err error) {
 	default:
 		return "", "", errors.New("must start with postgres://, postgresql:// or sqlite: (or be unset for the embedded SQLite file)")
 	}
+}
+
+// parseReason is why pgx refused a URL, without the URL (it may hold a
+// password).
+func parseReason(err error) string {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		if inner := errors.Unwrap(pe); inner != nil {
+			return inner.Error()
+		}
+		return "cannot parse it"
+	}
+	return err.Error()
+}
+
+// checkSQLiteFile says why path cannot be a SQLite file SQLite can create
+// or open: its directory must exist.
+func checkSQLiteFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory (want a file path in it, for example %s)", path, filepath.Join(path, DefaultSQLitePath))
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return fmt.Errorf("the directory %s of the SQLite file does not exist (create it first)", dir)
+	}
+	return nil
 }
 
 // ParseRedisURL parses a redis:// or rediss:// URL into go-redis options.

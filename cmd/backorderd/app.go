@@ -117,7 +117,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 // up yet; then it registers the shops named in the environment.
 func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
 	shops *webhooks.Shops, schema *schemaState, log *slog.Logger) error {
-	if err := waitFor(ctx, "database", st.Ping, schema.set, log); err != nil {
+	if err := waitFor(ctx, "database", "DATABASE_URL", st.Ping, schema.set, log); err != nil {
 		return err
 	}
 	if r == roleRun {
@@ -139,35 +139,13 @@ func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
 	return nil
 }
 
-// waitFor retries a server that does not answer ping, handing each failure
-// to report (readiness names it meanwhile), until it answers or ctx ends.
-func waitFor(ctx context.Context, name string, ping func(context.Context) error, report func(error), log *slog.Logger) error {
-	delay := 500 * time.Millisecond
-	for {
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := ping(pctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		report(err)
-		log.Warn(name+" unreachable; retrying", "err", err, "retry_in", delay.String())
-		select {
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, 15*time.Second)
-	}
-}
-
 func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st *store.Store, rds *redisConn,
 	client *asynq.Client, inspector *asynq.Inspector, dispatcher *jobs.Dispatcher, m *jobs.Metrics,
 	log *slog.Logger) (*asynq.Server, error) {
 	// asynq's server refuses to start without Redis: wait for it, as for the
 	// database (readiness pings Redis itself).
 	ping := func(ctx context.Context) error { return rds.client.Ping(ctx).Err() }
-	if err := waitFor(ctx, "redis", ping, func(error) {}, log); err != nil {
+	if err := waitFor(ctx, "redis", "REDIS_URL", ping, func(error) {}, log); err != nil {
 		return nil, err
 	}
 	relay := jobs.NewRelay(st, dispatcher, inspector, cfg.RelayAfter, log)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -53,7 +51,15 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 		return fmt.Errorf("%s needs DATABASE_URL and REDIS_URL: the embedded defaults are only for `backorderd run`", r)
 	}
 	log := newLogger(cfg, stderr)
-	log.Info("starting backorderd", append([]any{"version", version, "role", string(r)}, cfg.Summary()...)...)
+	adminToken, tokenShown, err := adminToken(cfg, r, stdout)
+	if err != nil {
+		return err
+	}
+	summary := cfg.Summary()
+	if tokenShown != "" {
+		summary = replaceValue(summary, "ADMIN_TOKEN", tokenShown)
+	}
+	log.Info("starting backorderd", append([]any{"version", version, "role", string(r)}, summary...)...)
 
 	st, err := openStore(cfg)
 	if err != nil {
@@ -78,11 +84,6 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 
 	schema := &schemaState{}
 	schema.set(errors.New("not checked yet"))
-	adminToken := cfg.AdminToken
-	if adminToken == "" && r == roleRun && cfg.Embedded() {
-		adminToken = randomToken()
-		fmt.Fprintf(stdout, "admin token for this run (set ADMIN_TOKEN to choose one): %s\n", adminToken)
-	}
 	shops := webhooks.NewShops(st, shopCacheTTL)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
 		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry}
@@ -317,8 +318,12 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-func randomToken() string {
-	var b [24]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+// replaceValue sets the value of key in a list of key/value pairs.
+func replaceValue(pairs []any, key string, value any) []any {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i] == key {
+			pairs[i+1] = value
+		}
+	}
+	return pairs
 }

@@ -215,7 +215,7 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 			t.Fatalf("%s answered %d", name, resp.StatusCode)
 		}
 	}
-	_, token, ok := strings.Cut(strings.TrimSpace(p.stdout.String()), "admin token for this run (set ADMIN_TOKEN to choose one): ")
+	_, token, ok := strings.Cut(strings.TrimSpace(p.stdout.String()), "set ADMIN_TOKEN to choose one): ")
 	if !ok {
 		t.Fatalf("run on the embedded default printed no admin token:\n%s", p.stdout)
 	}

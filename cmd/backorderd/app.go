@@ -16,6 +16,7 @@ import (
 	"github.com/hibiken/asynqmon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/api"
 	"github.com/backorderd/backorderd/config"
@@ -37,6 +38,9 @@ const (
 func (r role) serves() bool { return r != roleWork }
 func (r role) works() bool  { return r != roleServe }
 
+// redisLogEvery is how often one kind of go-redis line may be logged.
+const redisLogEvery = 30 * time.Second
+
 // shopCacheTTL is how long a receiver trusts its cached copy of a shop.
 const shopCacheTTL = 30 * time.Second
 
@@ -51,6 +55,9 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 		return fmt.Errorf("%s needs DATABASE_URL and REDIS_URL: the embedded defaults are only for `backorderd run`", r)
 	}
 	log := newLogger(cfg, stderr)
+	// go-redis logs by itself (failed dials, twice a second with Redis
+	// down): through our logger, rate-limited. The setting is global.
+	redis.SetLogger(newRedisLog(log, redisLogEvery))
 	adminToken, tokenShown, err := adminToken(cfg, r, stdout)
 	if err != nil {
 		return err

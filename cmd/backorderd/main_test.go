@@ -489,6 +489,11 @@ func TestUnreachableServersAreRetriedWhileReadinessNamesThem(t *testing.T) {
 				t.Errorf("logs do not say it retries:\n%s", p.stderr)
 			}
 			if tt.down == "redis" {
+				// go-redis's own complaints go through the process's
+				// logger, as JSON, not to the process's stderr as text.
+				if !strings.Contains(p.stderr.String(), `"msg":"redis client"`) {
+					t.Errorf("the Redis client's lines are not in the log:\n%s", p.stderr)
+				}
 				// The server comes up: the process carries on by itself.
 				_ = startRedisServer(t, dead)
 				p.waitReady(t)

@@ -29,7 +29,7 @@ func TestSignPrintsTheSignatureHeaderOfTheFixtures(t *testing.T) {
 	tests := []struct{ name, platform, secret, header string }{
 		{"shopify/orders-create", "shopify", shopifySecret, "X-Shopify-Hmac-Sha256"},
 		{"woocommerce/order-created", "woocommerce", "fixture-secret-woo-do-not-use", "X-WC-Webhook-Signature"},
-		{"woocommerce/product-updated-variation-restocked", "woocommerce", "fixture-secret-woo-do-not-use", "X-WC-Webhook-Signature"},
+		{"walkthrough/woocommerce/product-updated-variation-restocked", "woocommerce", "fixture-secret-woo-do-not-use", "X-WC-Webhook-Signature"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,7 +43,7 @@ func adminToken(cfg config.Config, r role, stdout io.Writer) (token, shown strin
 	}
 	file := adminTokenFile(cfg)
 	shown = "(generated, kept in " + file + ")"
-	if b, err := os.ReadFile(file); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
+	if b, err := os.ReadFile(file); err == nil && len(strings.TrimSpace(string(b))) >= 16 { //nolint:gosec // beside the configured database
 		_, err = fmt.Fprintf(stdout, "admin token: in %s (set ADMIN_TOKEN to choose one)\n", file)
 		return strings.TrimSpace(string(b)), shown, err
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {

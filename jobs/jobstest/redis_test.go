@@ -47,15 +47,23 @@ func (r *fatalRecorder) call(offset int) (fatal string) {
 	return ""
 }
 
-func TestRedisNeverFlushesADatabaseHoldingSomeoneElsesKeys(t *testing.T) {
+// testURL is TEST_REDIS_URL and its options; without it (the in-process
+// Redis holds nobody's data) the test skips.
+func testURL(t *testing.T) (string, *redis.Options) {
+	t.Helper()
 	raw := os.Getenv("TEST_REDIS_URL")
 	if raw == "" {
-		t.Skip("TEST_REDIS_URL is not set: the in-process Redis holds nobody's data")
+		t.Skip("TEST_REDIS_URL is not set")
 	}
 	opts, err := redis.ParseURL(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return raw, opts
+}
+
+func TestRedisNeverFlushesADatabaseHoldingSomeoneElsesKeys(t *testing.T) {
+	_, opts := testURL(t)
 	// A developer's Redis whose database holds data of their own.
 	own := *opts
 	own.DB = opts.DB + offset
@@ -84,14 +92,7 @@ func TestRedisNeverFlushesADatabaseHoldingSomeoneElsesKeys(t *testing.T) {
 }
 
 func TestRedisCountsItsDatabaseFromTheURLs(t *testing.T) {
-	raw := os.Getenv("TEST_REDIS_URL")
-	if raw == "" {
-		t.Skip("TEST_REDIS_URL is not set")
-	}
-	opts, err := redis.ParseURL(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw, opts := testURL(t)
 	if opts.DB+offset+1 > 15 {
 		t.Skip("TEST_REDIS_URL's database leaves no room")
 	}

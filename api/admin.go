@@ -44,10 +44,11 @@ func presentedToken(r *http.Request) (string, bool) {
 const MonitorPath = "/monitor"
 
 // MountMonitor serves the asynq web monitor (which has no login of its own)
-// under MonitorPath, behind guard.
+// under MonitorPath, behind guard; a browser's cross-origin state change is
+// refused before the credentials it carries are looked at.
 func MountMonitor(r gin.IRouter, guard gin.HandlerFunc, monitor http.Handler) {
 	h := gin.WrapH(monitor)
-	g := r.Group(MonitorPath, guard)
+	g := r.Group(MonitorPath, SameOrigin(), guard)
 	g.Any("", h)
 	g.Any("/*path", h)
 }
@@ -81,7 +82,7 @@ func MountMetrics(r gin.IRouter, guard gin.HandlerFunc, gatherer prometheus.Gath
 // of gatherer at /metrics, behind guard.
 func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, gatherer prometheus.Gatherer) {
 	MountMetrics(r, guard, gatherer)
-	g := r.Group("/api/v1", guard)
+	g := r.Group("/api/v1", SameOrigin(), guard)
 	g.GET("/inbox", listInbox(shops))
 	g.GET("/privacy-requests", listPrivacy(shops))
 	g.GET("/backorders", listBackorders(shops))

@@ -123,3 +123,34 @@ func TestPanicIsRecoveredAndLoggedOnce(t *testing.T) {
 		t.Errorf("response request id = %q, want the caller's", rec.Header().Get(api.RequestIDHeader))
 	}
 }
+
+func TestSameOriginRefusesOnlyABrowsersCrossOriginStateChange(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	r := gin.New()
+	r.Any("/x", api.SameOrigin(), func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	tests := []struct {
+		name, method string
+		headers      map[string]string
+		want         int
+	}{
+		{"cross-site post", http.MethodPost, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"same-site post", http.MethodDelete, map[string]string{"Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		{"foreign origin, old browser", http.MethodPost, map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+		{"same origin", http.MethodPost, map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "http://example.com"}, http.StatusNoContent},
+		{"own origin, old browser", http.MethodPost, map[string]string{"Origin": "http://example.com"}, http.StatusNoContent},
+		{"address bar", http.MethodPost, map[string]string{"Sec-Fetch-Site": "none"}, http.StatusNoContent},
+		{"script", http.MethodPost, nil, http.StatusNoContent},
+		{"cross-site read", http.MethodGet, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusNoContent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, "http://example.com/x", nil)
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			if got := serve(r, req).Code; got != tt.want {
+				t.Errorf("status = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -3,11 +3,14 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/backorderd/backorderd/email"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -40,7 +43,14 @@ func viewEmail(e store.Email) emailView {
 func listEmails(st AdminStore) gin.HandlerFunc {
 	statuses := []string{store.EmailPending, store.EmailSending, store.EmailSent, store.EmailFailed,
 		store.EmailNotSent, store.EmailSuppressed}
+	kinds := make([]string, len(email.Kinds))
+	for i, k := range email.Kinds {
+		kinds[i] = string(k)
+	}
 	return list(st, statuses, func(c *gin.Context, q listQuery) ([]store.Email, error) {
+		if k := c.Query("kind"); k != "" && !slices.Contains(kinds, k) {
+			return nil, errBadRequest("kind must be one of " + strings.Join(kinds, ", "))
+		}
 		return st.ListEmails(c.Request.Context(), store.EmailFilter{ShopID: q.shopID, Kind: c.Query("kind"),
 			Status: q.status, To: c.Query("to"), Order: c.Query("order"), Before: q.before, Limit: q.limit})
 	}, func(e store.Email) (any, int64) { return viewEmail(e), e.ID })

@@ -23,6 +23,8 @@ type AdminStore interface {
 	Backorder(ctx context.Context, id int64) (store.BackorderEntry, []store.EventEntry, error)
 	ItemsByID(ctx context.Context, shopID int64, itemID string) ([]store.ItemRecord, error)
 	ItemsBySKU(ctx context.Context, shopID int64, sku string) ([]store.ItemRecord, error)
+	OrderedItemsByID(ctx context.Context, shopID int64, itemID string) ([]store.ItemRecord, error)
+	OrderedItemsBySKU(ctx context.Context, shopID int64, sku string) ([]store.ItemRecord, error)
 	Levels(ctx context.Context, shopID int64, stockKey string) ([]store.LevelRecord, error)
 	Ledger(ctx context.Context, shopID int64, itemID string) (store.LedgerRow, error)
 	ListEmails(ctx context.Context, f store.EmailFilter) ([]store.Email, error)

@@ -48,15 +48,7 @@ func getItem(st AdminStore) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		var its []store.ItemRecord
-		switch id, sku := c.Param("id"), c.Query("sku"); {
-		case id != "":
-			its, err = st.ItemsByID(c.Request.Context(), shopID, id)
-		case sku != "":
-			its, err = st.ItemsBySKU(c.Request.Context(), shopID, sku)
-		default:
-			err = errBadRequest("name the item: /api/v1/items/{id} or /api/v1/items?sku=…")
-		}
+		its, err := findItems(c, st, shopID)
 		if err != nil {
 			fail(c, err)
 			return
@@ -77,6 +69,27 @@ func getItem(st AdminStore) gin.HandlerFunc {
 		}
 		c.JSON(http.StatusOK, view)
 	}
+}
+
+// findItems finds the items the request names, whether a product or
+// inventory delivery described them or only order lines name them so far.
+func findItems(c *gin.Context, st AdminStore, shopID int64) ([]store.ItemRecord, error) {
+	ctx := c.Request.Context()
+	var described, ordered []store.ItemRecord
+	var err error
+	switch id, sku := c.Param("id"), c.Query("sku"); {
+	case id != "":
+		if described, err = st.ItemsByID(ctx, shopID, id); err == nil {
+			ordered, err = st.OrderedItemsByID(ctx, shopID, id)
+		}
+	case sku != "":
+		if described, err = st.ItemsBySKU(ctx, shopID, sku); err == nil {
+			ordered, err = st.OrderedItemsBySKU(ctx, shopID, sku)
+		}
+	default:
+		err = errBadRequest("name the item: /api/v1/items/{id} or /api/v1/items?sku=…")
+	}
+	return append(described, ordered...), err
 }
 
 func itemLedger(c *gin.Context, st AdminStore, it store.ItemRecord) (itemView, error) {

@@ -10,13 +10,17 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/integrations/sendgrid"
+	"github.com/backorderd/backorderd/store"
 )
 
 // Config is the whole of backorderd's configuration.
@@ -39,6 +43,9 @@ type Config struct {
 
 	// AdminToken guards the admin API and the monitor; empty turns both off.
 	AdminToken string
+	// MonitorReadOnly shows the monitor without its buttons: queues and
+	// tasks can be looked at, not paused, deleted or retried.
+	MonitorReadOnly bool
 
 	LogFormat string
 	LogLevel  slog.Level
@@ -102,6 +109,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SendGridAPIURL:           p.str("SENDGRID_API_URL", DefaultSendGridAPIURL),
 		SendGridWebhookKey:       p.str("SENDGRID_WEBHOOK_PUBLIC_KEY", ""),
 		AdminToken:               p.str("ADMIN_TOKEN", ""),
+		MonitorReadOnly:          p.boolean("MONITOR_READ_ONLY"),
 		LogFormat:                p.oneOf("LOG_FORMAT", "json", "json", "text"),
 		LogLevel:                 p.level("LOG_LEVEL"),
 		WorkerConcurrency:        p.intIn("WORKER_CONCURRENCY", DefaultWorkerConcurrency, 1, 1000),
@@ -154,8 +162,12 @@ func (c Config) Validate() error {
 		bad("HTTP_ADDR", "%q is not host:port (for example :8080 or 127.0.0.1:8080)", c.HTTPAddr)
 	}
 	if c.DatabaseURL != "" {
-		if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+		if engine, dsn, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
 			bad("DATABASE_URL", "%v", err)
+		} else if engine == "sqlite" {
+			if err := checkSQLiteFile(dsn); err != nil {
+				bad("DATABASE_URL", "%v", err)
+			}
 		}
 	}
 	if c.RedisURL != "" {
@@ -177,15 +189,17 @@ func (c Config) Validate() error {
 	if (c.ShopifyShopDomain == "") != (c.ShopifyWebhookSecret == "") {
 		bad("SHOPIFY_SHOP_DOMAIN", "and SHOPIFY_WEBHOOK_SECRET must be set together")
 	}
-	if c.ShopifyShopDomain != "" && !strings.HasSuffix(strings.ToLower(c.ShopifyShopDomain), ".myshopify.com") {
-		bad("SHOPIFY_SHOP_DOMAIN", "%q is not a *.myshopify.com domain", c.ShopifyShopDomain)
+	if c.ShopifyShopDomain != "" {
+		if err := store.CheckDomain(store.Shopify, c.ShopifyShopDomain); err != nil {
+			bad("SHOPIFY_SHOP_DOMAIN", "%v", err)
+		}
 	}
 	if (c.WooCommerceStoreURL == "") != (c.WooCommerceWebhookSecret == "") {
 		bad("WOOCOMMERCE_STORE_URL", "and WOOCOMMERCE_WEBHOOK_SECRET must be set together")
 	}
 	if c.WooCommerceStoreURL != "" {
-		if u, err := url.Parse(c.WooCommerceStoreURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			bad("WOOCOMMERCE_STORE_URL", "%q is not an http(s) URL", c.WooCommerceStoreURL)
+		if err := store.CheckDomain(store.WooCommerce, c.WooCommerceStoreURL); err != nil {
+			bad("WOOCOMMERCE_STORE_URL", "%v", err)
 		}
 	}
 	if len(errs) == 0 {
@@ -201,10 +215,7 @@ func (c Config) Embedded() bool { return c.DatabaseURL == "" || c.RedisURL == ""
 // Summary is the effective configuration as key/value pairs for the start-up
 // log line, with secrets masked.
 func (c Config) Summary() []any {
-	db := "embedded SQLite (" + DefaultSQLitePath + ")"
-	if c.DatabaseURL != "" {
-		db = maskURL(c.DatabaseURL)
-	}
+	db := c.Database()
 	rd := "embedded in-process Redis (development only, not persistent)"
 	if c.RedisURL != "" {
 		rd = maskURL(c.RedisURL)
@@ -217,6 +228,7 @@ func (c Config) Summary() []any {
 		"SENDGRID_API_URL", c.SendGridAPIURL,
 		"SENDGRID_WEBHOOK_PUBLIC_KEY", mask(c.SendGridWebhookKey),
 		"ADMIN_TOKEN", mask(c.AdminToken),
+		"MONITOR_READ_ONLY", c.MonitorReadOnly,
 		"LOG_FORMAT", c.LogFormat,
 		"LOG_LEVEL", c.LogLevel.String(),
 		"WORKER_CONCURRENCY", c.WorkerConcurrency,
@@ -235,6 +247,26 @@ func (c Config) Summary() []any {
 	}
 }
 
+// Database names the database this configuration writes to, for people:
+// the SQLite file's absolute path, or the PostgreSQL URL with its passwords
+// masked.
+func (c Config) Database() string {
+	if c.DatabaseURL == "" {
+		return "embedded SQLite " + absPath(DefaultSQLitePath)
+	}
+	if engine, path, err := ParseDatabaseURL(c.DatabaseURL); err == nil && engine == "sqlite" {
+		return "SQLite " + absPath(path)
+	}
+	return maskURL(c.DatabaseURL)
+}
+
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
 // ParseDatabaseURL tells the engine of a DATABASE_URL and the data source name
 // its driver takes: "postgres" with the URL itself, or "sqlite" with a path.
 func ParseDatabaseURL(raw string) (engine, dsn string, err error) {
@@ -250,6 +282,11 @@ func ParseDatabaseURL(raw string) (engine, dsn string, err error) {
 		if strings.Trim(u.Path, "/") == "" {
 			return "", "", errors.New("postgres URL has no database name (want postgres://user@host:5432/dbname)")
 		}
+		// pgx's own parser knows every parameter (sslmode values,
+		// certificate files): what it refuses no retry can fix.
+		if _, err := pgconn.ParseConfig(raw); err != nil {
+			return "", "", fmt.Errorf("not a PostgreSQL URL pgx accepts: %s", parseReason(err))
+		}
 		return "postgres", raw, nil
 	case strings.HasPrefix(raw, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
@@ -260,6 +297,33 @@ func ParseDatabaseURL(raw string) (engine, dsn string, err error) {
 	default:
 		return "", "", errors.New("must start with postgres://, postgresql:// or sqlite: (or be unset for the embedded SQLite file)")
 	}
+}
+
+// parseReason is why pgx refused a URL, without the URL (it may hold a
+// password).
+func parseReason(err error) string {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		if inner := errors.Unwrap(pe); inner != nil {
+			return inner.Error()
+		}
+		return "cannot parse it"
+	}
+	return err.Error()
+}
+
+// checkSQLiteFile says why path cannot be a SQLite file SQLite can create
+// or open: its directory must exist.
+func checkSQLiteFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory (want a file path in it, for example %s)", path, filepath.Join(path, DefaultSQLitePath))
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return fmt.Errorf("the directory %s of the SQLite file does not exist (create it first)", dir)
+	}
+	return nil
 }
 
 // ParseRedisURL parses a redis:// or rediss:// URL into go-redis options.
@@ -301,7 +365,24 @@ func maskURL(raw string) string {
 			u.User = url.UserPassword(u.User.Username(), "****")
 		}
 	}
+	u.RawQuery = maskQuery(u.RawQuery)
 	return u.Redacted()
+}
+
+// maskQuery masks the values of query parameters that hold a password
+// (libpq's password and sslpassword), keeping their order and the rest.
+func maskQuery(raw string) string {
+	if raw == "" {
+		return raw
+	}
+	params := strings.Split(raw, "&")
+	for i, kv := range params {
+		k, _, _ := strings.Cut(kv, "=")
+		if name, err := url.QueryUnescape(k); err != nil || strings.Contains(strings.ToLower(name), "password") {
+			params[i] = k + "=****"
+		}
+	}
+	return strings.Join(params, "&")
 }
 
 // parser collects every malformed variable so that one start-up reports all.
@@ -326,6 +407,15 @@ func (p *parser) oneOf(name, def string, allowed ...string) string {
 	}
 	p.errs = append(p.errs, fmt.Errorf("%s: %q is not one of %s", name, v, strings.Join(allowed, ", ")))
 	return def
+}
+
+func (p *parser) boolean(name string) bool {
+	raw := p.str(name, "false")
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Errorf("%s: %q is not true or false", name, raw))
+	}
+	return b
 }
 
 func (p *parser) level(name string) slog.Level {

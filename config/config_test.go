@@ -88,6 +88,26 @@ func TestPasswordsNeverShow(t *testing.T) {
 	}
 }
 
+func TestAPasswordInAURLsQueryIsMaskedLikeOneBeforeTheHost(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		"DATABASE_URL": "postgres://app@db:5432/backorderd?sslmode=verify-full&password=qpass-hunter2&sslpassword=keypass-hunter3",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := fmt.Sprint(c.Summary()...)
+	for _, secret := range []string{"qpass-hunter2", "keypass-hunter3"} {
+		if strings.Contains(shown, secret) {
+			t.Errorf("summary shows %q: %s", secret, shown)
+		}
+	}
+	for _, kept := range []string{"db:5432/backorderd", "sslmode=verify-full", "password=", "sslpassword="} {
+		if !strings.Contains(shown, kept) {
+			t.Errorf("summary lost %q: %s", kept, shown)
+		}
+	}
+}
+
 func TestParseDatabaseURL(t *testing.T) {
 	engine, dsn, err := config.ParseDatabaseURL("sqlite:/var/lib/backorderd/db.sqlite")
 	if err != nil || engine != "sqlite" || dsn != "/var/lib/backorderd/db.sqlite" {

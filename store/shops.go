@@ -72,23 +72,52 @@ func NewShop(platform Platform, domain, secret string) Shop {
 	}
 }
 
-// NormalizeDomain is the form a shop's domain is stored and looked up in:
-// a Shopify domain in lower case; a WooCommerce store URL with its scheme
-// and host in lower case and one trailing slash, as X-WC-Webhook-Source
-// sends it.
+// NormalizeDomain is the form a shop's domain is stored and looked up in,
+// the one the platform sends, whichever way a person wrote it: a Shopify
+// domain in lower case without scheme or path (X-Shopify-Shop-Domain); a
+// WooCommerce store URL with its scheme (https:// when none is written) and
+// host in lower case and one trailing slash (X-WC-Webhook-Source).
 func NormalizeDomain(platform Platform, domain string) string {
 	d := strings.TrimSpace(domain)
 	if platform != WooCommerce {
-		return strings.ToLower(d)
+		d = strings.ToLower(d)
+		if _, rest, ok := strings.Cut(d, "://"); ok {
+			d = rest
+		}
+		d, _, _ = strings.Cut(d, "/")
+		return d
+	}
+	if !strings.Contains(d, "://") {
+		d = "https://" + d
 	}
 	u, err := url.Parse(d)
 	if err != nil || u.Host == "" {
-		return d
+		return strings.TrimSpace(domain)
 	}
 	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
 	u.Path = strings.TrimRight(u.Path, "/") + "/"
 	u.RawQuery, u.Fragment = "", ""
 	return u.String()
+}
+
+// CheckDomain says why domain, normalised, can never match a delivery's
+// shop header on platform, showing the form wanted; nil when it can.
+func CheckDomain(platform Platform, domain string) error {
+	d := NormalizeDomain(platform, domain)
+	if platform != WooCommerce {
+		name, ok := strings.CutSuffix(d, ".myshopify.com")
+		if !ok || name == "" || strings.ContainsAny(name, " .:@?#") {
+			return fmt.Errorf("%q is not a *.myshopify.com domain (want the shop's own, for example your-shop.myshopify.com, "+
+				"as Shopify sends it in X-Shopify-Shop-Domain)", domain)
+		}
+		return nil
+	}
+	u, err := url.Parse(d)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("%q is not a store URL (want the store's home URL, for example https://your-store.example/, "+
+			"as WooCommerce sends it in X-WC-Webhook-Source)", domain)
+	}
+	return nil
 }
 
 const shopColumns = `id, platform, domain, name, webhook_secret, webhook_secret_previous,

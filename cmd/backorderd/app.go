@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +16,7 @@ import (
 	"github.com/hibiken/asynqmon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/api"
 	"github.com/backorderd/backorderd/config"
@@ -39,6 +38,9 @@ const (
 func (r role) serves() bool { return r != roleWork }
 func (r role) works() bool  { return r != roleServe }
 
+// redisLogEvery is how often one kind of go-redis line may be logged.
+const redisLogEvery = 30 * time.Second
+
 // shopCacheTTL is how long a receiver trusts its cached copy of a shop.
 const shopCacheTTL = 30 * time.Second
 
@@ -53,7 +55,18 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 		return fmt.Errorf("%s needs DATABASE_URL and REDIS_URL: the embedded defaults are only for `backorderd run`", r)
 	}
 	log := newLogger(cfg, stderr)
-	log.Info("starting backorderd", append([]any{"version", version, "role", string(r)}, cfg.Summary()...)...)
+	// go-redis logs by itself (failed dials, twice a second with Redis
+	// down): through our logger, rate-limited. The setting is global.
+	redis.SetLogger(newRedisLog(log, redisLogEvery))
+	adminToken, tokenShown, err := adminToken(cfg, r, stdout)
+	if err != nil {
+		return err
+	}
+	summary := cfg.Summary()
+	if tokenShown != "" {
+		summary = replaceValue(summary, "ADMIN_TOKEN", tokenShown)
+	}
+	log.Info("starting backorderd", append([]any{"version", version, "role", string(r)}, summary...)...)
 
 	st, err := openStore(cfg)
 	if err != nil {
@@ -78,11 +91,6 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 
 	schema := &schemaState{}
 	schema.set(errors.New("not checked yet"))
-	adminToken := cfg.AdminToken
-	if adminToken == "" && r == roleRun && cfg.Embedded() {
-		adminToken = randomToken()
-		fmt.Fprintf(stdout, "admin token for this run (set ADMIN_TOKEN to choose one): %s\n", adminToken)
-	}
 	shops := webhooks.NewShops(st, shopCacheTTL)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
 		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry}
@@ -117,7 +125,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 // up yet; then it registers the shops named in the environment.
 func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
 	shops *webhooks.Shops, schema *schemaState, log *slog.Logger) error {
-	if err := waitFor(ctx, "database", st.Ping, schema.set, log); err != nil {
+	if err := waitFor(ctx, "database", "DATABASE_URL", st.Ping, schema.set, log); err != nil {
 		return err
 	}
 	if r == roleRun {
@@ -139,35 +147,13 @@ func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
 	return nil
 }
 
-// waitFor retries a server that does not answer ping, handing each failure
-// to report (readiness names it meanwhile), until it answers or ctx ends.
-func waitFor(ctx context.Context, name string, ping func(context.Context) error, report func(error), log *slog.Logger) error {
-	delay := 500 * time.Millisecond
-	for {
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := ping(pctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		report(err)
-		log.Warn(name+" unreachable; retrying", "err", err, "retry_in", delay.String())
-		select {
-		case <-ctx.Done():
-			return context.Cause(ctx)
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, 15*time.Second)
-	}
-}
-
 func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st *store.Store, rds *redisConn,
 	client *asynq.Client, inspector *asynq.Inspector, dispatcher *jobs.Dispatcher, m *jobs.Metrics,
 	log *slog.Logger) (*asynq.Server, error) {
 	// asynq's server refuses to start without Redis: wait for it, as for the
 	// database (readiness pings Redis itself).
 	ping := func(ctx context.Context) error { return rds.client.Ping(ctx).Err() }
-	if err := waitFor(ctx, "redis", ping, func(error) {}, log); err != nil {
+	if err := waitFor(ctx, "redis", "REDIS_URL", ping, func(error) {}, log); err != nil {
 		return nil, err
 	}
 	relay := jobs.NewRelay(st, dispatcher, inspector, cfg.RelayAfter, log)
@@ -275,7 +261,8 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 		guard := api.RequireToken(h.adminToken)
 		if h.role.serves() {
 			api.MountAdmin(router, guard, h.store, h.registry)
-			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt})
+			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
+				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)
 		} else {
 			api.MountMetrics(router, guard, h.registry)
@@ -338,8 +325,12 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-func randomToken() string {
-	var b [24]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+// replaceValue sets the value of key in a list of key/value pairs.
+func replaceValue(pairs []any, key string, value any) []any {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i] == key {
+			pairs[i+1] = value
+		}
+	}
+	return pairs
 }

@@ -14,16 +14,16 @@ import (
 // migrate applies the schema to DATABASE_URL (or the embedded SQLite file)
 // and exits: the one step that changes the schema for `serve` and `work`.
 func migrate(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	st, _, err := storeFromEnv(getenv)
+	st, cfg, err := storeFromEnv(getenv)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	v, err := st.Migrate(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("DATABASE_URL (%s): %w", cfg.Database(), err)
 	}
-	_, err = fmt.Fprintf(stdout, "database schema (%s) at version %d\n", st.Engine(), v)
+	_, err = fmt.Fprintf(stdout, "database schema (%s) at version %d in %s\n", st.Engine(), v, cfg.Database())
 	return err
 }
 

@@ -108,6 +108,7 @@ func (p *process) waitReady(t *testing.T) {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-p.done:
+			p.done <- err // for the cleanup
 			t.Fatalf("process exited: %v\n%s", err, p.stderr)
 		default:
 		}
@@ -214,7 +215,7 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 			t.Fatalf("%s answered %d", name, resp.StatusCode)
 		}
 	}
-	_, token, ok := strings.Cut(strings.TrimSpace(p.stdout.String()), "admin token for this run (set ADMIN_TOKEN to choose one): ")
+	_, token, ok := strings.Cut(strings.TrimSpace(p.stdout.String()), "set ADMIN_TOKEN to choose one): ")
 	if !ok {
 		t.Fatalf("run on the embedded default printed no admin token:\n%s", p.stdout)
 	}
@@ -488,6 +489,11 @@ func TestUnreachableServersAreRetriedWhileReadinessNamesThem(t *testing.T) {
 				t.Errorf("logs do not say it retries:\n%s", p.stderr)
 			}
 			if tt.down == "redis" {
+				// go-redis's own complaints go through the process's
+				// logger, as JSON, not to the process's stderr as text.
+				if !strings.Contains(p.stderr.String(), `"msg":"redis client"`) {
+					t.Errorf("the Redis client's lines are not in the log:\n%s", p.stderr)
+				}
 				// The server comes up: the process carries on by itself.
 				_ = startRedisServer(t, dead)
 				p.waitReady(t)

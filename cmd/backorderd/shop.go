@@ -39,10 +39,17 @@ func shopCommand(ctx context.Context, args []string, getenv func(string) string,
 	}
 	defer st.Close()
 	if cfg.DatabaseURL == "" {
-		if _, err := st.Migrate(ctx); err != nil {
-			return err
-		}
-	} else if err := st.CheckSchema(ctx); err != nil {
+		_, err = st.Migrate(ctx)
+	} else {
+		err = st.CheckSchema(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL (%s): %w", cfg.Database(), err)
+	}
+	// Without DATABASE_URL the shop goes to the file in the working
+	// directory: say so, or it is easy to register it where `run` elsewhere
+	// never looks.
+	if _, err := fmt.Fprintf(stdout, "database: %s\n", cfg.Database()); err != nil {
 		return err
 	}
 	switch args[0] {
@@ -163,6 +170,9 @@ func shopAdd(ctx context.Context, st *store.Store, args []string, stdout io.Writ
 	}
 	if *domain == "" || *secret == "" {
 		return errors.New("--domain and --secret are required")
+	}
+	if err := store.CheckDomain(p, *domain); err != nil {
+		return fmt.Errorf("--domain: %w", err)
 	}
 	shop := store.NewShop(p, *domain, *secret)
 	if err := s.apply(&shop); err != nil {

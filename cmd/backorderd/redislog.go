@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// redisLog carries go-redis's own lines (it logs failed dials of its pool
+// by itself, twice a second while Redis is down) into the process's slog
+// logger, so that they follow LOG_FORMAT, at most one line per kind (the
+// format string) per interval; the next line shown counts those left out.
+type redisLog struct {
+	log   *slog.Logger
+	every time.Duration
+	now   func() time.Time
+
+	mu    sync.Mutex
+	kinds map[string]*redisLogKind
+}
+
+type redisLogKind struct {
+	shown      time.Time
+	suppressed int
+}
+
+func newRedisLog(log *slog.Logger, every time.Duration) *redisLog {
+	return &redisLog{log: log, every: every, now: time.Now, kinds: map[string]*redisLogKind{}}
+}
+
+// Printf is go-redis's internal.Logging interface (redis.SetLogger).
+func (l *redisLog) Printf(ctx context.Context, format string, v ...any) {
+	now := l.now()
+	l.mu.Lock()
+	k, seen := l.kinds[format]
+	if !seen {
+		k = &redisLogKind{}
+		l.kinds[format] = k
+	}
+	if seen && now.Sub(k.shown) < l.every {
+		k.suppressed++
+		l.mu.Unlock()
+		return
+	}
+	suppressed, since := k.suppressed, now.Sub(k.shown)
+	k.shown, k.suppressed = now, 0
+	l.mu.Unlock()
+	attrs := []any{"detail", fmt.Sprintf(format, v...)}
+	if suppressed > 0 {
+		attrs = append(attrs, "suppressed", suppressed, "suppressed_over", since.String())
+	}
+	l.log.WarnContext(ctx, "redis client", attrs...)
+}

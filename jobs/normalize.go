@@ -11,7 +11,7 @@ import (
 // normalize turns a recorded delivery into the domain's facts with its
 // shop's platform's decoders. Bad input is a *payload.RejectError.
 func normalize(shop store.Shop, row store.InboxRow, headers map[string]string) (backorder.Facts, error) {
-	d := payload.Delivery{Topic: row.Topic, Headers: headers, Body: row.Body, ReceivedAt: row.ReceivedAt, InboxID: row.ID}
+	d := payload.Delivery{Shop: shop.Domain, Topic: row.Topic, Headers: headers, Body: row.Body, ReceivedAt: row.ReceivedAt, InboxID: row.ID}
 	switch shop.Platform {
 	case store.Shopify:
 		return shopify.Normalize(d)

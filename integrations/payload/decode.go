@@ -31,6 +31,9 @@ func Rejectf(topic, format string, args ...any) *RejectError {
 // Delivery is a verified, recorded delivery as a platform's decoders read
 // it.
 type Delivery struct {
+	// Shop is the domain (or store URL) the shop is registered with: a
+	// body that names a shop must name this one.
+	Shop  string
 	Topic string
 	// Headers are the delivery's kept headers, keys in canonical MIME form.
 	Headers map[string]string

@@ -52,8 +52,8 @@ func decodeProduct(d delivery) (backorder.Facts, error) {
 	if err := payload.Decode(d.topic, d.body, &in); err != nil {
 		return backorder.Facts{}, err
 	}
-	if in.ID == "" {
-		return backorder.Facts{}, payload.Rejectf(d.topic, "product has no id")
+	if in.ID == "" || in.Variants == nil {
+		return backorder.Facts{}, payload.Rejectf(d.topic, "product lacks its id or variants")
 	}
 	var facts backorder.Facts
 	for i, v := range in.Variants {

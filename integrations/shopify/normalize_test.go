@@ -16,6 +16,7 @@ import (
 // The arrival of the deliveries in these tests: Shopify's states are
 // versioned by their own times, never by it.
 var (
+	shopDomain     = "harbor-kiln-supply.myshopify.com"
 	testReceivedAt = time.Date(2025, 11, 24, 14, 8, 41, 0, time.FixedZone("EST", -5*3600))
 	testInboxID    = int64(77)
 )
@@ -23,7 +24,7 @@ var (
 // normalizeOK normalizes a delivery that must not be rejected.
 func normalizeOK(t *testing.T, topic string, headers map[string]string, body []byte) backorder.Facts {
 	t.Helper()
-	facts, err := shopify.Normalize(payload.Delivery{Topic: topic, Headers: headers, Body: body, ReceivedAt: testReceivedAt, InboxID: testInboxID})
+	facts, err := shopify.Normalize(payload.Delivery{Shop: shopDomain, Topic: topic, Headers: headers, Body: body, ReceivedAt: testReceivedAt, InboxID: testInboxID})
 	if err != nil {
 		t.Fatalf("Normalize(%s): got error %v, want none", topic, err)
 	}
@@ -139,7 +140,7 @@ var inlineCases = []struct {
 	{"shopify product with a default variant and unknown policy", "products/create",
 		`{"id":10,"title":"Linen Towel","updated_at":"2025-11-18T09:42:17-05:00","variants":[{"id":11,"title":"Default Title","sku":null,"inventory_item_id":12,"inventory_policy":null,"inventory_quantity":null,"updated_at":null}]}`, "",
 		backorder.Facts{Items: []backorder.Item{{ItemID: "11", ProductID: "10", StockKey: "12", Title: "Linen Towel", Version: backorder.Version{At: payloadtest.UTC("2025-11-18T14:42:17Z")}}}}},
-	{"shopify app/uninstalled", "app/uninstalled", `{"id":71839204417,"domain":"harbor-kiln-supply.myshopify.com"}`, "",
+	{"shopify app/uninstalled", "app/uninstalled", `{"id":71839204417,"domain":"shop.harborkiln.example","myshopify_domain":"harbor-kiln-supply.myshopify.com"}`, "",
 		backorder.Facts{Uninstalled: true}},
 }
 
@@ -214,12 +215,22 @@ func TestNormalizeRejects(t *testing.T) {
 		{"refund line without line_item_id", "refunds/create", `{"id":1,"order_id":2,"refund_line_items":[{"quantity":1}]}`, "refund_line_items[0] has no line_item_id"},
 		{"level without updated_at", "inventory_levels/update", `{"inventory_item_id":1,"location_id":2,"available":3}`, "updated_at"},
 		{"variant without id", "products/update", `{"id":1,"variants":[{"id":2},{"sku":"X"}]}`, "variants[1] of product 1 has no id"},
-		{"redact naming no customer", "customers/redact", `{"shop_id":1,"orders_to_redact":[]}`, "neither id nor email"},
+		{"redact naming no customer", "customers/redact", `{"shop_id":1,"shop_domain":"harbor-kiln-supply.myshopify.com","orders_to_redact":[]}`, "neither id nor email"},
+		{"order without line_items", "orders/create", `{"id":1,` + created + `}`, "orders/create: order 1 lacks its line_items"},
+		{"product without variants", "products/update", `{"id":1,"title":"x"}`, "lacks its id or variants"},
+		{"refund without refund_line_items", "refunds/create", `{"id":1,"order_id":2}`, "refund_line_items"},
+		{"shop/redact for another shop", "shop/redact", `{"shop_id":1,"shop_domain":"other.myshopify.com"}`, `shop_domain "other.myshopify.com" is not this shop (harbor-kiln-supply.myshopify.com)`},
+		{"shop/redact without shop_id", "shop/redact", `{"shop_domain":"harbor-kiln-supply.myshopify.com"}`, "body lacks shop_id"},
+		{"shop/redact with an order's body", "shop/redact", `{"id":1,` + created + `,"line_items":[]}`, "body lacks shop_domain"},
+		{"customers/redact for another shop", "customers/redact", `{"shop_id":1,"shop_domain":"other.myshopify.com","customer":{"id":5}}`, "is not this shop"},
+		{"data request with an order's body", "customers/data_request", `{"id":1,"customer":{"id":5,"email":"a@example.com"}}`, "body lacks shop_domain"},
+		{"app/uninstalled with an order's body", "app/uninstalled", `{"id":1,` + created + `,"line_items":[]}`, "body lacks myshopify_domain"},
+		{"app/uninstalled for another shop", "app/uninstalled", `{"id":1,"myshopify_domain":"other.myshopify.com"}`, "is not this shop"},
 		{"unhandled shopify topic", "orders/delete", `{"id":1}`, "orders/delete: topic is not handled"},
 		{"woo topic sent as shopify", "order.created", `{"id":1}`, "not handled"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			facts, err := shopify.Normalize(payload.Delivery{Topic: tc.topic, Body: []byte(tc.body), ReceivedAt: testReceivedAt, InboxID: testInboxID})
+			facts, err := shopify.Normalize(payload.Delivery{Shop: shopDomain, Topic: tc.topic, Body: []byte(tc.body), ReceivedAt: testReceivedAt, InboxID: testInboxID})
 			var reject *payload.RejectError
 			if !errors.As(err, &reject) {
 				t.Fatalf("error: got %v (%T) with facts %s, want a *payload.RejectError", err, err, payloadtest.Show(facts))

@@ -73,6 +73,9 @@ func decodeOrder(d delivery) (backorder.Facts, error) {
 	if err != nil {
 		return backorder.Facts{}, err
 	}
+	if in.LineItems == nil {
+		return backorder.Facts{}, payload.Rejectf(d.topic, "order %s lacks its line_items", in.ID)
+	}
 	status := orderStatus(in)
 	lines, err := orderLines(d.topic, in.LineItems, status)
 	if err != nil {
@@ -214,8 +217,8 @@ func decodeRefund(d delivery) (backorder.Facts, error) {
 	if err := payload.Decode(d.topic, d.body, &in); err != nil {
 		return backorder.Facts{}, err
 	}
-	if in.ID == "" || in.OrderID == "" {
-		return backorder.Facts{}, payload.Rejectf(d.topic, "refund lacks its id or order_id")
+	if in.ID == "" || in.OrderID == "" || in.RefundLineItems == nil {
+		return backorder.Facts{}, payload.Rejectf(d.topic, "refund lacks its id, order_id or refund_line_items")
 	}
 	at, err := payload.ParseTime(d.topic, "created_at", in.CreatedAt, time.RFC3339)
 	if err != nil {

@@ -7,9 +7,12 @@ import (
 
 // decodeCustomerPrivacy is customers/data_request and customers/redact. A
 // request that names no customer cannot be served: it is rejected, for an
-// operator to answer by hand.
+// operator to answer by hand. The request names its shop, which must be
+// this one.
 func decodeCustomerPrivacy(d delivery) (backorder.Facts, error) {
 	var in struct {
+		ShopID          payload.ID   `json:"shop_id"`
+		ShopDomain      string       `json:"shop_domain"`
 		Customer        customerBody `json:"customer"`
 		OrdersRequested []payload.ID `json:"orders_requested"`
 		OrdersToRedact  []payload.ID `json:"orders_to_redact"`
@@ -19,6 +22,12 @@ func decodeCustomerPrivacy(d delivery) (backorder.Facts, error) {
 	}
 	if err := payload.Decode(d.topic, d.body, &in); err != nil {
 		return backorder.Facts{}, err
+	}
+	if err := checkShop(d, "shop_domain", in.ShopDomain); err != nil {
+		return backorder.Facts{}, err
+	}
+	if in.ShopID == "" {
+		return backorder.Facts{}, payload.Rejectf(d.topic, "body lacks shop_id")
 	}
 	c := in.Customer
 	if c.ID == "" && c.Email == "" {
@@ -37,14 +46,40 @@ func decodeCustomerPrivacy(d delivery) (backorder.Facts, error) {
 	return backorder.Facts{Privacy: req}, nil
 }
 
-// decodeShopRedact is shop/redact: the topic is the whole request, to
-// erase every personal datum of the shop.
-func decodeShopRedact(delivery) (backorder.Facts, error) {
+// decodeShopRedact is shop/redact, {shop_id, shop_domain}: erase every
+// personal datum of the shop it names, which must be this one.
+func decodeShopRedact(d delivery) (backorder.Facts, error) {
+	var in struct {
+		ShopID     payload.ID `json:"shop_id"`
+		ShopDomain string     `json:"shop_domain"`
+	}
+	if err := payload.Decode(d.topic, d.body, &in); err != nil {
+		return backorder.Facts{}, err
+	}
+	if err := checkShop(d, "shop_domain", in.ShopDomain); err != nil {
+		return backorder.Facts{}, err
+	}
+	if in.ShopID == "" {
+		return backorder.Facts{}, payload.Rejectf(d.topic, "body lacks shop_id")
+	}
 	return backorder.Facts{Privacy: &backorder.PrivacyRequest{Kind: backorder.ShopRedact}}, nil
 }
 
-// decodeUninstalled is app/uninstalled. Its body (the shop) adds nothing,
-// and an uninstall must never be lost to the body's shape.
-func decodeUninstalled(delivery) (backorder.Facts, error) {
+// decodeUninstalled is app/uninstalled, whose body is the shop: its id and
+// myshopify_domain, which must be this shop's. Nothing else in it is used.
+func decodeUninstalled(d delivery) (backorder.Facts, error) {
+	var in struct {
+		ID              payload.ID `json:"id"`
+		MyshopifyDomain string     `json:"myshopify_domain"`
+	}
+	if err := payload.Decode(d.topic, d.body, &in); err != nil {
+		return backorder.Facts{}, err
+	}
+	if in.ID == "" {
+		return backorder.Facts{}, payload.Rejectf(d.topic, "shop has no id")
+	}
+	if err := checkShop(d, "myshopify_domain", in.MyshopifyDomain); err != nil {
+		return backorder.Facts{}, err
+	}
 	return backorder.Facts{Uninstalled: true}, nil
 }

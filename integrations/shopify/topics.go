@@ -1,6 +1,7 @@
 package shopify
 
 import (
+	"strings"
 	"time"
 
 	"github.com/backorderd/backorderd/backorder"
@@ -9,6 +10,7 @@ import (
 
 // delivery is what a topic's decoder reads.
 type delivery struct {
+	shop  string // this shop's domain
 	topic string
 	body  []byte
 	// seq is X-Shopify-Triggered-At in nanoseconds: it orders states that
@@ -48,10 +50,23 @@ func Normalize(in payload.Delivery) (backorder.Facts, error) {
 	if decoder == nil {
 		return backorder.Facts{}, payload.Rejectf(in.Topic, "topic is not handled for platform %q", "shopify")
 	}
-	d := delivery{topic: in.Topic, body: in.Body}
+	d := delivery{shop: in.Shop, topic: in.Topic, body: in.Body}
 	// Unparsable is as good as absent.
 	if t, err := time.Parse(time.RFC3339Nano, in.Headers[HeaderTriggeredAt]); err == nil {
 		d.seq = t.UnixNano()
 	}
 	return decoder(d)
+}
+
+// checkShop rejects a body that names another shop than the one it was
+// delivered for: the signature covers the body, not the shop header, and
+// a privacy request or an uninstall is only this shop's to carry out.
+func checkShop(d delivery, field, named string) error {
+	if named == "" {
+		return payload.Rejectf(d.topic, "body lacks %s", field)
+	}
+	if !strings.EqualFold(strings.TrimSpace(named), d.shop) {
+		return payload.Rejectf(d.topic, "%s %q is not this shop (%s)", field, named, d.shop)
+	}
+	return nil
 }

@@ -187,7 +187,11 @@ func TestNormalizeRejects(t *testing.T) {
 		{"woo bad date", "order.created", `{"id":1,"date_created_gmt":"yesterday"}`, `date_created_gmt "yesterday" is not a time in the form 2006-01-02T15:04:05`},
 		{"woo order line without id", "order.created", `{"id":1,"date_created_gmt":"2025-11-18T14:42:17","line_items":[{"product_id":2}]}`, "line_items[0] has no id"},
 		{"woo deletion without id", "order.deleted", `{}`, "order.deleted: body has no id"},
-		{"woo product without id", "product.updated", `{"name":"x"}`, "product has no id"},
+		{"woo order without line_items", "order.created", `{"id":1,"date_created_gmt":"2025-11-18T14:42:17"}`, "order.created: order 1 lacks its line_items"},
+		{"woo deletion with more than its id", "order.deleted", `{"id":1,"status":"processing"}`, "order.deleted: body has 2 fields, want only id"},
+		{"woo product deletion with a product's body", "product.deleted", `{"id":1,"name":"x","type":"simple"}`, "body has 3 fields, want only id"},
+		{"woo product without type", "product.updated", `{"id":1,"name":"x"}`, "product lacks its id or type"},
+		{"woo product without id", "product.updated", `{"name":"x"}`, "product lacks its id or type"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			facts, err := woocommerce.Normalize(payload.Delivery{Topic: tc.topic, Body: []byte(tc.body), ReceivedAt: testReceivedAt, InboxID: testInboxID})

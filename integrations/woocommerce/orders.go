@@ -76,6 +76,9 @@ func decodeOrder(d delivery) (backorder.Facts, error) {
 	if err != nil {
 		return backorder.Facts{}, err
 	}
+	if in.LineItems == nil {
+		return backorder.Facts{}, payload.Rejectf(d.topic, "order %s lacks its line_items", in.ID)
+	}
 	status, known := statuses[in.Status]
 	if !known {
 		status = backorder.OrderOpen
@@ -123,20 +126,26 @@ func orderLines(topic string, in orderBody, status backorder.OrderStatus) ([]bac
 	return lines, nil
 }
 
-// decodeOrderDeleted is order.deleted, whose body is just {"id":N}.
+// decodeOrderDeleted is order.deleted, whose body is exactly {"id":N}.
 func decodeOrderDeleted(d delivery) (backorder.Facts, error) {
 	id, err := deletedID(d)
 	return backorder.Facts{DeletedOrders: id}, err
 }
 
-// decodeProductDeleted is product.deleted, whose body is just {"id":N}.
+// decodeProductDeleted is product.deleted, whose body is exactly {"id":N}.
 func decodeProductDeleted(d delivery) (backorder.Facts, error) {
 	id, err := deletedID(d)
 	return backorder.Facts{DeletedItems: id}, err
 }
 
-// deletedID reads the id of a deleted resource, as a list of one.
+// deletedID reads the id of a deleted resource, as a list of one. The body
+// must be {"id":N} and nothing else: any other body (a whole order, say)
+// is another topic's, resent under this one.
 func deletedID(d delivery) ([]string, error) {
+	var keys map[string]json.RawMessage
+	if err := payload.Decode(d.topic, d.body, &keys); err != nil {
+		return nil, err
+	}
 	var in struct {
 		ID payload.ID `json:"id"`
 	}
@@ -145,6 +154,9 @@ func deletedID(d delivery) ([]string, error) {
 	}
 	if in.ID == "" {
 		return nil, payload.Rejectf(d.topic, "body has no id")
+	}
+	if len(keys) != 1 {
+		return nil, payload.Rejectf(d.topic, "body has %d fields, want only id", len(keys))
 	}
 	return []string{string(in.ID)}, nil
 }

@@ -19,6 +19,7 @@ func decodeProduct(d delivery) (backorder.Facts, error) {
 	var in struct {
 		ID            payload.ID  `json:"id"`
 		ParentID      payload.ID  `json:"parent_id"`
+		Type          string      `json:"type"` // simple, variable, variation, …
 		Name          string      `json:"name"`
 		SKU           string      `json:"sku"` // may be null
 		ManageStock   manageStock `json:"manage_stock"`
@@ -28,8 +29,8 @@ func decodeProduct(d delivery) (backorder.Facts, error) {
 	if err := payload.Decode(d.topic, d.body, &in); err != nil {
 		return backorder.Facts{}, err
 	}
-	if in.ID == "" {
-		return backorder.Facts{}, payload.Rejectf(d.topic, "product has no id")
+	if in.ID == "" || in.Type == "" {
+		return backorder.Facts{}, payload.Rejectf(d.topic, "product lacks its id or type")
 	}
 	var quantity *int
 	if in.ManageStock {

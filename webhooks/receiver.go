@@ -73,8 +73,10 @@ type incoming struct {
 	handled func(topic string) bool
 }
 
-// receive verifies a delivery and makes it durable, then answers.
-func (rc *Receiver) receive(c *gin.Context, body []byte, in incoming) {
+// receive finds the delivery's shop, then reads and verifies the body and
+// makes it durable, then answers. A delivery for no known shop is refused
+// before its body is read.
+func (rc *Receiver) receive(c *gin.Context, in incoming) {
 	if in.source == "" {
 		rc.refuse(c, in.platform, "no shop header", "")
 		return
@@ -87,6 +89,10 @@ func (rc *Receiver) receive(c *gin.Context, body []byte, in incoming) {
 	if err != nil {
 		_ = c.Error(err)
 		rc.answer(c, in.platform, "unavailable", http.StatusServiceUnavailable, gin.H{"error": "cannot verify the delivery now; retry later"})
+		return
+	}
+	body, ok := rc.readBody(c, in.platform)
+	if !ok {
 		return
 	}
 	if !in.verify(body, in.signature, shop.Secrets()) {

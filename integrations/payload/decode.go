@@ -45,7 +45,8 @@ type Delivery struct {
 }
 
 // Decode unmarshals a body that must be a JSON object into v, turning the
-// decoder's errors into reasons an operator can act on.
+// decoder's errors into reasons an operator can act on, and cleans every
+// string it decoded so that it can be stored (see clean).
 func Decode(topic string, body []byte, v any) error {
 	body = bytes.TrimSpace(body)
 	if err := json.Unmarshal(body, new(json.RawMessage)); err != nil {
@@ -62,6 +63,7 @@ func Decode(topic string, body []byte, v any) error {
 	if err != nil {
 		return Rejectf(topic, "body cannot be read: %v", err)
 	}
+	clean(reflect.ValueOf(v))
 	return nil
 }
 

@@ -1,9 +1,7 @@
 package shopify_test
 
 import (
-	"errors"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,11 +22,7 @@ var (
 // normalizeOK normalizes a delivery that must not be rejected.
 func normalizeOK(t *testing.T, topic string, headers map[string]string, body []byte) backorder.Facts {
 	t.Helper()
-	facts, err := shopify.Normalize(payload.Delivery{Shop: shopDomain, Topic: topic, Headers: headers, Body: body, ReceivedAt: testReceivedAt, InboxID: testInboxID})
-	if err != nil {
-		t.Fatalf("Normalize(%s): got error %v, want none", topic, err)
-	}
-	return facts
+	return payloadtest.Normalized(t, shopify.Normalize, payload.Delivery{Shop: shopDomain, Topic: topic, Headers: headers, Body: body, ReceivedAt: testReceivedAt, InboxID: testInboxID})
 }
 
 // kettleOrderLines are order #2417's lines with their open units.
@@ -160,17 +154,7 @@ func TestNormalizeFixturesAllCovered(t *testing.T) {
 	for _, tc := range fixtureCases {
 		covered[tc.dir+"/"+tc.name+".json"] = true
 	}
-	for _, dir := range []string{"shopify"} {
-		files, err := filepath.Glob(filepath.Join("..", "..", "testdata", dir, "*.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range files {
-			if name := dir + "/" + filepath.Base(f); !covered[name] {
-				t.Errorf("fixture %s: got no case in fixtureCases, want one", name)
-			}
-		}
-	}
+	payloadtest.Covered(t, filepath.Join("..", "..", "testdata"), []string{"shopify"}, covered)
 }
 
 func TestNormalizeTimesAreUTC(t *testing.T) {
@@ -231,13 +215,7 @@ func TestNormalizeRejects(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			facts, err := shopify.Normalize(payload.Delivery{Shop: shopDomain, Topic: tc.topic, Body: []byte(tc.body), ReceivedAt: testReceivedAt, InboxID: testInboxID})
-			var reject *payload.RejectError
-			if !errors.As(err, &reject) {
-				t.Fatalf("error: got %v (%T) with facts %s, want a *payload.RejectError", err, err, payloadtest.Show(facts))
-			}
-			if !strings.Contains(reject.Reason, tc.reason) {
-				t.Errorf("reason: got %q, want it to contain %q", reject.Reason, tc.reason)
-			}
+			payloadtest.Rejected(t, facts, err, tc.reason)
 		})
 	}
 }

@@ -11,8 +11,7 @@ import (
 // this one.
 func decodeCustomerPrivacy(d delivery) (backorder.Facts, error) {
 	var in struct {
-		ShopID          payload.ID   `json:"shop_id"`
-		ShopDomain      string       `json:"shop_domain"`
+		shopNamed
 		Customer        customerBody `json:"customer"`
 		OrdersRequested []payload.ID `json:"orders_requested"`
 		OrdersToRedact  []payload.ID `json:"orders_to_redact"`
@@ -23,11 +22,8 @@ func decodeCustomerPrivacy(d delivery) (backorder.Facts, error) {
 	if err := payload.Decode(d.topic, d.body, &in); err != nil {
 		return backorder.Facts{}, err
 	}
-	if err := checkShop(d, "shop_domain", in.ShopDomain); err != nil {
+	if err := in.check(d); err != nil {
 		return backorder.Facts{}, err
-	}
-	if in.ShopID == "" {
-		return backorder.Facts{}, payload.Rejectf(d.topic, "body lacks shop_id")
 	}
 	c := in.Customer
 	if c.ID == "" && c.Email == "" {
@@ -49,18 +45,12 @@ func decodeCustomerPrivacy(d delivery) (backorder.Facts, error) {
 // decodeShopRedact is shop/redact, {shop_id, shop_domain}: erase every
 // personal datum of the shop it names, which must be this one.
 func decodeShopRedact(d delivery) (backorder.Facts, error) {
-	var in struct {
-		ShopID     payload.ID `json:"shop_id"`
-		ShopDomain string     `json:"shop_domain"`
-	}
+	var in shopNamed
 	if err := payload.Decode(d.topic, d.body, &in); err != nil {
 		return backorder.Facts{}, err
 	}
-	if err := checkShop(d, "shop_domain", in.ShopDomain); err != nil {
+	if err := in.check(d); err != nil {
 		return backorder.Facts{}, err
-	}
-	if in.ShopID == "" {
-		return backorder.Facts{}, payload.Rejectf(d.topic, "body lacks shop_id")
 	}
 	return backorder.Facts{Privacy: &backorder.PrivacyRequest{Kind: backorder.ShopRedact}}, nil
 }
@@ -82,4 +72,21 @@ func decodeUninstalled(d delivery) (backorder.Facts, error) {
 		return backorder.Facts{}, err
 	}
 	return backorder.Facts{Uninstalled: true}, nil
+}
+
+// shopNamed is the shop a privacy request is for.
+type shopNamed struct {
+	ShopID     payload.ID `json:"shop_id"`
+	ShopDomain string     `json:"shop_domain"`
+}
+
+// check rejects a request that is not for this shop.
+func (s shopNamed) check(d delivery) error {
+	if err := checkShop(d, "shop_domain", s.ShopDomain); err != nil {
+		return err
+	}
+	if s.ShopID == "" {
+		return payload.Rejectf(d.topic, "body lacks shop_id")
+	}
+	return nil
 }

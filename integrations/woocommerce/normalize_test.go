@@ -1,9 +1,7 @@
 package woocommerce_test
 
 import (
-	"errors"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,11 +21,7 @@ var (
 // normalizeOK normalizes a delivery that must not be rejected.
 func normalizeOK(t *testing.T, topic string, headers map[string]string, body []byte) backorder.Facts {
 	t.Helper()
-	facts, err := woocommerce.Normalize(payload.Delivery{Topic: topic, Headers: headers, Body: body, ReceivedAt: testReceivedAt, InboxID: testInboxID})
-	if err != nil {
-		t.Fatalf("Normalize(%s): got error %v, want none", topic, err)
-	}
-	return facts
+	return payloadtest.Normalized(t, woocommerce.Normalize, payload.Delivery{Topic: topic, Headers: headers, Body: body, ReceivedAt: testReceivedAt, InboxID: testInboxID})
 }
 
 // order48213Lines are WooCommerce order 48213's lines with their open units.
@@ -153,17 +147,7 @@ func TestNormalizeFixturesAllCovered(t *testing.T) {
 	for _, tc := range fixtureCases {
 		covered[tc.dir+"/"+tc.name+".json"] = true
 	}
-	for _, dir := range []string{"woocommerce", "woocommerce-docs"} {
-		files, err := filepath.Glob(filepath.Join("..", "..", "testdata", dir, "*.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range files {
-			if name := dir + "/" + filepath.Base(f); !covered[name] {
-				t.Errorf("fixture %s: got no case in fixtureCases, want one", name)
-			}
-		}
-	}
+	payloadtest.Covered(t, filepath.Join("..", "..", "testdata"), []string{"woocommerce", "woocommerce-docs"}, covered)
 }
 
 func TestNormalizeInline(t *testing.T) {
@@ -175,7 +159,6 @@ func TestNormalizeInline(t *testing.T) {
 }
 
 func TestNormalizeRejects(t *testing.T) {
-	const created = `"created_at":"2025-11-18T09:42:17-05:00"`
 	for _, tc := range []struct {
 		name        string
 		topic, body string
@@ -195,13 +178,7 @@ func TestNormalizeRejects(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			facts, err := woocommerce.Normalize(payload.Delivery{Topic: tc.topic, Body: []byte(tc.body), ReceivedAt: testReceivedAt, InboxID: testInboxID})
-			var reject *payload.RejectError
-			if !errors.As(err, &reject) {
-				t.Fatalf("error: got %v (%T) with facts %s, want a *payload.RejectError", err, err, payloadtest.Show(facts))
-			}
-			if !strings.Contains(reject.Reason, tc.reason) {
-				t.Errorf("reason: got %q, want it to contain %q", reject.Reason, tc.reason)
-			}
+			payloadtest.Rejected(t, facts, err, tc.reason)
 		})
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/backorderd/backorderd/backorder"
+	"github.com/backorderd/backorderd/integrations/payload"
 	"github.com/backorderd/backorderd/store"
-	"github.com/backorderd/backorderd/webhooks"
 )
 
 // DeliveryHandler applies inbox rows: it turns each delivery into the
@@ -92,8 +92,8 @@ func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, 
 	}
 	var headers map[string]string
 	_ = json.Unmarshal([]byte(row.Headers), &headers) // written by the receiver; empty is harmless
-	facts, err := webhooks.Normalize(shop.Platform, row.Topic, headers, row.Body, row.ReceivedAt, row.ID)
-	var rej *webhooks.RejectError
+	facts, err := normalize(shop, row, headers)
+	var rej *payload.RejectError
 	if errors.As(err, &rej) {
 		return outcomeRejected, rej.Reason, nil
 	}

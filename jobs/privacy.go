@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/backorderd/backorderd/backorder"
+	redaction "github.com/backorderd/backorderd/backorder/redact"
 	"github.com/backorderd/backorderd/email"
 	"github.com/backorderd/backorderd/store"
-	"github.com/backorderd/backorderd/webhooks"
 )
 
 // carryOutPrivacy serves one of Shopify's mandatory privacy topics inside
@@ -23,7 +23,7 @@ func carryOutPrivacy(ctx context.Context, tx *store.Tx, out *Outbox, shop store.
 	rec := store.PrivacyRecord{ShopID: shop.ID, InboxID: inboxID, Kind: string(req.Kind),
 		RequestID: req.RequestID, CustomerID: req.Customer.ID}
 	c := req.Customer
-	subject := webhooks.Subject{CustomerID: c.ID, Email: c.Email, Phone: c.Phone, OrderIDs: req.OrderIDs}
+	subject := redaction.Subject{CustomerID: c.ID, Email: c.Email, Phone: c.Phone, OrderIDs: req.OrderIDs}
 	var err error
 	switch req.Kind {
 	case backorder.CustomerDataRequest:
@@ -31,7 +31,7 @@ func carryOutPrivacy(ctx context.Context, tx *store.Tx, out *Outbox, shop store.
 	case backorder.CustomerRedact:
 		rec.Orders, rec.Deliveries, err = redact(ctx, tx, shop.ID, subject)
 	case backorder.ShopRedact:
-		rec.Orders, rec.Deliveries, err = redact(ctx, tx, shop.ID, webhooks.Subject{All: true})
+		rec.Orders, rec.Deliveries, err = redact(ctx, tx, shop.ID, redaction.Subject{All: true})
 	default:
 		return fmt.Errorf("unknown privacy request %q", req.Kind)
 	}
@@ -52,7 +52,7 @@ func carryOutPrivacy(ctx context.Context, tx *store.Tx, out *Outbox, shop store.
 
 // redact erases the subject's personal data and returns how many orders and
 // recorded deliveries it touched.
-func redact(ctx context.Context, tx *store.Tx, shopID int64, s webhooks.Subject) (orders, deliveries int, err error) {
+func redact(ctx context.Context, tx *store.Tx, shopID int64, s redaction.Subject) (orders, deliveries int, err error) {
 	// The customer's orders, however they are found, name the emails
 	// written about them.
 	theirs, err := tx.CustomerOrders(ctx, shopID, s.CustomerID, s.Email, s.OrderIDs)
@@ -70,7 +70,7 @@ func redact(ctx context.Context, tx *store.Tx, shopID int64, s webhooks.Subject)
 		return 0, 0, err
 	}
 	err = eachInboxBody(ctx, tx, shopID, func(b store.InboxBody) error {
-		body, changed := webhooks.RedactBody(b.Body, s)
+		body, changed := redaction.Body(b.Body, s)
 		if !changed {
 			return nil
 		}
@@ -112,13 +112,13 @@ func eachInboxBody(ctx context.Context, tx *store.Tx, shopID int64, fn func(stor
 // merchant to pass on: the personal fields, the orders with their lines,
 // and how many recorded deliveries mention the customer.
 func dataDocument(ctx context.Context, tx *store.Tx, shop store.Shop, req backorder.PrivacyRequest,
-	s webhooks.Subject) (doc string, orders, deliveries int, err error) {
+	s redaction.Subject) (doc string, orders, deliveries int, err error) {
 	recs, err := tx.CustomerOrders(ctx, shop.ID, s.CustomerID, s.Email, s.OrderIDs)
 	if err != nil {
 		return "", 0, 0, err
 	}
 	err = eachInboxBody(ctx, tx, shop.ID, func(b store.InboxBody) error {
-		if webhooks.Mentions(b.Body, s) {
+		if redaction.Mentions(b.Body, s) {
 			deliveries++
 		}
 		return nil

@@ -430,7 +430,7 @@ func TestUninstalledShopStopsWorkAndStillVerifiesShopRedact(t *testing.T) {
 	s := storetest.New(t, store.SQLite)
 	h := newHarness(t, s, nil)
 	hd := http.Header{}
-	body := []byte(`{"id":71839204417,"domain":"harbor-kiln-supply.myshopify.com"}`)
+	body := []byte(`{"id":71839204417,"domain":"harbor-kiln-supply.myshopify.com","myshopify_domain":"harbor-kiln-supply.myshopify.com"}`)
 	hd.Set("X-Shopify-Shop-Domain", shopDomain)
 	hd.Set("X-Shopify-Topic", "app/uninstalled")
 	hd.Set("X-Shopify-Webhook-Id", "u1")

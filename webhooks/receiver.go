@@ -1,16 +1,13 @@
-// Package webhooks holds the gin handlers that receive the stores'
-// deliveries — read the raw body, verify its signature, record it in the
-// inbox, enqueue its task, answer — and the decoding of each platform's
-// payloads into the domain's facts, which the delivery's job calls. No
-// business work happens on the request path. Handlers log nothing
+// Package webhooks holds the gin handlers that receive the stores' and
+// SendGrid's deliveries — read the raw body, verify its signature with the
+// platform's package (integrations/…), record it in the inbox, enqueue its
+// task, answer. No payload parsing or business work happens here. Handlers log nothing
 // themselves: they set gin context keys (inbox_id, topic, outcome, refused,
 // …) and errors, which the request's one log line carries.
 package webhooks
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"time"
@@ -70,13 +67,16 @@ type incoming struct {
 	headers   map[string]string // the ones worth keeping
 	// dedupeKey names the delivery within its shop.
 	dedupeKey func(body []byte) string
-	// secrets maps a shop's stored secrets to the keys the platform signs
-	// with.
-	secrets func(store.Shop) []string
+	// verify checks the signature against the shop's secrets.
+	verify func(body []byte, signature string, secrets []string) bool
+	// handled says whether backorderd acts on the topic.
+	handled func(topic string) bool
 }
 
-// receive verifies a delivery and makes it durable, then answers.
-func (rc *Receiver) receive(c *gin.Context, body []byte, in incoming) {
+// receive finds the delivery's shop, then reads and verifies the body and
+// makes it durable, then answers. A delivery for no known shop is refused
+// before its body is read.
+func (rc *Receiver) receive(c *gin.Context, in incoming) {
 	if in.source == "" {
 		rc.refuse(c, in.platform, "no shop header", "")
 		return
@@ -91,13 +91,17 @@ func (rc *Receiver) receive(c *gin.Context, body []byte, in incoming) {
 		rc.answer(c, in.platform, "unavailable", http.StatusServiceUnavailable, gin.H{"error": "cannot verify the delivery now; retry later"})
 		return
 	}
-	if !validSignature(body, in.signature, in.secrets(shop)) {
+	body, ok := rc.readBody(c, in.platform)
+	if !ok {
+		return
+	}
+	if !in.verify(body, in.signature, shop.Secrets()) {
 		rc.refuse(c, in.platform, "bad signature", in.source)
 		return
 	}
 	c.Set("shop_id", shop.ID)
 	c.Set("topic", in.topic)
-	if !Handled(in.platform, in.topic) {
+	if !in.handled(in.topic) {
 		// Acknowledged, so that the store never disables the subscription.
 		rc.answer(c, in.platform, "ignored_topic", http.StatusOK, gin.H{"status": "ignored"})
 		return
@@ -192,9 +196,4 @@ func keep(c *gin.Context, names []string) map[string]string {
 		}
 	}
 	return h
-}
-
-func bodyHash(body []byte) string {
-	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:])
 }

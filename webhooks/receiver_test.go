@@ -290,3 +290,41 @@ func TestOversizeBodyIs413(t *testing.T) {
 		t.Fatalf("chunked: status = %d, want 413", rec.Code)
 	}
 }
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+func TestUnknownShopIsRefusedBeforeTheBodyIsRead(t *testing.T) {
+	h := newHarness(t, storetest.New(t, store.SQLite), nil)
+	big := bytes.Repeat([]byte("x"), 2<<20)
+	for _, tc := range []struct{ path, header, value string }{
+		{"/webhooks/shopify", "X-Shopify-Shop-Domain", "nobody.myshopify.com"},
+		{"/webhooks/woocommerce", "X-WC-Webhook-Source", "https://nobody.example/"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			body := &countingReader{r: bytes.NewReader(big)}
+			req := httptest.NewRequest(http.MethodPost, tc.path, body)
+			req.ContentLength = int64(len(big)) // over the limit: 413 if the body came first
+			req.Header.Set(tc.header, tc.value)
+			req.Header.Set("X-Shopify-Hmac-Sha256", sign(shopifySecret, big))
+			req.Header.Set("X-WC-Webhook-Signature", sign(wooSecret, big))
+			rec := httptest.NewRecorder()
+			h.handler.ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized {
+				t.Fatalf("status = %d, want 401 before the body is read", rec.Code)
+			}
+			if body.n != 0 {
+				t.Errorf("read %d bytes of the body of an unknown shop, want none", body.n)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ func (f *flakySource) ShopByDomain(_ context.Context, _ store.Platform, domain s
 func (f *flakySource) Shops(context.Context) ([]store.Shop, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.reads++
 	if f.down {
 		return nil, errors.New("connection refused")
 	}
@@ -69,8 +71,9 @@ func TestShopCacheServesSecretsWhileTheDatabaseIsDown(t *testing.T) {
 	if err := d.Warm(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Lookup(ctx, store.Shopify, "A.myshopify.com"); err != nil || src.readCount() != 0 {
-		t.Fatalf("warm lookup = %v after %d reads; want a hit with no read", err, src.readCount())
+	warmed := src.readCount()
+	if _, err := d.Lookup(ctx, store.Shopify, "A.myshopify.com"); err != nil || src.readCount() != warmed {
+		t.Fatalf("warm lookup = %v after %d reads; want a hit with no read", err, src.readCount()-warmed)
 	}
 	src.set(true)
 	mu.Lock()
@@ -84,6 +87,9 @@ func TestShopCacheServesSecretsWhileTheDatabaseIsDown(t *testing.T) {
 		t.Fatalf("uncached lookup with the database down = %v; want a database error, not unknown shop", err)
 	}
 	src.set(false)
+	mu.Lock()
+	now = now.Add(rescanEvery) // the failed read is not retried sooner
+	mu.Unlock()
 	if _, err := d.Lookup(ctx, store.Shopify, "b.myshopify.com"); !errors.Is(err, errUnknownShop) {
 		t.Fatalf("unknown shop = %v, want errUnknownShop", err)
 	}
@@ -118,5 +124,42 @@ func TestShopCacheRefreshesAStaleShopInTheBackground(t *testing.T) {
 			t.Fatal("the cached shop never picked up the rotated secret")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestFloodOfUnknownDomainsReadsTheDatabaseABoundedNumberOfTimes(t *testing.T) {
+	src := &flakySource{shops: map[string]store.Shop{
+		"a.myshopify.com": {ID: 1, Platform: store.Shopify, Domain: "a.myshopify.com", WebhookSecret: "s"},
+	}}
+	d := NewShops(src, time.Minute)
+	now := time.Now()
+	d.now = func() time.Time { return now }
+	ctx := context.Background()
+	const flood = 50000 // more domains than any cache would keep
+	for i := range flood {
+		if _, err := d.Lookup(ctx, store.Shopify, fmt.Sprintf("x%d.myshopify.com", i)); !errors.Is(err, errUnknownShop) {
+			t.Fatalf("unknown domain %d: got %v, want errUnknownShop", i, err)
+		}
+	}
+	if reads := src.readCount(); reads > 1 {
+		t.Fatalf("database reads for %d unknown domains at once: got %d, want at most 1", flood, reads)
+	}
+	// A shop registered during the flood is found once the rescan interval
+	// has passed, whatever the flood did meanwhile.
+	src.mu.Lock()
+	src.shops["new.myshopify.com"] = store.Shop{ID: 2, Platform: store.Shopify, Domain: "new.myshopify.com", WebhookSecret: "n"}
+	src.mu.Unlock()
+	now = now.Add(rescanEvery)
+	for i := range flood {
+		_, _ = d.Lookup(ctx, store.Shopify, fmt.Sprintf("y%d.myshopify.com", i))
+	}
+	if s, err := d.Lookup(ctx, store.Shopify, "new.myshopify.com"); err != nil || s.ID != 2 {
+		t.Fatalf("new shop after %v: got %+v, %v; want it found", rescanEvery, s, err)
+	}
+	if reads := src.readCount(); reads > 2 {
+		t.Fatalf("database reads for two floods a rescan apart: got %d, want at most 2", reads)
+	}
+	if _, err := d.Lookup(ctx, store.Shopify, "a.myshopify.com"); err != nil {
+		t.Fatalf("registered shop: %v", err)
 	}
 }

@@ -1,74 +1,47 @@
 package webhooks
 
 import (
-	"encoding/json"
+	"bytes"
+	"io"
 	"net/http"
-	"regexp"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/backorderd/backorderd/integrations/woocommerce"
 	"github.com/backorderd/backorderd/store"
 )
 
-// wooHeaders are the headers of a WooCommerce delivery worth keeping.
-var wooHeaders = []string{
-	"X-WC-Webhook-Source", "X-WC-Webhook-Topic", "X-WC-Webhook-Resource", "X-WC-Webhook-Event",
-	"X-WC-Webhook-ID", "X-WC-Webhook-Delivery-ID",
-}
-
-// wooPing is the body WooCommerce sends, unsigned and without its headers,
-// when a webhook is created or activated.
-var wooPing = regexp.MustCompile(`^webhook_id=[0-9]+$`)
-
 // woocommerce receives POST /webhooks/woocommerce.
 func (rc *Receiver) woocommerce(c *gin.Context) {
-	body, ok := rc.readBody(c, store.WooCommerce)
-	if !ok {
+	signature := c.GetHeader(woocommerce.HeaderSignature)
+	if signature == "" && rc.ping(c) {
 		return
 	}
-	signature := c.GetHeader("X-WC-Webhook-Signature")
-	if signature == "" && wooPing.Match(body) {
-		// Answered before any shop lookup: anything but 200 marks the
-		// new webhook failed.
-		c.Set("outcome", "ping")
-		rc.metrics.deliveries.WithLabelValues(string(store.WooCommerce), "ping").Inc()
-		c.Status(http.StatusOK)
-		return
-	}
-	topic := c.GetHeader("X-WC-Webhook-Topic")
-	rc.receive(c, body, incoming{
+	topic := c.GetHeader(woocommerce.HeaderTopic)
+	rc.receive(c, incoming{
 		platform:  store.WooCommerce,
-		source:    c.GetHeader("X-WC-Webhook-Source"),
+		source:    c.GetHeader(woocommerce.HeaderSource),
 		signature: signature,
 		topic:     topic,
-		headers:   keep(c, wooHeaders),
-		dedupeKey: func(body []byte) string { return wooDedupeKey(topic, body) },
-		secrets:   wooSecrets,
+		headers:   keep(c, woocommerce.KeptHeaders),
+		dedupeKey: func(body []byte) string { return woocommerce.DedupeKey(topic, body) },
+		verify:    woocommerce.Verify,
+		handled:   woocommerce.Handled,
 	})
 }
 
-// wooDedupeKey is (topic, resource id, hash of the body): WooCommerce sends
-// no event id, and identical bodies are the same state.
-func wooDedupeKey(topic string, body []byte) string {
-	var r struct {
-		ID json.Number `json:"id"`
+// ping answers WooCommerce's ping, which comes unsigned and without the
+// shop's headers, before any shop lookup: anything but 200 marks the new
+// webhook failed. Only the first bytes of an unsigned body are read to
+// tell; an unsigned body that is no ping is then refused as unsigned.
+func (rc *Receiver) ping(c *gin.Context) bool {
+	head, _ := io.ReadAll(io.LimitReader(c.Request.Body, woocommerce.MaxPingBytes+1))
+	if !woocommerce.IsPing(head) {
+		c.Request.Body = io.NopCloser(io.MultiReader(bytes.NewReader(head), c.Request.Body))
+		return false
 	}
-	_ = json.Unmarshal(body, &r) // a body that is not JSON is rejected by its job; its hash still names it
-	return topic + "|" + r.ID.String() + "|" + bodyHash(body)
+	c.Set("outcome", "ping")
+	rc.metrics.deliveries.WithLabelValues(string(store.WooCommerce), "ping").Inc()
+	c.Status(http.StatusOK)
+	return true
 }
-
-// wooSecrets are the keys WooCommerce signs with: it decodes the HTML
-// entities WordPress stored in the secret (wp_specialchars_decode with
-// ENT_QUOTES) before use.
-func wooSecrets(shop store.Shop) []string {
-	secrets := shop.Secrets()
-	keys := make([]string, len(secrets))
-	for i, s := range secrets {
-		keys[i] = wpEntities.Replace(s)
-	}
-	return keys
-}
-
-var wpEntities = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`,
-	"&#039;", "'", "&#39;", "'", "&#x27;", "'", "&#X27;", "'")

@@ -1,15 +1,16 @@
-package webhooks
+package payload
 
 import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 )
 
-// validSignature reports whether signature, a base64 HMAC-SHA256 as Shopify
+// SignedWith reports whether signature, a base64 HMAC-SHA256 as Shopify
 // and WooCommerce send it, is body signed with one of secrets. The body is
 // checked as received: re-serialised JSON would not match.
-func validSignature(body []byte, signature string, secrets []string) bool {
+func SignedWith(body []byte, signature string, secrets []string) bool {
 	want, err := base64.StdEncoding.DecodeString(signature)
 	if err != nil || len(want) != sha256.Size {
 		return false
@@ -27,4 +28,11 @@ func validSignature(body []byte, signature string, secrets []string) bool {
 		}
 	}
 	return ok
+}
+
+// Hash names a body by its SHA-256, in hex: for dedupe keys of deliveries
+// that carry no id of their own.
+func Hash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
 }

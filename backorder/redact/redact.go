@@ -1,4 +1,7 @@
-package webhooks
+// Package redact erases a person's data from recorded deliveries' raw
+// bodies, as the privacy requests ask, and tells whether a body is about
+// them. It is pure: bodies in, bodies out.
+package redact
 
 import (
 	"bytes"
@@ -21,11 +24,11 @@ type Subject struct {
 // data: nothing in it can be picked apart safely.
 var redactedBody = []byte(`{"redacted":true}`)
 
-// RedactBody erases the personal data of subject from a delivery's raw
+// Body erases the personal data of subject from a delivery's raw
 // body, keeping everything else (ids, quantities, SKUs): it returns the new
 // body and whether anything changed. A body about someone else is returned
 // as it is. The signature no longer matches; it was checked on arrival.
-func RedactBody(body []byte, s Subject) ([]byte, bool) {
+func Body(body []byte, s Subject) ([]byte, bool) {
 	doc, err := decodeBody(body)
 	if err != nil {
 		if s.All || s.namedIn(body) {

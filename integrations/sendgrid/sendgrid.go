@@ -125,10 +125,14 @@ func IsAccount(err error) bool {
 }
 
 // Unknown reports whether err leaves it unknown whether SendGrid accepted
-// the message: the request may have reached it, and no answer came.
+// the message: the request may have reached it, and no answer came. An
+// error that is not SendGrid's own is unknown too.
 func Unknown(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && e.Status == 0 && !e.NotSent
+	if err == nil {
+		return false
+	}
+	return !errors.As(err, &e) || e.Status == 0 && !e.NotSent
 }
 
 // RetryAfter is how long to wait before retrying err (0: the caller's own

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,25 +20,31 @@ import (
 const accountMaxDelay = 5 * time.Minute
 
 // MailAccount is the SendGrid account as this process's last sends found
-// it. A 401 or 403 (credits exhausted, key revoked, sender unverified) is
-// the account's problem, not any message's: the messages wait, pending,
-// and are retried; the operator sees it on a gauge, in /readyz's body and
-// in one log line per change.
+// it, per shop (a 403 may be one shop's unverified sender while the others'
+// mail goes). A 401 or 403 (credits exhausted, key revoked, sender
+// unverified) is the account's problem, not any message's: the messages
+// wait, pending, and are retried; the operator sees it on a gauge, in
+// /readyz's body and in one log line per change.
 type MailAccount struct {
 	mu      sync.Mutex
-	refused error
-	since   time.Time
-	streak  int
+	refused map[int64]refusal // by shop
 
 	gauge    prometheus.Gauge
 	refusals prometheus.Counter
 }
 
+type refusal struct {
+	err    error
+	since  time.Time
+	streak int
+}
+
 func newMailAccount(reg prometheus.Registerer) *MailAccount {
 	a := &MailAccount{
+		refused: map[int64]refusal{},
 		gauge: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "backorderd_sendgrid_account_refused",
-			Help: "1 while SendGrid refuses the account (401/403: credits, key, sender): mail waits and is retried.",
+			Help: "Shops whose mail SendGrid refuses for the account (401/403: credits, key, sender): it waits and is retried.",
 		}),
 		refusals: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "backorderd_sendgrid_account_refusals_total",
@@ -52,38 +60,40 @@ func newMailAccount(reg prometheus.Registerer) *MailAccount {
 func (a *MailAccount) Check(context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.refused == nil {
+	shops := slices.Sorted(maps.Keys(a.refused))
+	if len(shops) == 0 {
 		return nil
 	}
-	return fmt.Errorf("SendGrid refuses the account since %s (%w); mail waits, retried at most %s apart",
-		a.since.UTC().Format(time.RFC3339), a.refused, accountMaxDelay)
+	r := a.refused[shops[0]]
+	return fmt.Errorf("SendGrid refuses the account for shops %v since %s (%w); mail waits, retried at most %s apart",
+		shops, r.since.UTC().Format(time.RFC3339), r.err, accountMaxDelay)
 }
 
-// refuse records a refusal; it returns how many came in a row and
-// whether the account was taking mail until now.
-func (a *MailAccount) refuse(err error) (streak int, changed bool) {
+// refuse records a refusal of the shop's mail; it returns how many came
+// in a row and whether the shop's mail was going until now.
+func (a *MailAccount) refuse(shopID int64, err error) (streak int, changed bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.refusals.Inc()
-	changed = a.refused == nil
-	if changed {
-		a.since = time.Now()
-		a.gauge.Set(1)
+	r, was := a.refused[shopID]
+	if !was {
+		r.since = time.Now()
 	}
-	a.refused = err
-	a.streak++
-	return a.streak, changed
+	r.err, r.streak = err, r.streak+1
+	a.refused[shopID] = r
+	a.gauge.Set(float64(len(a.refused)))
+	return r.streak, !was
 }
 
-// accept records a message SendGrid took; it reports whether the account
-// was refused until now.
-func (a *MailAccount) accept() bool {
+// accept records a message of the shop SendGrid took; it reports whether
+// the shop's mail was refused until now.
+func (a *MailAccount) accept(shopID int64) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	changed := a.refused != nil
-	a.refused, a.streak = nil, 0
-	a.gauge.Set(0)
-	return changed
+	_, was := a.refused[shopID]
+	delete(a.refused, shopID)
+	a.gauge.Set(float64(len(a.refused)))
+	return was
 }
 
 // accountRefusal is a send refused for the account's sake, the streak-th

@@ -16,8 +16,8 @@ func (m *Mailer) afterSend(e store.Email, o sendOutcome, sendErr error) error {
 	switch o {
 	case sentOK:
 		m.metrics.emails.WithLabelValues(store.EmailSent).Inc()
-		if account.accept() {
-			m.log.Info("SendGrid accepts mail again", "email_id", e.ID)
+		if account.accept(e.ShopID) {
+			m.log.Info("SendGrid accepts the shop's mail again", "shop_id", e.ShopID, "email_id", e.ID)
 		}
 		return nil
 	case sentRefused:
@@ -25,9 +25,10 @@ func (m *Mailer) afterSend(e store.Email, o sendOutcome, sendErr error) error {
 		m.log.Error("email refused for good", "email_id", e.ID, "kind", e.Kind, "err", sendErr)
 		return nil
 	case sentAccountRefused:
-		streak, changed := account.refuse(sendErr)
+		streak, changed := account.refuse(e.ShopID, sendErr)
 		if changed {
-			m.log.Error("SendGrid refuses the account: mail waits and is retried until it is fixed", "err", sendErr)
+			m.log.Error("SendGrid refuses the account: the shop's mail waits and is retried until it is fixed",
+				"shop_id", e.ShopID, "err", sendErr)
 		}
 		return &accountRefusal{err: fmt.Errorf("send email %d: %w", e.ID, sendErr), streak: streak}
 	case sentUnknown:

@@ -25,9 +25,13 @@ func NewEmailEvents(s TxStore, d *Dispatcher, log *slog.Logger) *EmailEvents {
 // RecordEmailEvents applies a batch of events in one transaction: each once,
 // marking its email, suppressing an address that bounced, dropped or
 // complained, and writing the merchant's notice of each address suppressed.
+// Each suppression is logged once committed, by its event: SendGrid's
+// reason names the address and is never logged.
 func (e *EmailEvents) RecordEmailEvents(ctx context.Context, evs []store.EmailEvent) error {
-	return e.dispatcher.InTx(ctx, e.store, func(tx *store.Tx, out *Outbox) error {
-		fresh, err := tx.ApplyEmailEvents(ctx, evs)
+	var fresh []store.Suppression
+	err := e.dispatcher.InTx(ctx, e.store, func(tx *store.Tx, out *Outbox) error {
+		var err error
+		fresh, err = tx.ApplyEmailEvents(ctx, evs)
 		if err != nil {
 			return err
 		}
@@ -42,8 +46,14 @@ func (e *EmailEvents) RecordEmailEvents(ctx context.Context, evs []store.EmailEv
 			if _, _, err := writeEmail(ctx, tx, out, shop, email.Bounced, key, to, data); err != nil {
 				return err
 			}
-			e.log.Warn("customer address suppressed", "shop_id", s.ShopID, "reason", s.Reason)
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, s := range fresh {
+		e.log.Warn("customer address suppressed", "shop_id", s.ShopID, "event", s.Event)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -30,10 +31,11 @@ type MailSender interface {
 }
 
 // Mailer sends email rows. Sending records the attempt before the call and
-// the provider's acceptance after it, each in a transaction of its own: a
-// message accepted once is never sent again, and one whose call was cut off
-// (a crash) is sent again and counted, since a rare duplicate beats a silent
-// loss.
+// the provider's answer after it, each in a transaction of its own (the
+// second retried in-process): a message accepted once is never sent again,
+// and one whose call was cut off (a crash) or got no answer (a timeout) stays
+// sending, is counted and is sent again, since a rare duplicate beats a
+// silent loss. A refused account (401/403) fails no message: they wait.
 type Mailer struct {
 	dispatcher *Dispatcher
 	store      TxStore
@@ -68,39 +70,18 @@ func (m *Mailer) process(ctx context.Context, t *asynq.Task) error {
 	if err != nil || !a.send {
 		return err
 	}
-	e, shop := a.email, a.shop
-	messageID, sendErr := m.sender.Send(ctx, mailOf(e, shop))
-	err = m.store.InTx(ctx, func(tx *store.Tx) error {
-		switch {
-		case sendErr == nil:
-			if err := tx.SetEmailStatus(ctx, e.ID, store.EmailSent, messageID, ""); err != nil {
-				return err
-			}
-			return tx.FinishOutbox(ctx, outboxID)
-		case sendgrid.IsPermanent(sendErr):
-			if err := tx.SetEmailStatus(ctx, e.ID, store.EmailFailed, "", sendErr.Error()); err != nil {
-				return err
-			}
-			return tx.FinishOutbox(ctx, outboxID)
-		default:
-			// The outcome is known (not accepted): pending again, so the
-			// next attempt is not counted as a possible duplicate.
-			return tx.SetEmailStatus(ctx, e.ID, store.EmailPending, "", "retrying: "+sendErr.Error())
-		}
+	e := a.email
+	messageID, sendErr := m.sender.Send(ctx, mailOf(e, a.shop))
+	o := outcomeOf(sendErr)
+	err = m.record(ctx, func(ctx context.Context, tx *store.Tx) error {
+		return recordOutcome(ctx, tx, outboxID, e.ID, o, messageID, sendErr)
 	})
 	if err != nil {
-		return err
+		// An accepted message not recorded is sent again by the retry,
+		// counted as an unknown outcome: a rare duplicate beats a loss.
+		return fmt.Errorf("record email %d outcome %s: %w", e.ID, o, err)
 	}
-	switch {
-	case sendErr == nil:
-		m.metrics.emails.WithLabelValues(store.EmailSent).Inc()
-	case sendgrid.IsPermanent(sendErr):
-		m.metrics.emails.WithLabelValues(store.EmailFailed).Inc()
-		m.log.Error("email refused for good", "email_id", e.ID, "kind", e.Kind, "err", sendErr)
-	default:
-		return fmt.Errorf("send email %d: %w", e.ID, sendErr) // asynq retries; a 429 waits for the reset
-	}
-	return nil
+	return m.afterSend(e, o, sendErr)
 }
 
 // attempt is what begin found: the email and its shop; send says to call
@@ -152,7 +133,10 @@ func (m *Mailer) begin(ctx context.Context, outboxID int64) (attempt, error) {
 			}
 			return tx.FinishOutbox(ctx, outboxID)
 		}
-		a.send, a.resend = true, a.email.Status == store.EmailSending
+		// An attempt cut off in the call (a crash) left it sending; one
+		// with no answer was counted when it was recorded.
+		a.send = true
+		a.resend = a.email.Status == store.EmailSending && !strings.HasPrefix(a.email.Reason, store.UnknownOutcome)
 		return tx.BeginSend(ctx, a.email.ID)
 	})
 	if err != nil {

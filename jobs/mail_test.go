@@ -203,7 +203,7 @@ func TestSuppressedAddressIsNotMailed(t *testing.T) {
 		if err := tx.SetEmailStatus(ctx, emailID, store.EmailSent, "msg-0", ""); err != nil {
 			return err
 		}
-		_, err := tx.ApplyEmailEvents(ctx, []store.EmailEvent{{SGMessageID: "msg-0.f", MessageID: "msg-0", Event: "bounce", Timestamp: 1}})
+		_, err := tx.ApplyEmailEvents(ctx, []store.EmailEvent{{SGMessageID: "msg-0.f", MessageID: "msg-0", Event: "bounce", Timestamp: 1, Suppress: true}})
 		return err
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ type Metrics struct {
 
 	emails          *prometheus.CounterVec
 	unknownOutcomes prometheus.Counter
+	account         *MailAccount
 }
 
 // NewMetrics registers the jobs' counters with reg.
@@ -48,11 +49,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}, []string{"status"})
 	m.unknownOutcomes = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "backorderd_email_unknown_outcomes_total",
-		Help: "Email attempts cut off in the provider call and sent again (possible duplicates).",
+		Help: "Email attempts whose outcome is unknown (no answer, or cut off in the provider call): sent again, possible duplicates.",
 	})
 	reg.MustRegister(m.applied, m.started, m.allocated, m.drift, m.shortfall, m.emails, m.unknownOutcomes)
+	m.account = newMailAccount(reg)
 	return m
 }
+
+// MailAccount is the SendGrid account's state as the mailer found it.
+func (m *Metrics) MailAccount() *MailAccount { return m.account }
 
 func (m *Metrics) countChanges(l backorder.Ledger) {
 	for _, c := range l.Changes {

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -25,9 +26,13 @@ func NewServer(rc redis.UniversalClient, cfg WorkerConfig, log *slog.Logger) *as
 		Concurrency:     cfg.Concurrency,
 		Queues:          Queues(),
 		RetryDelayFunc:  retryDelay,
+		IsFailure:       isFailure,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Logger:          asynqLogger{log: log.With("component", "asynq")},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			if !isFailure(err) {
+				return // a refused SendGrid account: logged once per change by the mailer
+			}
 			id, _ := asynq.GetTaskID(ctx)
 			retried, _ := asynq.GetRetryCount(ctx)
 			maxRetry, _ := asynq.GetMaxRetry(ctx)
@@ -75,11 +80,17 @@ func (l asynqLogger) Error(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 
 // retryDelay spaces retries: a rate-limited email waits for SendGrid's
-// reset; a spooled delivery waits for the database at most spoolMaxDelay
-// apart; everything else backs off as asynq does.
+// reset; an email whose account SendGrid refuses backs off with the
+// refusals in a row (n does not grow: they are no failures), at most
+// accountMaxDelay apart; a spooled delivery waits for the database at most
+// spoolMaxDelay apart; everything else backs off as asynq does.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	if d := sendgrid.RetryAfter(err); d > 0 {
 		return d // SendGrid's rate limit resets then
+	}
+	var refusal *accountRefusal
+	if errors.As(err, &refusal) {
+		return accountDelay(refusal.streak)
 	}
 	if t.Type() == TypeSpool {
 		return min(time.Duration(1<<min(n, 10))*time.Second, spoolMaxDelay)

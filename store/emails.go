@@ -41,10 +41,13 @@ type Email struct {
 	ProviderMessageID string     `db:"provider_message_id"`
 	CreatedAt         time.Time  `db:"created_at"`
 	SentAt            *time.Time `db:"sent_at"`
+	// Delivery is the last event SendGrid reported (delivered, bounce,
+	// blocked, dropped, spamreport), "" before any.
+	Delivery string `db:"delivery"`
 }
 
 const emailColumns = `id, shop_id, kind, dedupe_key, order_id, to_email, to_name, subject, text_body, html_body,
-	data, template_id, status, reason, attempts, unknown_outcomes, provider_message_id, created_at, sent_at`
+	data, template_id, status, reason, attempts, unknown_outcomes, provider_message_id, created_at, sent_at, delivery`
 
 // AddEmail writes a message unless the shop has one with its dedupe key; it
 // returns the id and whether it was written now.
@@ -79,15 +82,31 @@ func (tx *Tx) ClaimEmail(ctx context.Context, id int64) (Email, error) {
 	return e, nil
 }
 
+// UnknownOutcome starts the reason of an email whose last attempt may or
+// may not have reached the provider (it stays sending).
+const UnknownOutcome = "outcome unknown: "
+
 // BeginSend records an attempt before the provider is called. An attempt
 // that began earlier and never recorded its outcome (a crash in the call)
-// is counted: this one may send the message a second time.
+// is counted: this one may send the message a second time. One recorded
+// as unknown (MarkSendUnknown) was counted then.
 func (tx *Tx) BeginSend(ctx context.Context, id int64) error {
 	const q = `UPDATE emails SET attempts = attempts + 1,
-		unknown_outcomes = unknown_outcomes + CASE WHEN status = 'sending' THEN 1 ELSE 0 END,
-		status = 'sending' WHERE id = ?`
-	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), id); err != nil {
+		unknown_outcomes = unknown_outcomes + CASE WHEN status = 'sending' AND reason NOT LIKE ? THEN 1 ELSE 0 END,
+		status = 'sending', reason = '' WHERE id = ?`
+	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), UnknownOutcome+"%", id); err != nil {
 		return fmt.Errorf("begin sending email %d: %w", id, translate(err))
+	}
+	return nil
+}
+
+// MarkSendUnknown records that an attempt may have reached the provider
+// without an answer: the email stays sending (never pending: it may have
+// gone), the unknown outcome is counted, and the next attempt sends again.
+func (tx *Tx) MarkSendUnknown(ctx context.Context, id int64, detail string) error {
+	const q = `UPDATE emails SET unknown_outcomes = unknown_outcomes + 1, reason = ? WHERE id = ? AND status = 'sending'`
+	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), UnknownOutcome+detail, id); err != nil {
+		return fmt.Errorf("mark email %d unknown: %w", id, translate(err))
 	}
 	return nil
 }
@@ -168,6 +187,12 @@ func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, customerID, email 
 			return fmt.Errorf("bind email redaction: %w", err)
 		}
 	}
+	// SendGrid's reasons name the recipient: erased (the events are kept,
+	// for counts) before the messages that find them lose their address.
+	eq := `UPDATE email_events SET reason = '' WHERE reason <> '' AND email_id IN (SELECT id FROM emails WHERE ` + where + `)`
+	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(eq), args...); err != nil {
+		return fmt.Errorf("redact email events: %w", translate(err))
+	}
 	// A merchant's message keeps its address (the merchant's own) but not
 	// its text; its dedupe key may name the customer (bounce:{address}).
 	q := `UPDATE emails SET to_email = CASE WHEN kind LIKE 'merchant_%' THEN to_email ELSE '' END, to_name = '',
@@ -189,24 +214,30 @@ func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, customerID, email 
 type EmailEvent struct {
 	SGMessageID string
 	// MessageID is the X-Message-Id it belongs to; EmailID, when the
-	// message carried it back as a custom arg, names the row directly.
+	// message carried it back as a custom arg, names the row too.
 	MessageID string
 	EmailID   int64
-	Event     string // delivered, bounce, dropped, spamreport
+	Event     string // delivered, bounce, blocked, dropped, spamreport
 	Timestamp int64
 	Reason    string
+	// Suppress says the address is not to be mailed again.
+	Suppress bool
 }
 
-// Suppression is an address newly suppressed by an event.
+// Suppression is an address newly suppressed by an event: Event names
+// it, Reason is SendGrid's text (it often holds the address).
 type Suppression struct {
 	ShopID  int64
 	Address string
+	Event   string
 	Reason  string
 }
 
-// ApplyEmailEvents records each event once (on message, event and time) and
-// marks its email row; a bounce, drop or spam report suppresses the address
-// for the email's shop. It returns the addresses suppressed now.
+// ApplyEmailEvents records each event of a message of ours once (on
+// message, event and time) and marks its email row; an event marked
+// Suppress suppresses the address for the email's shop. Events about no
+// message of ours (another install on the same account) are left out. It
+// returns the addresses suppressed now.
 func (tx *Tx) ApplyEmailEvents(ctx context.Context, evs []EmailEvent) ([]Suppression, error) {
 	var fresh []Suppression
 	for _, ev := range evs {
@@ -214,17 +245,16 @@ func (tx *Tx) ApplyEmailEvents(ctx context.Context, evs []EmailEvent) ([]Suppres
 		if err != nil {
 			return nil, err
 		}
-		var emailID any
-		if found {
-			emailID = e.ID
+		if !found {
+			continue // not ours: neither recorded nor applied
 		}
 		const insert = `INSERT INTO email_events (sg_message_id, event, occurred_at, email_id, reason, received_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sg_message_id, event, occurred_at) DO NOTHING RETURNING event`
 		var got string
 		err = translate(tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(insert), ev.SGMessageID, ev.Event, ev.Timestamp,
-			emailID, ev.Reason, tx.store.nowUTC()).Scan(&got))
-		if errors.Is(err, ErrNotFound) || !found {
-			continue // seen before, or about no message of ours
+			e.ID, ev.Reason, tx.store.nowUTC()).Scan(&got))
+		if errors.Is(err, ErrNotFound) {
+			continue // seen before
 		}
 		if err != nil {
 			return nil, fmt.Errorf("record email event: %w", err)
@@ -233,7 +263,7 @@ func (tx *Tx) ApplyEmailEvents(ctx context.Context, evs []EmailEvent) ([]Suppres
 		if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(mark), ev.Event, time.Unix(ev.Timestamp, 0).UTC(), e.ID); err != nil {
 			return nil, fmt.Errorf("mark email %d: %w", e.ID, translate(err))
 		}
-		if ev.Event == "delivered" || e.ToEmail == "" {
+		if !ev.Suppress || e.ToEmail == "" {
 			continue
 		}
 		s, created, err := tx.suppress(ctx, e.ShopID, e.ToEmail, ev.Event+": "+ev.Reason)
@@ -241,20 +271,23 @@ func (tx *Tx) ApplyEmailEvents(ctx context.Context, evs []EmailEvent) ([]Suppres
 			return nil, err
 		}
 		if created {
+			s.Event = ev.Event
 			fresh = append(fresh, s)
 		}
 	}
 	return fresh, nil
 }
 
+// eventEmail finds the email an event is about: by its message id, and
+// when the event carries an email id, only if that row has this message
+// id (another install sharing the account has rows with the same ids).
 func (tx *Tx) eventEmail(ctx context.Context, ev EmailEvent) (Email, bool, error) {
-	q := `SELECT ` + emailColumns + ` FROM emails WHERE id = ?`
-	arg := any(ev.EmailID)
-	if ev.EmailID == 0 {
-		q, arg = `SELECT `+emailColumns+` FROM emails WHERE provider_message_id = ? AND provider_message_id <> ''`, ev.MessageID
+	if ev.MessageID == "" {
+		return Email{}, false, nil
 	}
+	const q = `SELECT ` + emailColumns + ` FROM emails WHERE provider_message_id = ? AND (? = 0 OR id = ?)`
 	var e Email
-	err := translate(tx.tx.GetContext(ctx, &e, tx.tx.Rebind(q), arg))
+	err := translate(tx.tx.GetContext(ctx, &e, tx.tx.Rebind(q), ev.MessageID, ev.EmailID, ev.EmailID))
 	if errors.Is(err, ErrNotFound) {
 		return Email{}, false, nil
 	}

@@ -3,9 +3,7 @@ package webhooks
 import (
 	"context"
 	"crypto/ecdsa"
-	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -40,18 +38,6 @@ func (s *SendGridEvents) Mount(r gin.IRouter) {
 	r.POST("/webhooks/sendgrid", s.receive)
 }
 
-// sgEvent is one event as SendGrid posts it; custom args come back as
-// top-level fields.
-type sgEvent struct {
-	Event       string          `json:"event"`
-	Timestamp   int64           `json:"timestamp"`
-	SGMessageID string          `json:"sg_message_id"`
-	Reason      string          `json:"reason"`
-	EmailID     json.RawMessage `json:"email_id"`
-}
-
-var recordedEvents = map[string]bool{"delivered": true, "bounce": true, "dropped": true, "spamreport": true}
-
 func (s *SendGridEvents) receive(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody)
 	body, err := c.GetRawData()
@@ -67,20 +53,17 @@ func (s *SendGridEvents) receive(c *gin.Context) {
 		s.answer(c, "unauthorized", http.StatusUnauthorized, gin.H{"error": "unauthorized"})
 		return
 	}
-	var raw []sgEvent
-	if err := json.Unmarshal(body, &raw); err != nil {
+	parsed, err := sendgrid.ParseEvents(body)
+	if err != nil {
 		// Signed but unusable: retrying cannot fix it.
 		_ = c.Error(err)
 		s.answer(c, "rejected", http.StatusOK, gin.H{"status": "rejected"})
 		return
 	}
-	var evs []store.EmailEvent
-	for _, e := range raw {
-		if !recordedEvents[e.Event] || e.SGMessageID == "" {
-			continue
-		}
-		evs = append(evs, store.EmailEvent{SGMessageID: e.SGMessageID, MessageID: sendgrid.MessageID(e.SGMessageID),
-			EmailID: customID(e.EmailID), Event: e.Event, Timestamp: e.Timestamp, Reason: e.Reason})
+	evs := make([]store.EmailEvent, 0, len(parsed))
+	for _, e := range parsed {
+		evs = append(evs, store.EmailEvent{SGMessageID: e.SGMessageID, MessageID: e.MessageID, EmailID: e.EmailID,
+			Event: e.Event, Timestamp: e.Timestamp, Reason: e.Reason, Suppress: e.Suppress})
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
 	defer cancel()
@@ -97,15 +80,4 @@ func (s *SendGridEvents) answer(c *gin.Context, outcome string, status int, body
 	c.Set("outcome", outcome)
 	s.metrics.deliveries.WithLabelValues("sendgrid", outcome).Inc()
 	c.AbortWithStatusJSON(status, body)
-}
-
-// customID reads the email_id custom arg, a string or a number; 0 when
-// absent.
-func customID(raw json.RawMessage) int64 {
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		s = string(raw)
-	}
-	id, _ := strconv.ParseInt(s, 10, 64)
-	return id
 }

@@ -14,11 +14,18 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
+	"github.com/backorderd/backorderd/api"
+	"github.com/backorderd/backorderd/integrations/sendgrid"
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
@@ -147,4 +154,123 @@ func TestSendGridEventsBadBodyAndDatabaseDown(t *testing.T) {
 	if code := post(downEvents{}, `[{"event":"delivered","sg_message_id":"m.1","timestamp":1}]`); code != http.StatusServiceUnavailable {
 		t.Errorf("events with the database down answered %d, want 503", code)
 	}
+}
+
+// eventsSite is a shop with one email to wren, sent as message msg-1, and
+// the signed Event Webhook in front of it, logging to log.
+type eventsSite struct {
+	s       *store.Store
+	d       *jobs.Dispatcher
+	shopID  int64
+	emailID int64
+	key     *ecdsa.PrivateKey
+	router  *gin.Engine
+}
+
+func newEventsSite(t *testing.T, s *store.Store, log *slog.Logger) eventsSite {
+	t.Helper()
+	ctx := context.Background()
+	shop := store.NewShop(store.Shopify, "events.myshopify.com", "secret")
+	shop.Name, shop.FromEmail, shop.MerchantEmail = "Harbor & Kiln", "shop@harborkiln.example", "owner@harborkiln.example"
+	shop, err := s.AddShop(ctx, shop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No Redis: the outbox rows are the record, enqueueing after commit
+	// may fail.
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 10 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = dead.Close() })
+	d := jobs.NewDispatcher(asynq.NewClientFromRedisClient(dead), log)
+	site := eventsSite{s: s, d: d, shopID: shop.ID}
+	err = s.InTx(ctx, func(tx *store.Tx) error {
+		if site.emailID, _, err = tx.AddEmail(ctx, store.Email{ShopID: shop.ID, Kind: "backordered", DedupeKey: "order:1:backordered",
+			OrderID: "1", ToEmail: "wren@example.net", Subject: "s", TextBody: "t", HTMLBody: "h"}); err != nil {
+			return err
+		}
+		if err := tx.BeginSend(ctx, site.emailID); err != nil {
+			return err
+		}
+		return tx.SetEmailStatus(ctx, site.emailID, store.EmailSent, "msg-1", "")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	gin.SetMode(gin.TestMode)
+	site.router = gin.New()
+	site.router.Use(api.RequestLog(log))
+	webhooks.NewSendGridEvents(&site.key.PublicKey, jobs.NewEmailEvents(s, d, log), 1<<20,
+		webhooks.NewMetrics(prometheus.NewRegistry())).Mount(site.router)
+	return site
+}
+
+func (e eventsSite) post(t *testing.T, body string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/webhooks/sendgrid", bytes.NewReader([]byte(body)))
+	req.Header.Set("X-Twilio-Email-Event-Webhook-Timestamp", "1764115200")
+	req.Header.Set("X-Twilio-Email-Event-Webhook-Signature", signEvents(t, e.key, "1764115200", []byte(body)))
+	rec := httptest.NewRecorder()
+	e.router.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("events answered %d: %s", rec.Code, rec.Body)
+	}
+}
+
+func TestSendGridBounceReasonsNameNoAddressInTheLogs(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	site := newEventsSite(t, storetest.New(t, store.SQLite), log)
+	site.post(t, fmt.Sprintf(`[{"email":"wren@example.net","timestamp":1764115150,"event":"bounce","type":"bounce",`+
+		`"reason":"550 5.1.1 <wren@example.net>: Recipient address rejected","sg_message_id":"msg-1.filter0001.1.0","email_id":"%d"}]`,
+		site.emailID))
+	if !suppressed(t, site.s, site.shopID, "wren@example.net") || !strings.Contains(logs.String(), "suppressed") {
+		t.Fatalf("the bounce was not applied and logged; the test would prove nothing:\n%s", logs.String())
+	}
+	if strings.Contains(strings.ToLower(logs.String()), "wren@example.net") {
+		t.Fatalf("the logs name the customer's address:\n%s", logs.String())
+	}
+}
+
+func TestABlockedBounceThenASendToTheSameAddressIsSent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		site := newEventsSite(t, s, log)
+		site.post(t, fmt.Sprintf(`[{"email":"wren@example.net","timestamp":1764115150,"event":"bounce","type":"blocked",`+
+			`"reason":"421 4.7.0 try again later","sg_message_id":"msg-1.filter0001.1.0","email_id":"%d"}]`, site.emailID))
+		if suppressed(t, s, site.shopID, "wren@example.net") {
+			t.Fatal("a temporary block suppressed the address")
+		}
+		var accepted atomic.Int32
+		fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			accepted.Add(1)
+			w.Header().Set("X-Message-Id", "msg-2")
+			w.WriteHeader(http.StatusAccepted)
+		}))
+		defer fake.Close()
+		ctx := context.Background()
+		var next int64
+		err := site.d.InTx(ctx, s, func(tx *store.Tx, out *jobs.Outbox) error {
+			var err error
+			if next, _, err = tx.AddEmail(ctx, store.Email{ShopID: site.shopID, Kind: "ready", DedupeKey: "order:1:ready",
+				OrderID: "1", ToEmail: "wren@example.net", Subject: "s", TextBody: "t", HTMLBody: "h"}); err != nil {
+				return err
+			}
+			return jobs.QueueEmail(ctx, out, next)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tasks, err := s.UnfinishedOutbox(ctx, time.Now().Add(time.Hour), 0, 10)
+		if err != nil || len(tasks) != 1 {
+			t.Fatalf("send tasks = %v, %v", tasks, err)
+		}
+		mailer := jobs.NewMailer(s, site.d, sendgrid.New("SG.test", fake.URL, time.Second), jobs.NewMetrics(prometheus.NewRegistry()), log)
+		task := asynq.NewTask(jobs.TypeSendEmail, []byte(fmt.Sprintf(`{"id":%d}`, tasks[0].ID)))
+		if err := mailer.Handler().ProcessTask(ctx, task); err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := s.Email(ctx, next); e.Status != store.EmailSent || accepted.Load() != 1 {
+			t.Fatalf("the next email to a temporarily blocked address is %q after %d sends, want sent once", e.Status, accepted.Load())
+		}
+	})
 }

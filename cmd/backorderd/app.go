@@ -92,8 +92,9 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	schema := &schemaState{}
 	schema.set(errors.New("not checked yet"))
 	shops := webhooks.NewShops(st, shopCacheTTL)
+	jm := jobs.NewMetrics(registry)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
-		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry}
+		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry, mail: jm.MailAccount()}
 	srv, monitor, err := h.start(ctx, cancel)
 	if err != nil {
 		return err
@@ -106,7 +107,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	var worker *asynq.Server
 	err = prepare(ctx, r, cfg, st, shops, schema, log)
 	if err == nil && r.works() {
-		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, jobs.NewMetrics(registry), log)
+		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, jm, log)
 	}
 	if err == nil {
 		log.Info("backorderd ready", "role", string(r))
@@ -237,6 +238,7 @@ type httpParts struct {
 	dispatcher *jobs.Dispatcher
 	adminToken string
 	registry   *prometheus.Registry
+	mail       *jobs.MailAccount
 }
 
 // start listens on HTTP_ADDR and serves until shut down; a serving error
@@ -305,7 +307,13 @@ func (h *httpParts) readiness() api.Readiness {
 	redisCheck := api.Check{Name: "redis", Check: func(ctx context.Context) error {
 		return h.redis.client.Ping(ctx).Err()
 	}}
-	return api.Readiness{Checks: []api.Check{database, redisCheck}, Any: h.role == roleServe}
+	ready := api.Readiness{Checks: []api.Check{database, redisCheck}, Any: h.role == roleServe}
+	if h.role.works() && h.cfg.SendGridAPIKey != "" {
+		// A detail, not a check: a refused account is fixed in SendGrid,
+		// and restarting or unlisting this process would not help.
+		ready.Details = []api.Check{{Name: "sendgrid", Check: h.mail.Check}}
+	}
+	return ready
 }
 
 // mailSender is SendGrid when a key is configured; without one, mail is

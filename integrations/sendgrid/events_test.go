@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -52,5 +53,49 @@ func TestVerifyEvents(t *testing.T) {
 	}
 	if MessageID("14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0") != "14c5d75ce93" {
 		t.Error("MessageID does not strip SendGrid's suffix")
+	}
+}
+
+func TestAKeyThatIsNotECDSAIsRefused(t *testing.T) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	if _, err := ParsePublicKey(base64.StdEncoding.EncodeToString(der)); err == nil {
+		t.Fatal("an RSA key was taken for the Event Webhook's ECDSA key")
+	}
+}
+
+func TestParseEventsKeepsWhatMattersAndSaysWhatSuppresses(t *testing.T) {
+	body := []byte(`[
+	{"event":"delivered","sg_message_id":"m1.filter0001","timestamp":10,"email_id":"7"},
+	{"event":"bounce","type":"bounce","sg_message_id":"m1.filter0002","timestamp":11,"email_id":7,"reason":"550 no such user"},
+	{"event":"bounce","type":"blocked","sg_message_id":"m2.filter0001","timestamp":12,"reason":"421 try again later"},
+	{"event":"dropped","sg_message_id":"m3.x","timestamp":13,"reason":"Bounced Address"},
+	{"event":"spamreport","sg_message_id":"m4.x","timestamp":14},
+	{"event":"open","sg_message_id":"m5.x","timestamp":15},
+	{"event":"delivered","timestamp":16}]`)
+	evs, err := ParseEvents(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Event{
+		{SGMessageID: "m1.filter0001", MessageID: "m1", EmailID: 7, Event: "delivered", Timestamp: 10},
+		{SGMessageID: "m1.filter0002", MessageID: "m1", EmailID: 7, Event: "bounce", Timestamp: 11, Reason: "550 no such user", Suppress: true},
+		{SGMessageID: "m2.filter0001", MessageID: "m2", Event: "blocked", Timestamp: 12, Reason: "421 try again later"},
+		{SGMessageID: "m3.x", MessageID: "m3", Event: "dropped", Timestamp: 13, Reason: "Bounced Address", Suppress: true},
+		{SGMessageID: "m4.x", MessageID: "m4", Event: "spamreport", Timestamp: 14, Suppress: true},
+	}
+	if len(evs) != len(want) {
+		t.Fatalf("events = %+v, want %+v", evs, want)
+	}
+	for i := range want {
+		if evs[i] != want[i] {
+			t.Errorf("event %d = %+v, want %+v", i, evs[i], want[i])
+		}
+	}
+	if _, err := ParseEvents([]byte(`{"not":"a list"}`)); err == nil {
+		t.Error("a body that is not a list of events parsed")
 	}
 }

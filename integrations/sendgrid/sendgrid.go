@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sendgrid/rest"
@@ -57,8 +59,17 @@ type Mail struct {
 type Error struct {
 	Status int // 0 for a transport error
 	Detail string
-	// Permanent failures (400, 401, 403, 413) are not worth retrying.
+	// Permanent failures (400, 413) are this message's: retrying cannot
+	// fix them.
 	Permanent bool
+	// Account failures (401, 403) are the account's (credits exhausted,
+	// key revoked, sender unverified): every message waits until the
+	// account is fixed, none is at fault.
+	Account bool
+	// NotSent, for a transport error, says the request never left (no
+	// connection was made): SendGrid certainly did not accept it. Any
+	// other transport error leaves the outcome unknown.
+	NotSent bool
 	// RetryAfter, for 429, is when SendGrid's rate limit resets.
 	RetryAfter time.Duration
 }
@@ -76,9 +87,13 @@ func (c *Client) Send(ctx context.Context, m Mail) (string, error) {
 	req := sg.GetRequest(c.key, "/v3/mail/send", c.baseURL)
 	req.Method = rest.Post
 	req.Body = mail.GetRequestBody(build(m))
+	// Whether a connection was ever made tells a request that never left
+	// from one that may have reached SendGrid.
+	var connected atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
 	resp, err := c.rest.SendWithContext(ctx, req)
 	if err != nil {
-		return "", &Error{Detail: err.Error()}
+		return "", &Error{Detail: err.Error(), NotSent: !connected.Load()}
 	}
 	// sendgrid-go returns no error for 4xx and 5xx: the status decides.
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -86,8 +101,10 @@ func (c *Client) Send(ctx context.Context, m Mail) (string, error) {
 	}
 	e := &Error{Status: resp.StatusCode, Detail: firstError(resp.Body)}
 	switch resp.StatusCode {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge:
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
 		e.Permanent = true
+	case http.StatusUnauthorized, http.StatusForbidden:
+		e.Account = true
 	case http.StatusTooManyRequests:
 		e.RetryAfter = c.retryAfter(header(resp.Headers, "X-RateLimit-Reset"))
 	}
@@ -98,6 +115,24 @@ func (c *Client) Send(ctx context.Context, m Mail) (string, error) {
 func IsPermanent(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Permanent
+}
+
+// IsAccount reports whether err is SendGrid refusing the account rather
+// than the message.
+func IsAccount(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Account
+}
+
+// Unknown reports whether err leaves it unknown whether SendGrid accepted
+// the message: the request may have reached it, and no answer came. An
+// error that is not SendGrid's own is unknown too.
+func Unknown(err error) bool {
+	var e *Error
+	if err == nil {
+		return false
+	}
+	return !errors.As(err, &e) || e.Status == 0 && !e.NotSent
 }
 
 // RetryAfter is how long to wait before retrying err (0: the caller's own

@@ -98,15 +98,18 @@ func TestErrorsSayWhetherToRetry(t *testing.T) {
 		status    int
 		headers   map[string]string
 		permanent bool
+		account   bool
 		waits     bool
 	}{
-		{http.StatusBadRequest, nil, true, false},
-		{http.StatusUnauthorized, nil, true, false},
-		{http.StatusForbidden, nil, true, false},
-		{http.StatusRequestEntityTooLarge, nil, true, false},
-		{http.StatusTooManyRequests, map[string]string{"X-RateLimit-Reset": strconv.FormatInt(reset, 10)}, false, true},
-		{http.StatusInternalServerError, nil, false, false},
-		{http.StatusServiceUnavailable, nil, false, false},
+		{http.StatusBadRequest, nil, true, false, false},
+		// 401 and 403 describe the account (credits, key, sender), not
+		// the message: it goes once the account is fixed.
+		{http.StatusUnauthorized, nil, false, true, false},
+		{http.StatusForbidden, nil, false, true, false},
+		{http.StatusRequestEntityTooLarge, nil, true, false, false},
+		{http.StatusTooManyRequests, map[string]string{"X-RateLimit-Reset": strconv.FormatInt(reset, 10)}, false, false, true},
+		{http.StatusInternalServerError, nil, false, false, false},
+		{http.StatusServiceUnavailable, nil, false, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
@@ -118,6 +121,12 @@ func TestErrorsSayWhetherToRetry(t *testing.T) {
 			if IsPermanent(err) != tt.permanent {
 				t.Errorf("permanent = %v, want %v (%v)", IsPermanent(err), tt.permanent, err)
 			}
+			if IsAccount(err) != tt.account {
+				t.Errorf("account = %v, want %v (%v)", IsAccount(err), tt.account, err)
+			}
+			if Unknown(err) {
+				t.Errorf("an answer from SendGrid (%v) left the outcome unknown", err)
+			}
 			if d := RetryAfter(err); tt.waits != (d > 0) || d > 4*time.Second {
 				t.Errorf("retry after = %v", d)
 			}
@@ -125,11 +134,27 @@ func TestErrorsSayWhetherToRetry(t *testing.T) {
 	}
 }
 
-func TestTransportErrorsAndTimeoutsAreRetryable(t *testing.T) {
+func TestATimeoutAfterTheRequestWentIsAnUnknownOutcome(t *testing.T) {
 	slow := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { time.Sleep(500 * time.Millisecond) }))
 	defer slow.Close()
 	_, err := New("SG.test", slow.URL, 50*time.Millisecond).Send(context.Background(), Mail{FromEmail: "s@example.com", ToEmail: "c@example.net"})
-	if err == nil || IsPermanent(err) {
+	if err == nil || IsPermanent(err) || IsAccount(err) {
 		t.Fatalf("timeout = %v, want a retryable error", err)
+	}
+	if !Unknown(err) {
+		t.Fatalf("a timeout after the request was sent = %v, want an unknown outcome", err)
+	}
+}
+
+func TestARequestThatNeverLeftIsKnownNotAccepted(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	url := gone.URL
+	gone.Close() // nothing listens there now: the dial fails
+	_, err := New("SG.test", url, time.Second).Send(context.Background(), Mail{FromEmail: "s@example.com", ToEmail: "c@example.net"})
+	if err == nil || IsPermanent(err) {
+		t.Fatalf("dial error = %v, want a retryable error", err)
+	}
+	if Unknown(err) {
+		t.Fatalf("a request that never reached SendGrid (%v) is an unknown outcome", err)
 	}
 }

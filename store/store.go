@@ -38,7 +38,7 @@ var (
 
 // Store is the database. Its methods are safe for concurrent use.
 type Store struct {
-	db     *sqlx.DB
+	db      *sqlx.DB
 	engine  Engine
 	now     func() time.Time
 	retries retryCounts

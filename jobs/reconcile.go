@@ -157,16 +157,27 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 	}
 	if drift && len(writes) > 0 {
 		row.Drift += len(writes)
-		r.metrics.drift.Add(float64(len(writes)))
-		r.log.Warn("full check corrected drift", "shop_id", led.ShopID, "item_id", led.ItemID, "lines", len(writes))
 	}
-	if ledger.Shortfall > 0 && ledger.Shortfall != led.Shortfall {
-		r.metrics.shortfall.Inc()
-		r.log.Warn("shortfall: the store reports more owed than the orders known", "shop_id", led.ShopID,
-			"item_id", led.ItemID, "sku", stock.SKU, "shortfall", ledger.Shortfall)
-	}
-	r.metrics.countChanges(ledger)
+	r.countAfterCommit(out, led, stock, ledger, len(writes), drift)
 	return tx.SaveLedger(ctx, row)
+}
+
+// countAfterCommit counts what a reconcile changed, and warns of drift and
+// shortfalls, once its transaction has committed: a rolled-back or retried
+// reconcile changed nothing.
+func (r *Reconciler) countAfterCommit(out *Outbox, led store.LedgerRow, stock store.ItemStock, ledger backorder.Ledger, writes int, drift bool) {
+	out.AfterCommit(func() {
+		if drift && writes > 0 {
+			r.metrics.drift.Add(float64(writes))
+			r.log.Warn("full check corrected drift", "shop_id", led.ShopID, "item_id", led.ItemID, "lines", writes)
+		}
+		if ledger.Shortfall > 0 && ledger.Shortfall != led.Shortfall {
+			r.metrics.shortfall.Inc()
+			r.log.Warn("shortfall: the store reports more owed than the orders known", "shop_id", led.ShopID,
+				"item_id", led.ItemID, "sku", stock.SKU, "shortfall", ledger.Shortfall)
+		}
+		r.metrics.countChanges(ledger)
+	})
 }
 
 // backorderWrites turns a reconcile's decisions into the records to write:

@@ -132,6 +132,10 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 			orders = append(orders, w.OrderID)
 		}
 	}
+	// In order id order: a notify task writes each order's emails (unique
+	// keys) in the order listed, and two tasks sharing orders must not
+	// take them in opposite orders.
+	slices.Sort(orders)
 	for batch := range slices.Chunk(orders, noticeBatch) {
 		if err := scheduleNotices(ctx, out, led.ShopID, batch, r.now().Add(r.settle.Quiet)); err != nil {
 			return err

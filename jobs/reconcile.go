@@ -155,7 +155,7 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 		row.AtCap, row.OverCap = true, ledger.Waiting-*stock.Cap
 	}
 	if row.AtCap && !led.AtCap {
-		if err := capReached(ctx, tx, out, led.ShopID, stock, ledger.Waiting, r.now()); err != nil {
+		if err := capReached(ctx, tx, out, led.ShopID, led.ItemID, stock, ledger.Waiting, r.now()); err != nil {
 			return err
 		}
 	}
@@ -240,15 +240,15 @@ func events(ln store.ItemLine, c backorder.Change, changed bool, after backorder
 }
 
 // capReached tells the merchant an item reached its cap on waiting units,
-// once a day at most.
-func capReached(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, stock store.ItemStock, waiting int, now time.Time) error {
+// once a day at most. The key names the item: SKUs may be empty or shared.
+func capReached(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, itemID string, stock store.ItemStock, waiting int, now time.Time) error {
 	shop, err := tx.Shop(ctx, shopID)
 	if err != nil || shop.MerchantEmail == "" || stock.Cap == nil {
 		return err
 	}
 	data := email.Merchant{Shop: emailShop(shop), Cap: *stock.Cap, Waiting: waiting,
 		Items: []email.ItemCount{{SKU: stock.SKU, Title: stock.Title}}}
-	key := "cap:" + stock.SKU + ":" + now.UTC().Format(time.DateOnly)
+	key := "cap:item:" + itemID + ":" + now.UTC().Format(time.DateOnly)
 	_, _, err = writeEmail(ctx, tx, out, shop, email.CapReached, key, recipient{email: shop.MerchantEmail, name: shop.Name}, data)
 	return err
 }

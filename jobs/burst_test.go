@@ -110,6 +110,7 @@ func TestFlashSaleOnTwoWorkersSettlesWithoutADeadlock(t *testing.T) {
 			Notify:    jobs.NewNotifier(s, d, log).Handler(),
 			SendEmail: jobs.NewMailer(s, d, nil, m, log).Handler(),
 			Notices:   jobs.NewNotices(s, d, time.Minute, log).Handler(),
+			Privacy:   jobs.NewPrivacyScanner(s, d).Handler(),
 		})); err != nil {
 			t.Fatal(err)
 		}

@@ -47,6 +47,7 @@ type Handlers struct {
 	Notify    asynq.Handler
 	SendEmail asynq.Handler
 	Notices   asynq.Handler
+	Privacy   asynq.Handler
 }
 
 // NewMux routes each task type to its handler.
@@ -60,6 +61,7 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(TypeNotifyOrder, h.Notify)
 	mux.Handle(TypeSendEmail, h.SendEmail)
 	mux.Handle(TypeNotices, h.Notices)
+	mux.Handle(TypePrivacyScan, h.Privacy)
 	return mux
 }
 

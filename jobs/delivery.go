@@ -48,11 +48,8 @@ func (h *DeliveryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 	if err != nil {
 		return err
 	}
-	var row store.InboxRow
-	outcome, reason := "", ""
-	err = h.dispatcher.InTx(ctx, h.store, func(tx *store.Tx, out *Outbox) error {
-		outcome, reason = "", ""
-		row, err = tx.ClaimInbox(ctx, id)
+	return h.dispatcher.InTx(ctx, h.store, func(tx *store.Tx, out *Outbox) error {
+		row, err := tx.ClaimInbox(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("inbox row %d is gone: %w", id, asynq.SkipRetry)
 		}
@@ -65,23 +62,19 @@ func (h *DeliveryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 			return nil
 		}
 		status := store.InboxProcessed
-		outcome, reason, err = h.apply(ctx, tx, out, row)
+		outcome, reason, err := h.apply(ctx, tx, out, row)
 		if err != nil {
 			return err
 		}
 		if outcome == outcomeRejected {
 			status = store.InboxRejected
 		}
+		out.AfterCommit(func() {
+			h.metrics.applied.WithLabelValues(outcome).Inc()
+			h.log.Info("delivery "+outcome, "inbox_id", id, "shop_id", row.ShopID, "topic", row.Topic, "reason", reason)
+		})
 		return tx.FinishInbox(ctx, id, status, reason)
 	})
-	if err != nil {
-		return err
-	}
-	if outcome != "" {
-		h.metrics.applied.WithLabelValues(outcome).Inc()
-		h.log.Info("delivery "+outcome, "inbox_id", id, "shop_id", row.ShopID, "topic", row.Topic, "reason", reason)
-	}
-	return nil
 }
 
 // apply decodes one delivery and writes its facts.
@@ -103,11 +96,15 @@ func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, 
 	if shop.Status == "uninstalled" && facts.Privacy == nil {
 		return outcomeUninstalled, "shop uninstalled: facts not applied", nil
 	}
-	stale, err := applyFacts(ctx, tx, shop.ID, facts)
+	// The items of the orders' lines as stored: a line the new state no
+	// longer has frees its item's units too.
+	facts = inLockOrder(facts)
+	before, err := storedItems(ctx, tx, shop.ID, facts)
 	if err != nil {
 		return "", "", err
 	}
-	if err := h.markTouched(ctx, tx, out, shop.ID, row.ID, facts); err != nil {
+	stale, err := applyFacts(ctx, tx, shop.ID, facts)
+	if err != nil {
 		return "", "", err
 	}
 	if facts.Uninstalled {
@@ -120,6 +117,10 @@ func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, 
 			return "", "", err
 		}
 	}
+	// Last: the ledger rows are the hottest locks, held to the commit.
+	if err := h.markTouched(ctx, tx, out, shop.ID, row.ID, facts, before); err != nil {
+		return "", "", err
+	}
 	if stale > 0 {
 		return outcomeStale, fmt.Sprintf("stale: a newer state was already applied (%d of its facts)", stale), nil
 	}
@@ -128,8 +129,8 @@ func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, 
 
 // markTouched marks every item the facts touch for a reconcile, and
 // schedules it for the items that were settled until now.
-func (h *DeliveryHandler) markTouched(ctx context.Context, tx *store.Tx, out *Outbox, shopID, inboxID int64, f backorder.Facts) error {
-	items, err := touchedItems(ctx, tx, shopID, f)
+func (h *DeliveryHandler) markTouched(ctx context.Context, tx *store.Tx, out *Outbox, shopID, inboxID int64, f backorder.Facts, before []string) error {
+	items, err := touchedItems(ctx, tx, shopID, f, before)
 	if err != nil || len(items) == 0 {
 		return err
 	}
@@ -146,38 +147,42 @@ func (h *DeliveryHandler) markTouched(ctx context.Context, tx *store.Tx, out *Ou
 	return nil
 }
 
-// touchedItems are the items whose ledger a delivery's facts may move.
-func touchedItems(ctx context.Context, tx *store.Tx, shopID int64, f backorder.Facts) ([]string, error) {
-	seen := map[string]bool{}
-	var items []string
-	add := func(ids ...string) {
-		for _, id := range ids {
-			if id != "" && !seen[id] {
-				seen[id] = true
-				items = append(items, id)
-			}
-		}
-	}
-	for _, o := range f.Orders {
-		for _, l := range o.Lines {
-			add(l.ItemID)
-		}
-	}
+// storedItems are the items of the stored lines of the orders the facts
+// change, read before the facts are applied.
+func storedItems(ctx context.Context, tx *store.Tx, shopID int64, f backorder.Facts) ([]string, error) {
 	orders := slices.Clone(f.DeletedOrders)
+	for _, o := range f.Orders {
+		orders = append(orders, o.OrderID)
+	}
 	for _, r := range f.Refunds {
 		orders = append(orders, r.OrderID)
 	}
-	for _, o := range orders {
+	slices.Sort(orders)
+	var items []string
+	for _, o := range slices.Compact(orders) {
 		ids, err := tx.OrderItemIDs(ctx, shopID, o)
 		if err != nil {
 			return nil, err
 		}
-		add(ids...)
+		items = append(items, ids...)
+	}
+	return items, nil
+}
+
+// touchedItems are the items whose ledger a delivery's facts may move:
+// before, the items of the orders' lines as they were, and the items the
+// applied facts name.
+func touchedItems(ctx context.Context, tx *store.Tx, shopID int64, f backorder.Facts, before []string) ([]string, error) {
+	items := slices.Clone(before)
+	for _, o := range f.Orders {
+		for _, l := range o.Lines {
+			items = append(items, l.ItemID)
+		}
 	}
 	for _, it := range f.Items {
-		add(it.ItemID)
+		items = append(items, it.ItemID)
 	}
-	add(f.DeletedItems...)
+	items = append(items, f.DeletedItems...)
 	keys := make([]string, 0, len(f.Levels))
 	for _, l := range f.Levels {
 		keys = append(keys, l.StockKey)
@@ -186,8 +191,10 @@ func touchedItems(ctx context.Context, tx *store.Tx, shopID int64, f backorder.F
 	if err != nil {
 		return nil, err
 	}
-	add(ids...)
-	return items, nil
+	items = append(items, ids...)
+	items = slices.DeleteFunc(items, func(id string) bool { return id == "" })
+	slices.Sort(items)
+	return slices.Compact(items), nil
 }
 
 // applyFacts writes a delivery's facts, each only if it is newer than what

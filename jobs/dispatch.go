@@ -20,6 +20,10 @@ const (
 	outboxMaxRetry   = 20
 	taskTimeout      = 5 * time.Minute
 	enqueueTimeout   = 2 * time.Second
+	// afterCommitBudget bounds the enqueues after one transaction when the
+	// caller's deadline is later or absent: what is not enqueued by then
+	// is the relay's.
+	afterCommitBudget = 10 * time.Second
 )
 
 // Enqueuer is the part of asynq.Client the dispatcher uses.
@@ -73,10 +77,12 @@ func (d *Dispatcher) enqueue(ctx context.Context, task *asynq.Task, opts ...asyn
 	return nil
 }
 
-// Outbox collects the tasks a transaction calls for.
+// Outbox collects the tasks a transaction calls for, and what is to happen
+// once it has committed.
 type Outbox struct {
 	tx    *store.Tx
 	added []store.OutboxTask
+	after []func()
 }
 
 // Add records a task of taskType on queue, with args (ids only, never
@@ -95,13 +101,24 @@ func (o *Outbox) Add(ctx context.Context, taskType, queue string, args any, runA
 	return t, nil
 }
 
+// AfterCommit registers fn to run once the transaction has committed:
+// counters and log lines that must say what happened, not what was tried.
+// A transaction that rolls back, or is run again after a transient error,
+// drops the fns of that attempt. fn runs on the caller's goroutine, in the
+// order registered, before the tasks are enqueued; it must not block.
+func (o *Outbox) AfterCommit(fn func()) {
+	o.after = append(o.after, fn)
+}
+
 // TxStore is the part of the store a transaction with an outbox needs.
 type TxStore interface {
 	InTx(ctx context.Context, fn func(tx *store.Tx) error) error
 }
 
-// InTx runs fn in one transaction with an outbox, then enqueues the tasks fn
-// added. A task that cannot be enqueued now is logged and left to the relay:
+// InTx runs fn in one transaction with an outbox, then runs the
+// AfterCommit fns and enqueues the tasks fn added. The store may run fn
+// more than once (a deadlock, a lost connection): each attempt starts with
+// an empty outbox. A task that cannot be enqueued now is left to the relay:
 // its row is committed, so it is not lost.
 func (d *Dispatcher) InTx(ctx context.Context, s TxStore, fn func(tx *store.Tx, out *Outbox) error) error {
 	var out Outbox
@@ -112,11 +129,36 @@ func (d *Dispatcher) InTx(ctx context.Context, s TxStore, fn func(tx *store.Tx, 
 	if err != nil {
 		return err
 	}
-	for _, t := range out.added {
+	for _, f := range out.after {
+		f()
+	}
+	d.enqueueCommitted(ctx, out.added)
+	return nil
+}
+
+// enqueueCommitted enqueues committed tasks until the caller's deadline, or
+// afterCommitBudget if that comes first. The work is committed, so a caller
+// that was cancelled (a shutdown) still has its tasks enqueued meanwhile;
+// the rest wait for the relay.
+func (d *Dispatcher) enqueueCommitted(ctx context.Context, tasks []store.OutboxTask) {
+	if len(tasks) == 0 {
+		return
+	}
+	deadline := time.Now().Add(afterCommitBudget)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	defer cancel()
+	for i, t := range tasks {
+		if ctx.Err() != nil {
+			d.log.Warn("tasks left to the relay: the enqueue ran out of time", "tasks", len(tasks)-i,
+				"first_task_id", TaskID(TableOutbox, t.ID))
+			return
+		}
 		task, opts := outboxTask(t)
-		if err := d.enqueue(context.WithoutCancel(ctx), task, opts...); err != nil {
+		if err := d.enqueue(ctx, task, opts...); err != nil {
 			d.log.Warn("task left to the relay", "task_id", TaskID(TableOutbox, t.ID), "type", t.TaskType, "err", err)
 		}
 	}
-	return nil
 }

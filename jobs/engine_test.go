@@ -77,6 +77,7 @@ func TestFiftyOrdersAtOnceForOneUnitOnFourWorkers(t *testing.T) {
 		Notify:    jobs.NewNotifier(s, e.dispatcher, e.log).Handler(),
 		SendEmail: jobs.NewMailer(s, e.dispatcher, nil, m, e.log).Handler(),
 		Notices:   jobs.NewNotices(s, e.dispatcher, time.Minute, e.log).Handler(),
+		Privacy:   jobs.NewPrivacyScanner(s, e.dispatcher).Handler(),
 	})); err != nil {
 		t.Fatal(err)
 	}

@@ -107,6 +107,7 @@ func (e *env) startWorker() {
 		Notify:    jobs.NewNotifier(e.store, e.dispatcher, e.log).Handler(),
 		SendEmail: jobs.NewMailer(e.store, e.dispatcher, nil, e.metrics, e.log).Handler(),
 		Notices:   jobs.NewNotices(e.store, e.dispatcher, time.Minute, e.log).Handler(),
+		Privacy:   jobs.NewPrivacyScanner(e.store, e.dispatcher).Handler(),
 	})
 	mux.Handle(typeEffect, e.dispatcher.OutboxHandler(e.store, e.effect))
 	if err := srv.Start(mux); err != nil {

@@ -1,24 +1,24 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/backorderd/backorderd/backorder"
 	redaction "github.com/backorderd/backorderd/backorder/redact"
-	"github.com/backorderd/backorderd/email"
 	"github.com/backorderd/backorderd/store"
 )
 
-// carryOutPrivacy serves one of Shopify's mandatory privacy topics inside
-// the delivery's transaction: a customer's data document, or the erasure of
-// a customer's or the whole shop's personal data wherever it is kept
-// (orders, recorded deliveries, earlier data documents), keeping counts.
+// carryOutPrivacy serves one of Shopify's mandatory privacy topics: in the
+// delivery's transaction, a customer's data document without the count of
+// deliveries, or the erasure of a customer's or the whole shop's personal
+// data from orders, emails and earlier data documents, keeping counts; then
+// the recorded delivery bodies are scanned (counted or rewritten) a page
+// per transaction, the first page here and the rest in privacy scan tasks
+// (scanBodies). The data document goes to the merchant when the scan ends.
 func carryOutPrivacy(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, inboxID int64, req backorder.PrivacyRequest) error {
 	rec := store.PrivacyRecord{ShopID: shop.ID, InboxID: inboxID, Kind: string(req.Kind),
 		RequestID: req.RequestID, CustomerID: req.Customer.ID}
@@ -27,143 +27,120 @@ func carryOutPrivacy(ctx context.Context, tx *store.Tx, out *Outbox, shop store.
 	var err error
 	switch req.Kind {
 	case backorder.CustomerDataRequest:
-		rec.Document, rec.Orders, rec.Deliveries, err = dataDocument(ctx, tx, shop, req, subject)
+		rec.Document, rec.Orders, err = dataDocument(ctx, tx, shop, req, subject)
 	case backorder.CustomerRedact:
-		rec.Orders, rec.Deliveries, err = redact(ctx, tx, shop.ID, subject)
+		rec.Orders, err = redact(ctx, tx, shop.ID, subject)
 	case backorder.ShopRedact:
-		rec.Orders, rec.Deliveries, err = redact(ctx, tx, shop.ID, redaction.Subject{All: true})
+		subject = redaction.Subject{All: true}
+		rec.Orders, err = redact(ctx, tx, shop.ID, subject)
 	default:
 		return fmt.Errorf("unknown privacy request %q", req.Kind)
 	}
 	if err != nil {
 		return err
 	}
-	if rec.Document != "" && shop.MerchantEmail != "" {
-		var pretty bytes.Buffer
-		_ = json.Indent(&pretty, []byte(rec.Document), "", "  ") // built by json.Marshal just above
-		data := email.Merchant{Shop: emailShop(shop), RequestID: req.RequestID, Document: pretty.String()}
-		key := "privacy:" + strconv.FormatInt(inboxID, 10)
-		if _, _, err := writeEmail(ctx, tx, out, shop, email.PrivacyDocument, key, recipient{email: shop.MerchantEmail, name: shop.Name}, data); err != nil {
-			return err
-		}
+	if err := tx.AddPrivacyRecord(ctx, rec); err != nil {
+		return err
 	}
-	return tx.AddPrivacyRecord(ctx, rec)
+	return scanBodies(ctx, tx, out, shop, bodyScan{InboxID: inboxID, Kind: req.Kind, Subject: subject})
 }
 
-// redact erases the subject's personal data and returns how many orders and
-// recorded deliveries it touched.
-func redact(ctx context.Context, tx *store.Tx, shopID int64, s redaction.Subject) (orders, deliveries int, err error) {
+// redact erases the subject's personal data from orders, emails and earlier
+// data documents and returns how many orders it touched. The recorded
+// deliveries are scanBodies' work.
+func redact(ctx context.Context, tx *store.Tx, shopID int64, s redaction.Subject) (orders int, err error) {
 	// The customer's orders, however they are found, name the emails
 	// written about them.
 	theirs, err := tx.CustomerOrders(ctx, shopID, s.CustomerID, s.Email, s.OrderIDs)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	orderIDs := slices.Clone(s.OrderIDs)
 	for _, o := range theirs {
 		orderIDs = append(orderIDs, o.OrderID)
 	}
 	if err = tx.RedactEmails(ctx, shopID, s.CustomerID, s.Email, orderIDs, s.All); err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	if orders, err = tx.RedactOrders(ctx, shopID, s.CustomerID, s.Email, s.OrderIDs, s.All); err != nil {
-		return 0, 0, err
-	}
-	err = eachInboxBody(ctx, tx, shopID, func(b store.InboxBody) error {
-		body, changed := redaction.Body(b.Body, s)
-		if !changed {
-			return nil
-		}
-		deliveries++
-		return tx.ReplaceInboxBody(ctx, b.ID, body)
-	})
-	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	customer := s.CustomerID
 	if s.All {
 		customer = ""
 	}
 	_, err = tx.EraseDataDocuments(ctx, shopID, customer)
-	return orders, deliveries, err
-}
-
-// eachInboxBody calls fn for every recorded delivery of the shop, a page at
-// a time (a page is read whole before fn writes).
-func eachInboxBody(ctx context.Context, tx *store.Tx, shopID int64, fn func(store.InboxBody) error) error {
-	for after := int64(0); ; {
-		page, err := tx.InboxBodies(ctx, shopID, after, 100)
-		if err != nil {
-			return err
-		}
-		for _, b := range page {
-			if err := fn(b); err != nil {
-				return err
-			}
-			after = b.ID
-		}
-		if len(page) < 100 {
-			return nil
-		}
-	}
+	return orders, err
 }
 
 // dataDocument is the customer's data as backorderd holds it, for the
-// merchant to pass on: the personal fields, the orders with their lines,
-// and how many recorded deliveries mention the customer.
+// merchant to pass on: the personal fields and the orders with their lines;
+// how many recorded deliveries mention the customer is filled in when the
+// scan of the deliveries ends (withDeliveriesHeld).
 func dataDocument(ctx context.Context, tx *store.Tx, shop store.Shop, req backorder.PrivacyRequest,
-	s redaction.Subject) (doc string, orders, deliveries int, err error) {
+	s redaction.Subject) (doc string, orders int, err error) {
 	recs, err := tx.CustomerOrders(ctx, shop.ID, s.CustomerID, s.Email, s.OrderIDs)
 	if err != nil {
-		return "", 0, 0, err
+		return "", 0, err
 	}
-	err = eachInboxBody(ctx, tx, shop.ID, func(b store.InboxBody) error {
-		if redaction.Mentions(b.Body, s) {
-			deliveries++
-		}
-		return nil
-	})
-	if err != nil {
-		return "", 0, 0, err
-	}
-	type line struct {
-		SKU      string `json:"sku"`
-		Title    string `json:"title"`
-		Quantity int    `json:"quantity"`
-	}
-	type order struct {
-		OrderID        string    `json:"order_id"`
-		Name           string    `json:"name"`
-		PlacedAt       time.Time `json:"placed_at"`
-		Status         string    `json:"status"`
-		Email          string    `json:"email"`
-		FirstName      string    `json:"first_name"`
-		LastName       string    `json:"last_name"`
-		Phone          string    `json:"phone"`
-		ShippingMethod string    `json:"shipping_method"`
-		Lines          []line    `json:"lines"`
-	}
-	out := struct {
-		Shop           string             `json:"shop"`
-		DataRequestID  string             `json:"data_request_id"`
-		Customer       backorder.Customer `json:"customer"`
-		Orders         []order            `json:"orders"`
-		DeliveriesHeld int                `json:"deliveries_held"`
-		WhatIsKept     string             `json:"what_is_kept"`
-	}{Shop: shop.Domain, DataRequestID: req.RequestID, Customer: req.Customer, DeliveriesHeld: deliveries,
+	out := privacyDocument{Shop: shop.Domain, DataRequestID: req.RequestID, Customer: req.Customer,
 		WhatIsKept: "order names, dates, lines and status; the customer's email, name and phone on each order; " +
 			"the raw webhook deliveries that mention the customer"}
 	for _, r := range recs {
-		o := order{OrderID: r.OrderID, Name: r.Name, PlacedAt: r.PlacedAt.UTC(), Status: r.Status, Email: r.Email,
+		o := documentOrder{OrderID: r.OrderID, Name: r.Name, PlacedAt: r.PlacedAt.UTC(), Status: r.Status, Email: r.Email,
 			FirstName: r.FirstName, LastName: r.LastName, Phone: r.Phone, ShippingMethod: r.ShippingMethod}
 		for _, l := range r.Lines {
-			o.Lines = append(o.Lines, line{SKU: l.SKU, Title: l.Title, Quantity: l.Quantity})
+			o.Lines = append(o.Lines, documentLine{SKU: l.SKU, Title: l.Title, Quantity: l.Quantity})
 		}
 		out.Orders = append(out.Orders, o)
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		return "", 0, 0, fmt.Errorf("encode data document: %w", err)
+		return "", 0, fmt.Errorf("encode data document: %w", err)
 	}
-	return string(b), len(recs), deliveries, nil
+	return string(b), len(recs), nil
+}
+
+// privacyDocument is a customer's data document.
+type privacyDocument struct {
+	Shop           string             `json:"shop"`
+	DataRequestID  string             `json:"data_request_id"`
+	Customer       backorder.Customer `json:"customer"`
+	Orders         []documentOrder    `json:"orders"`
+	DeliveriesHeld int                `json:"deliveries_held"`
+	WhatIsKept     string             `json:"what_is_kept"`
+}
+
+type documentOrder struct {
+	OrderID        string         `json:"order_id"`
+	Name           string         `json:"name"`
+	PlacedAt       time.Time      `json:"placed_at"`
+	Status         string         `json:"status"`
+	Email          string         `json:"email"`
+	FirstName      string         `json:"first_name"`
+	LastName       string         `json:"last_name"`
+	Phone          string         `json:"phone"`
+	ShippingMethod string         `json:"shipping_method"`
+	Lines          []documentLine `json:"lines"`
+}
+
+type documentLine struct {
+	SKU      string `json:"sku"`
+	Title    string `json:"title"`
+	Quantity int    `json:"quantity"`
+}
+
+// withDeliveriesHeld completes a data document with the count the scan of
+// the recorded deliveries found.
+func withDeliveriesHeld(doc string, n int) (string, error) {
+	var d privacyDocument
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		return "", fmt.Errorf("decode data document: %w", err)
+	}
+	d.DeliveriesHeld = n
+	b, err := json.Marshal(d)
+	if err != nil {
+		return "", fmt.Errorf("encode data document: %w", err)
+	}
+	return string(b), nil
 }

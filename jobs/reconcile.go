@@ -132,6 +132,10 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 			orders = append(orders, w.OrderID)
 		}
 	}
+	// In order id order: a notify task writes each order's emails (unique
+	// keys) in the order listed, and two tasks sharing orders must not
+	// take them in opposite orders.
+	slices.Sort(orders)
 	for batch := range slices.Chunk(orders, noticeBatch) {
 		if err := scheduleNotices(ctx, out, led.ShopID, batch, r.now().Add(r.settle.Quiet)); err != nil {
 			return err
@@ -151,22 +155,33 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 		row.AtCap, row.OverCap = true, ledger.Waiting-*stock.Cap
 	}
 	if row.AtCap && !led.AtCap {
-		if err := capReached(ctx, tx, out, led.ShopID, stock, ledger.Waiting, r.now()); err != nil {
+		if err := capReached(ctx, tx, out, led.ShopID, led.ItemID, stock, ledger.Waiting, r.now()); err != nil {
 			return err
 		}
 	}
 	if drift && len(writes) > 0 {
 		row.Drift += len(writes)
-		r.metrics.drift.Add(float64(len(writes)))
-		r.log.Warn("full check corrected drift", "shop_id", led.ShopID, "item_id", led.ItemID, "lines", len(writes))
 	}
-	if ledger.Shortfall > 0 && ledger.Shortfall != led.Shortfall {
-		r.metrics.shortfall.Inc()
-		r.log.Warn("shortfall: the store reports more owed than the orders known", "shop_id", led.ShopID,
-			"item_id", led.ItemID, "sku", stock.SKU, "shortfall", ledger.Shortfall)
-	}
-	r.metrics.countChanges(ledger)
+	r.countAfterCommit(out, led, stock, ledger, len(writes), drift)
 	return tx.SaveLedger(ctx, row)
+}
+
+// countAfterCommit counts what a reconcile changed, and warns of drift and
+// shortfalls, once its transaction has committed: a rolled-back or retried
+// reconcile changed nothing.
+func (r *Reconciler) countAfterCommit(out *Outbox, led store.LedgerRow, stock store.ItemStock, ledger backorder.Ledger, writes int, drift bool) {
+	out.AfterCommit(func() {
+		if drift && writes > 0 {
+			r.metrics.drift.Add(float64(writes))
+			r.log.Warn("full check corrected drift", "shop_id", led.ShopID, "item_id", led.ItemID, "lines", writes)
+		}
+		if ledger.Shortfall > 0 && ledger.Shortfall != led.Shortfall {
+			r.metrics.shortfall.Inc()
+			r.log.Warn("shortfall: the store reports more owed than the orders known", "shop_id", led.ShopID,
+				"item_id", led.ItemID, "sku", stock.SKU, "shortfall", ledger.Shortfall)
+		}
+		r.metrics.countChanges(ledger)
+	})
 }
 
 // backorderWrites turns a reconcile's decisions into the records to write:
@@ -225,15 +240,15 @@ func events(ln store.ItemLine, c backorder.Change, changed bool, after backorder
 }
 
 // capReached tells the merchant an item reached its cap on waiting units,
-// once a day at most.
-func capReached(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, stock store.ItemStock, waiting int, now time.Time) error {
+// once a day at most. The key names the item: SKUs may be empty or shared.
+func capReached(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, itemID string, stock store.ItemStock, waiting int, now time.Time) error {
 	shop, err := tx.Shop(ctx, shopID)
 	if err != nil || shop.MerchantEmail == "" || stock.Cap == nil {
 		return err
 	}
 	data := email.Merchant{Shop: emailShop(shop), Cap: *stock.Cap, Waiting: waiting,
 		Items: []email.ItemCount{{SKU: stock.SKU, Title: stock.Title}}}
-	key := "cap:" + stock.SKU + ":" + now.UTC().Format(time.DateOnly)
+	key := "cap:item:" + itemID + ":" + now.UTC().Format(time.DateOnly)
 	_, _, err = writeEmail(ctx, tx, out, shop, email.CapReached, key, recipient{email: shop.MerchantEmail, name: shop.Name}, data)
 	return err
 }

@@ -52,6 +52,7 @@ type Handlers struct {
 	Notify    asynq.Handler
 	SendEmail asynq.Handler
 	Notices   asynq.Handler
+	Privacy   asynq.Handler
 }
 
 // NewMux routes each task type to its handler.
@@ -65,6 +66,7 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(TypeNotifyOrder, h.Notify)
 	mux.Handle(TypeSendEmail, h.SendEmail)
 	mux.Handle(TypeNotices, h.Notices)
+	mux.Handle(TypePrivacyScan, h.Privacy)
 	return mux
 }
 

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -47,6 +49,8 @@ func (tx *Tx) replaceLines(ctx context.Context, shopID int64, orderID string, li
 	ON CONFLICT (shop_id, order_id, line_id) DO UPDATE SET item_id = excluded.item_id,
 		product_id = excluded.product_id, sku = excluded.sku, title = excluded.title,
 		quantity = excluded.quantity, open_units = excluded.open_units`
+	// In line id order, as every writer of an order's lines takes them.
+	lines = slices.SortedFunc(slices.Values(lines), func(a, b backorder.Line) int { return strings.Compare(a.LineID, b.LineID) })
 	ids := make([]string, 0, len(lines))
 	for _, l := range lines {
 		if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(upsert), shopID, orderID, l.LineID, l.ItemID, l.ProductID,
@@ -126,7 +130,8 @@ func (tx *Tx) ApplyRefund(ctx context.Context, shopID int64, r backorder.Refund)
 	const q = `INSERT INTO refund_lines (shop_id, refund_id, line_id, order_id, quantity, restock_type, created_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (shop_id, refund_id, line_id) DO NOTHING`
-	for _, l := range r.Lines {
+	lines := slices.SortedFunc(slices.Values(r.Lines), func(a, b backorder.RefundLine) int { return strings.Compare(a.LineID, b.LineID) })
+	for _, l := range lines {
 		if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), shopID, r.RefundID, l.LineID, r.OrderID, l.Quantity,
 			l.RestockType, r.CreatedAt.UTC()); err != nil {
 			return fmt.Errorf("apply refund %s: %w", r.RefundID, translate(err))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -36,25 +37,74 @@ const ledgerColumns = `shop_id, item_id, first_fact_at, last_fact_at, last_cause
 // cause (e.g. "inbox:42"), and returns the items that were settled until now:
 // their reconcile must be scheduled. An item already marked keeps its first
 // fact time, so it settles at most a maximum wait after that.
+//
+// The ledger rows are locked in item id order (byte order), whatever order
+// the caller lists them in: two deliveries naming the same items in other
+// orders would otherwise deadlock. See "Lock order" in docs/architecture.md.
 func (tx *Tx) MarkItems(ctx context.Context, shopID int64, itemIDs []string, at time.Time, cause string) ([]string, error) {
-	const q = `INSERT INTO item_ledgers (shop_id, item_id, first_fact_at, last_fact_at, last_cause)
-	VALUES (?, ?, ?, ?, ?)
-	ON CONFLICT (shop_id, item_id) DO UPDATE SET
-		first_fact_at = COALESCE(item_ledgers.first_fact_at, excluded.first_fact_at),
-		last_fact_at = excluded.last_fact_at, last_cause = excluded.last_cause
-	RETURNING first_fact_at`
+	ids := slices.Clone(itemIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids) // one statement may not update a row twice
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	at = at.UTC().Truncate(time.Microsecond) // what PostgreSQL keeps, so the comparison below holds
+	var marked []mark
+	var err error
+	if tx.store.engine == Postgres {
+		marked, err = tx.markItemsPostgres(ctx, shopID, ids, at, cause)
+	} else {
+		marked, err = tx.markItemsSQLite(ctx, shopID, ids, at, cause)
+	}
+	if err != nil {
+		return nil, err
+	}
 	var fresh []string
-	for _, id := range itemIDs {
-		var first time.Time
-		if err := tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(q), shopID, id, at, at, cause).Scan(&first); err != nil {
-			return nil, fmt.Errorf("mark item %s: %w", id, translate(err))
-		}
-		if first.Equal(at) {
-			fresh = append(fresh, id)
+	for _, m := range marked {
+		if m.First.Equal(at) {
+			fresh = append(fresh, m.ItemID)
 		}
 	}
+	slices.Sort(fresh)
 	return fresh, nil
+}
+
+// mark is an item's ledger row as MarkItems left it.
+type mark struct {
+	ItemID string    `db:"item_id"`
+	First  time.Time `db:"first_fact_at"`
+}
+
+const markSet = `ON CONFLICT (shop_id, item_id) DO UPDATE SET
+	first_fact_at = COALESCE(item_ledgers.first_fact_at, excluded.first_fact_at),
+	last_fact_at = excluded.last_fact_at, last_cause = excluded.last_cause
+RETURNING item_id, first_fact_at`
+
+// markItemsPostgres marks every item in one statement, taking the rows in
+// the order of ids.
+func (tx *Tx) markItemsPostgres(ctx context.Context, shopID int64, ids []string, at time.Time, cause string) ([]mark, error) {
+	const q = `INSERT INTO item_ledgers (shop_id, item_id, first_fact_at, last_fact_at, last_cause)
+	SELECT $1, v.item_id, $2, $2, $3 FROM unnest($4::text[]) WITH ORDINALITY AS v(item_id, n) ORDER BY v.n
+	` + markSet
+	var marked []mark
+	if err := tx.tx.SelectContext(ctx, &marked, q, shopID, at, cause, ids); err != nil {
+		return nil, fmt.Errorf("mark items %v: %w", ids, translate(err))
+	}
+	return marked, nil
+}
+
+// markItemsSQLite marks the items one by one: SQLite has one writer, so the
+// order is for the reader.
+func (tx *Tx) markItemsSQLite(ctx context.Context, shopID int64, ids []string, at time.Time, cause string) ([]mark, error) {
+	const q = `INSERT INTO item_ledgers (shop_id, item_id, first_fact_at, last_fact_at, last_cause)
+	VALUES (?, ?, ?, ?, ?) ` + markSet
+	marked := make([]mark, len(ids))
+	for i, id := range ids {
+		if err := tx.tx.QueryRowxContext(ctx, q, shopID, id, at, at, cause).StructScan(&marked[i]); err != nil {
+			return nil, fmt.Errorf("mark item %s: %w", id, translate(err))
+		}
+	}
+	return marked, nil
 }
 
 // LockLedger reads an item's ledger row, creating it if need be, and locks

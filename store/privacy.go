@@ -20,6 +20,11 @@ type PrivacyRecord struct {
 	Orders     int       `db:"orders"`
 	Deliveries int       `db:"deliveries"`
 	CreatedAt  time.Time `db:"created_at"`
+	// Scanned is how many recorded deliveries the request looked through
+	// (Deliveries of them mention the customer, or were redacted), a page
+	// per transaction; CompletedAt is set when it has looked through all.
+	Scanned     int        `db:"scanned"`
+	CompletedAt *time.Time `db:"completed_at"`
 }
 
 // AddPrivacyRecord records a privacy request carried out, once per delivery.
@@ -38,7 +43,8 @@ func (tx *Tx) AddPrivacyRecord(ctx context.Context, r PrivacyRecord) error {
 // PrivacyRecords lists privacy requests carried out, newest first, with ids
 // below before (0: from the newest), filtered by shop when shopID is not 0.
 func (s *Store) PrivacyRecords(ctx context.Context, shopID, before int64, limit int) ([]PrivacyRecord, error) {
-	q := `SELECT id, shop_id, inbox_id, kind, request_id, customer_id, document, orders, deliveries, created_at
+	q := `SELECT id, shop_id, inbox_id, kind, request_id, customer_id, document, orders, deliveries, created_at,
+		scanned, completed_at
 	FROM privacy_requests WHERE (? = 0 OR shop_id = ?) AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?`
 	var rs []PrivacyRecord
 	if err := s.db.SelectContext(ctx, &rs, s.db.Rebind(q), shopID, shopID, before, before, limit); err != nil {

@@ -38,9 +38,10 @@ var (
 
 // Store is the database. Its methods are safe for concurrent use.
 type Store struct {
-	db     *sqlx.DB
-	engine Engine
-	now    func() time.Time
+	db      *sqlx.DB
+	engine  Engine
+	now     func() time.Time
+	retries retryCounts
 }
 
 // Open connects to engine ("sqlite" or "postgres") at dsn: a file path for
@@ -127,24 +128,45 @@ type Tx struct {
 }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled back
-// otherwise. The commit's own error is returned.
-func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+// otherwise. The commit's own error is returned. A transaction that failed on
+// a transient database error — a deadlock, a serialization failure, a lost
+// connection — is run again, fn and all, within about a second (see
+// retry.go): fn must be safe to run again, keeping nothing of a failed
+// attempt.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		committing, err := s.inTxOnce(ctx, fn)
+		cause := transient(err, committing)
+		if cause == "" || attempt >= len(retryDelays) {
+			return err
+		}
+		s.retries.count(cause)
+		if !sleep(ctx, jitter(retryDelays[attempt])) {
+			return err
+		}
+	}
+}
+
+// inTxOnce is one attempt of InTx; committing says whether err came from the
+// commit, whose outcome a lost connection leaves unknown.
+func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (committing bool, err error) {
 	sqltx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", translate(err))
+		return false, fmt.Errorf("begin: %w", translate(err))
 	}
 	defer func() {
-		if err != nil {
+		if err != nil && !committing {
 			_ = sqltx.Rollback() // the error that made us roll back is the one to report
 		}
 	}()
 	if err = fn(&Tx{tx: sqltx, store: s}); err != nil {
-		return err
+		return false, err
 	}
+	committing = true
 	if err = sqltx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", translate(err))
+		return true, fmt.Errorf("commit: %w", translate(err))
 	}
-	return nil
+	return true, nil
 }
 
 // ExecContext runs a statement in the transaction; tests use it to build

@@ -172,6 +172,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		Notify:    jobs.NewNotifier(st, dispatcher, log).Handler(),
 		SendEmail: jobs.NewMailer(st, dispatcher, mailSender(cfg), m, log).Handler(),
 		Notices:   jobs.NewNotices(st, dispatcher, cfg.NoticeWindow, log).Handler(),
+		Privacy:   jobs.NewPrivacyScanner(st, dispatcher).Handler(),
 	})
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

@@ -1,0 +1,190 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/backorderd/backorderd/backorder"
+	"github.com/backorderd/backorderd/jobs"
+	"github.com/backorderd/backorderd/store"
+	"github.com/backorderd/backorderd/store/storetest"
+)
+
+// lockedBuffer collects log lines from many goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// burstOrder is an orders/create body with one line of qty[i] units of each
+// of items, in the order given.
+func burstOrder(id int, placed time.Time, items []int, qty []int) []byte {
+	lines := make([]string, len(items))
+	for i, it := range items {
+		lines[i] = fmt.Sprintf(`{"id":%d,"variant_id":%d,"product_id":9,"sku":"S%d","name":"Item %d","quantity":%d,"fulfillable_quantity":%d}`,
+			id*10+i, it, it, it, qty[i], qty[i])
+	}
+	ts := placed.Format(time.RFC3339)
+	return []byte(fmt.Sprintf(`{"id":%d,"name":"#%d","created_at":%q,"updated_at":%q,"financial_status":"paid","line_items":[%s]}`,
+		id, id, ts, ts, strings.Join(lines, ",")))
+}
+
+// TestFlashSaleOnTwoWorkersSettlesWithoutADeadlock is a flash sale: 600
+// orders of 3–5 of 20 items each, listed in random order, delivered at once
+// to two workers of ten. Every item's waiting units come out as its demand
+// less its stock, and no task fails or retries on a deadlock.
+func TestFlashSaleOnTwoWorkersSettlesWithoutADeadlock(t *testing.T) {
+	engine, dsn := storetest.DSN(t, store.Postgres)
+	var stores [2]*store.Store
+	for i := range stores {
+		s, err := store.Open(engine, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		stores[i] = s
+	}
+	if _, err := stores[0].Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, stores[0])
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx := context.Background()
+	shop, err := e.store.AddShop(ctx, store.NewShop(store.Shopify, "sale.myshopify.com", "secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const items, orders, stock = 20, 600, 40
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	err = e.store.InTx(ctx, func(tx *store.Tx) error {
+		for it := 1; it <= items; it++ {
+			level := stock
+			v := backorder.Version{At: t0}
+			if _, err := tx.ApplyItem(ctx, shop.ID, backorder.Item{ItemID: fmt.Sprint(it), ProductID: "9",
+				StockKey: fmt.Sprint("k", it), SKU: fmt.Sprint("S", it), Version: v}); err != nil {
+				return err
+			}
+			if _, err := tx.ApplyLevel(ctx, shop.ID, backorder.StockLevel{StockKey: fmt.Sprint("k", it),
+				LocationID: "1", Available: &level, Version: v}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, s := range stores {
+		d := jobs.NewDispatcher(e.client, log)
+		m := jobs.NewMetrics(prometheus.NewRegistry())
+		srv := jobs.NewServer(e.rc, jobs.WorkerConfig{Concurrency: 10, ShutdownTimeout: 5 * time.Second}, log)
+		if err := srv.Start(jobs.NewMux(jobs.Handlers{
+			Delivery:  jobs.NewDeliveryHandler(s, d, jobs.Settle{}, m, log),
+			Spool:     d.SpoolHandler(s),
+			Relay:     jobs.NewRelay(s, d, e.inspector, 0, log).Handler(),
+			Reconcile: jobs.NewReconciler(s, d, jobs.Settle{}, m, log).Handler(),
+			FullCheck: d.FullCheckHandler(s),
+			Notify:    jobs.NewNotifier(s, d, log).Handler(),
+			SendEmail: jobs.NewMailer(s, d, nil, m, log).Handler(),
+			Notices:   jobs.NewNotices(s, d, time.Minute, log).Handler(),
+			Privacy:   jobs.NewPrivacyScanner(s, d).Handler(),
+		})); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Shutdown)
+	}
+
+	rng := rand.New(rand.NewPCG(8, 12))
+	demand := make(map[string]int, items)
+	ids := make([]int64, orders)
+	for i := range orders {
+		picked := rng.Perm(items)[:3+rng.IntN(3)]
+		qty := make([]int, len(picked))
+		for j := range picked {
+			picked[j]++
+			qty[j] = 1 + rng.IntN(2)
+			demand[fmt.Sprint(picked[j])] += qty[j]
+		}
+		body := burstOrder(5000+i, t0.Add(time.Duration(i+1)*time.Second), picked, qty)
+		id, _, err := e.store.RecordDelivery(ctx, store.Delivery{ShopID: shop.ID, Topic: "orders/create",
+			DedupeKey: fmt.Sprint("sale-", i), Body: body, ReceivedAt: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = id
+	}
+	start := time.Now()
+	for _, id := range ids {
+		if err := e.dispatcher.EnqueueDelivery(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for !burstSettled(t, e.store, shop.ID, demand, stock) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sale did not settle in 3 minutes; logs:\n%.3000s", logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("%d orders settled %v after they were enqueued", orders, time.Since(start).Round(time.Millisecond))
+	if out := logs.String(); strings.Contains(out, "deadlock") || strings.Contains(out, "task failed") {
+		t.Errorf("tasks failed during the sale:\n%.3000s", out)
+	}
+	for _, s := range stores {
+		if n := s.Retries()["40P01"]; n != 0 {
+			t.Errorf("%d transactions were retried after a deadlock; the lock order should leave none", n)
+		}
+	}
+}
+
+// burstSettled says whether every delivery and task has run and every
+// item's ledger and backorders wait for its demand less its stock.
+func burstSettled(t *testing.T, s *store.Store, shopID int64, demand map[string]int, stock int) bool {
+	t.Helper()
+	ctx := context.Background()
+	if rows, err := s.UnfinishedInbox(ctx, time.Now().Add(time.Hour), 0, 1); err != nil || len(rows) > 0 {
+		return false
+	}
+	if rows, err := s.UnfinishedOutbox(ctx, time.Now().Add(time.Hour), 0, 1); err != nil || len(rows) > 0 {
+		return false
+	}
+	es, err := s.ListBackorders(ctx, store.BackorderFilter{ShopID: shopID, Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := map[string]int{}
+	for _, b := range es {
+		waiting[b.ItemID] += b.Waiting
+	}
+	for item, d := range demand {
+		want := max(0, d-stock)
+		led, err := s.Ledger(ctx, shopID, item)
+		if err != nil || led.FirstFactAt != nil || led.Waiting != want || waiting[item] != want {
+			return false
+		}
+	}
+	return true
+}

@@ -108,11 +108,14 @@ func (n *Notices) statusUpdates(ctx context.Context, tx *store.Tx, out *Outbox, 
 			return err
 		}
 		o := orders[0]
+		if o.Email == "" {
+			continue // never given, or erased: nobody to write to
+		}
 		data := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName}
 		for _, b := range bos {
 			if b.Waiting > 0 {
-				data.Lines = append(data.Lines, email.Line{Title: b.Title, SKU: b.SKU, Ordered: b.Ordered,
-					Waiting: b.Waiting, Allocated: b.Allocated})
+				data.Lines = append(data.Lines, email.Line{LineID: b.LineID, Title: b.Title, SKU: b.SKU, Ordered: b.Ordered,
+					Backordered: b.Backordered, Waiting: b.Waiting, Allocated: b.Allocated})
 			}
 		}
 		key := fmt.Sprintf("order:%s:update:%s", orderID, now.Format(time.DateOnly))

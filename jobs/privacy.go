@@ -143,14 +143,22 @@ func dataDocument(ctx context.Context, tx *store.Tx, shop store.Shop, req backor
 		ShippingMethod string    `json:"shipping_method"`
 		Lines          []line    `json:"lines"`
 	}
+	// customer is backorder.Customer spelled like the rest of the document.
+	type customer struct {
+		ID        string `json:"id"`
+		Email     string `json:"email"`
+		FirstName string `json:"first_name"`
+		LastName  string `json:"last_name"`
+		Phone     string `json:"phone"`
+	}
 	out := struct {
-		Shop           string             `json:"shop"`
-		DataRequestID  string             `json:"data_request_id"`
-		Customer       backorder.Customer `json:"customer"`
-		Orders         []order            `json:"orders"`
-		DeliveriesHeld int                `json:"deliveries_held"`
-		WhatIsKept     string             `json:"what_is_kept"`
-	}{Shop: shop.Domain, DataRequestID: req.RequestID, Customer: req.Customer, DeliveriesHeld: deliveries,
+		Shop           string   `json:"shop"`
+		DataRequestID  string   `json:"data_request_id"`
+		Customer       customer `json:"customer"`
+		Orders         []order  `json:"orders"`
+		DeliveriesHeld int      `json:"deliveries_held"`
+		WhatIsKept     string   `json:"what_is_kept"`
+	}{Shop: shop.Domain, DataRequestID: req.RequestID, Customer: customer(req.Customer), DeliveriesHeld: deliveries,
 		WhatIsKept: "order names, dates, lines and status; the customer's email, name and phone on each order; " +
 			"the raw webhook deliveries that mention the customer"}
 	for _, r := range recs {

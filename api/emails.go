@@ -42,7 +42,7 @@ func viewEmail(e store.Email) emailView {
 // listEmails serves GET /api/v1/emails.
 func listEmails(st AdminStore) gin.HandlerFunc {
 	statuses := []string{store.EmailPending, store.EmailSending, store.EmailSent, store.EmailFailed,
-		store.EmailNotSent, store.EmailSuppressed}
+		store.EmailNotSent, store.EmailSuppressed, store.EmailHeld, store.EmailDropped}
 	kinds := make([]string, len(email.Kinds))
 	for i, k := range email.Kinds {
 		kinds[i] = string(k)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -78,6 +79,11 @@ type Config struct {
 	ShopifyWebhookSecret     string
 	WooCommerceStoreURL      string
 	WooCommerceWebhookSecret string
+	// EmailFrom, EmailReplyTo and MerchantEmail are the sender, reply-to
+	// and merchant addresses of the environment's shops.
+	EmailFrom     string
+	EmailReplyTo  string
+	MerchantEmail string
 }
 
 // Defaults, exported so that tests and documentation agree with the code.
@@ -125,6 +131,9 @@ func Load(getenv func(string) string) (Config, error) {
 		ShopifyWebhookSecret:     p.str("SHOPIFY_WEBHOOK_SECRET", ""),
 		WooCommerceStoreURL:      p.str("WOOCOMMERCE_STORE_URL", ""),
 		WooCommerceWebhookSecret: p.str("WOOCOMMERCE_WEBHOOK_SECRET", ""),
+		EmailFrom:                p.address("EMAIL_FROM"),
+		EmailReplyTo:             p.address("EMAIL_REPLY_TO"),
+		MerchantEmail:            p.address("MERCHANT_EMAIL"),
 	}
 	var invalid Error
 	if errors.As(c.Validate(), &invalid) {
@@ -244,6 +253,9 @@ func (c Config) Summary() []any {
 		"SHOPIFY_WEBHOOK_SECRET", mask(c.ShopifyWebhookSecret),
 		"WOOCOMMERCE_STORE_URL", c.WooCommerceStoreURL,
 		"WOOCOMMERCE_WEBHOOK_SECRET", mask(c.WooCommerceWebhookSecret),
+		"EMAIL_FROM", c.EmailFrom,
+		"EMAIL_REPLY_TO", c.EmailReplyTo,
+		"MERCHANT_EMAIL", c.MerchantEmail,
 	}
 }
 
@@ -423,6 +435,21 @@ func (p *parser) level(name string) slog.Level {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(v)) // oneOf allowed only names slog knows
 	return l
+}
+
+// address reads an email address ("Name <a@b>" or a@b) and keeps the
+// address alone.
+func (p *parser) address(name string) string {
+	raw := p.str(name, "")
+	if raw == "" {
+		return ""
+	}
+	a, err := mail.ParseAddress(raw)
+	if err != nil {
+		p.errs = append(p.errs, fmt.Errorf("%s: %q is not an email address (for example orders@example.com)", name, raw))
+		return ""
+	}
+	return a.Address
 }
 
 func (p *parser) intIn(name string, def, lo, hi int) int {

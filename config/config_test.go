@@ -44,6 +44,9 @@ func TestMalformedValueNamesTheVariableOnOneLine(t *testing.T) {
 		{"shopify pair", "SHOPIFY_SHOP_DOMAIN", "a.myshopify.com", "SHOPIFY_SHOP_DOMAIN: and SHOPIFY_WEBHOOK_SECRET"},
 		{"woo pair", "WOOCOMMERCE_WEBHOOK_SECRET", "s", "WOOCOMMERCE_STORE_URL: and WOOCOMMERCE_WEBHOOK_SECRET"},
 		{"body limit", "WEBHOOK_MAX_BODY_BYTES", "-1", "WEBHOOK_MAX_BODY_BYTES:"},
+		{"sender", "EMAIL_FROM", "orders at example", "EMAIL_FROM: \"orders at example\" is not an email address"},
+		{"reply-to", "EMAIL_REPLY_TO", "@example.com", "EMAIL_REPLY_TO: \"@example.com\" is not an email address"},
+		{"merchant", "MERCHANT_EMAIL", "owner@", "MERCHANT_EMAIL: \"owner@\" is not an email address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,5 +119,16 @@ func TestParseDatabaseURL(t *testing.T) {
 	engine, _, err = config.ParseDatabaseURL("postgresql://u@h/db?sslmode=disable")
 	if err != nil || engine != "postgres" {
 		t.Errorf("postgresql:// = %q %v", engine, err)
+	}
+}
+
+func TestSenderAddressesKeepTheAddressAlone(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"EMAIL_FROM": "Harbor & Kiln <shop@example.com>",
+		"EMAIL_REPLY_TO": "orders@example.com", "MERCHANT_EMAIL": " owner@example.com "}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.EmailFrom != "shop@example.com" || c.EmailReplyTo != "orders@example.com" || c.MerchantEmail != "owner@example.com" {
+		t.Errorf("addresses = %q, %q, %q", c.EmailFrom, c.EmailReplyTo, c.MerchantEmail)
 	}
 }

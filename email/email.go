@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 )
@@ -49,15 +50,27 @@ type Shop struct {
 
 // Line is one order line a customer message concerns.
 type Line struct {
-	Title     string `json:"title"`
-	SKU       string `json:"sku"`
-	Ordered   int    `json:"ordered"`
-	Waiting   int    `json:"waiting"`
-	Allocated int    `json:"allocated"`
+	// LineID is the store's id of the line: a confirmation names the lines
+	// it announced, so a line that starts waiting later gets its own.
+	LineID string `json:"line_id,omitempty"`
+	Title  string `json:"title"`
+	SKU    string `json:"sku"`
+	// Ordered units of the line; Backordered of them went on backorder
+	// (the rest came from stock), Allocated of those have arrived since,
+	// Waiting still wait, and Cancelled (a Cancelled message) will not come.
+	Ordered     int `json:"ordered"`
+	Backordered int `json:"backordered"`
+	Waiting     int `json:"waiting"`
+	Allocated   int `json:"allocated"`
+	Cancelled   int `json:"cancelled,omitempty"`
 	// ETA is the expected ship date (2006-01-02) or "" for "we will tell
 	// you".
 	ETA string `json:"eta,omitempty"`
 }
+
+// Ready is the line's units ready to ship: those that came from stock
+// (ordered less backordered) and those allocated since.
+func (l Line) Ready() int { return max(l.Ordered-l.Backordered, 0) + l.Allocated }
 
 // Order is the data of a customer message.
 type Order struct {
@@ -73,6 +86,17 @@ type Order struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// Waits reports whether any line of the message still waits: only then
+// does it offer to cancel what waits.
+func (o Order) Waits() bool {
+	for _, l := range o.Lines {
+		if l.Waiting > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Message is a rendered email.
 type Message struct {
 	Subject string
@@ -84,8 +108,9 @@ type Message struct {
 var templates embed.FS
 
 var (
-	textTemplates = texttemplate.Must(texttemplate.New("").Funcs(texttemplate.FuncMap{"eta": eta}).ParseFS(templates, "templates/*.txt"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap{"eta": eta}).ParseFS(templates, "templates/*.html"))
+	funcs         = map[string]any{"eta": eta, "count": count}
+	textTemplates = texttemplate.Must(texttemplate.New("").Funcs(funcs).ParseFS(templates, "templates/*.txt"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(funcs).ParseFS(templates, "templates/*.html"))
 )
 
 // Render renders a kind's built-in templates with data: the subject is the
@@ -110,6 +135,14 @@ func eta(date string) string {
 		return "we will tell you as soon as we know"
 	}
 	return "expected to ship by " + date
+}
+
+// count is n and its noun, singular for one: "1 order", "3 units".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // ItemCount is one item in a merchant message.

@@ -15,19 +15,22 @@ var shop = Shop{Name: "Harbor & Kiln Supply", Domain: "harbor-kiln-supply.myshop
 	Incentive: "10% off your next order with code WAIT10"}
 
 var order = Order{Shop: shop, OrderName: "#2417", CustomerName: "Wren", Lines: []Line{
-	{Title: "Copper Stovetop Kettle - 1 L", SKU: "HK-KETTLE-1L-CPR", Ordered: 5, Waiting: 3},
-	{Title: "Cast Iron Teapot <Indigo>", SKU: "HK-TEAPOT-CAST-IND", Ordered: 2, Waiting: 2, ETA: "2026-12-15"},
+	{Title: "Copper Stovetop Kettle - 1 L", SKU: "HK-KETTLE-1L-CPR", Ordered: 5, Backordered: 3, Waiting: 3},
+	{Title: "Cast Iron Teapot <Indigo>", SKU: "HK-TEAPOT-CAST-IND", Ordered: 2, Backordered: 2, Waiting: 2, ETA: "2026-12-15"},
 }}
 
 // fixed is the data each kind's golden files are rendered from.
 func fixed() map[Kind]any {
 	ready := order
-	ready.Lines = []Line{{Title: "Copper Stovetop Kettle - 1 L", SKU: "HK-KETTLE-1L-CPR", Ordered: 5, Allocated: 3}}
+	ready.Lines = []Line{{Title: "Copper Stovetop Kettle - 1 L", SKU: "HK-KETTLE-1L-CPR", Ordered: 5, Backordered: 3, Allocated: 3}}
 	ready.AllReady = true
 	eta := order
 	eta.OldETA = "2026-12-01"
 	cancelled := order
 	cancelled.Reason = "the supplier could not deliver"
+	cancelled.Lines = []Line{
+		{Title: "Copper Stovetop Kettle - 1 L", SKU: "HK-KETTLE-1L-CPR", Ordered: 5, Backordered: 3, Cancelled: 3},
+		{Title: "Cast Iron Teapot <Indigo>", SKU: "HK-TEAPOT-CAST-IND", Ordered: 2, Backordered: 2, Allocated: 1, Cancelled: 1}}
 	return map[Kind]any{
 		Backordered: order, StatusUpdate: order, Ready: ready, ETAChanged: eta, Delayed: eta, Cancelled: cancelled,
 		NewBackorders: Merchant{Shop: shop, Window: "the last 15 minutes", Items: []ItemCount{
@@ -87,5 +90,101 @@ func TestCustomerMessagesCarryWhatTheyMust(t *testing.T) {
 	}
 	if !strings.Contains(m.HTML, "&lt;Indigo&gt;") || strings.Contains(m.HTML, "<Indigo>") {
 		t.Error("the HTML part does not escape a title")
+	}
+}
+
+func TestWordingFollowsTheNumbers(t *testing.T) {
+	one := Merchant{Shop: shop, Window: "the last 15 minutes", Items: []ItemCount{{SKU: "A", Title: "A", Orders: 1, Units: 3}}}
+	cap1 := Merchant{Shop: shop, Cap: 1, Waiting: 1, Items: []ItemCount{{SKU: "A", Title: "A"}}}
+	digest := Merchant{Shop: shop, Date: "2026-11-26", Digest: []DigestLine{{SKU: "A", Title: "A", Waiting: 1, Orders: 1, OldestDays: 1}}}
+	tests := []struct {
+		name     string
+		kind     Kind
+		data     any
+		want     []string
+		wantNone []string
+	}{
+		{"new backorders", NewBackorders, one, []string{"3 units for 1 order\n"}, []string{"1 orders"}},
+		{"cap reached", CapReached, cap1, []string{"has 1 unit waiting"}, []string{"1 units"}},
+		{"digest", Digest, digest, []string{"1 waiting for 1 order,", "oldest 1 day;"}, []string{"1 orders", "1 days"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Render(tt.kind, tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(m.Text, w) {
+					t.Errorf("text lacks %q:\n%s", w, m.Text)
+				}
+			}
+			for _, w := range tt.wantNone {
+				if strings.Contains(m.Text+m.HTML, w) {
+					t.Errorf("message says %q:\n%s", w, m.Text)
+				}
+			}
+		})
+	}
+}
+
+func TestNothingWaitingMeansNoOfferToCancelWhatWaits(t *testing.T) {
+	allReady := Order{Shop: shop, OrderName: "#1", AllReady: true,
+		Lines: []Line{{Title: "Kettle", Ordered: 5, Backordered: 3, Allocated: 3}}}
+	cancelled := Order{Shop: shop, OrderName: "#1", Reason: "the order was cancelled",
+		Lines: []Line{{Title: "Kettle", Ordered: 5, Backordered: 3, Cancelled: 3}}}
+	partly := Order{Shop: shop, OrderName: "#1",
+		Lines: []Line{{Title: "Kettle", Ordered: 5, Backordered: 3, Allocated: 1, Waiting: 2}}}
+	for _, tt := range []struct {
+		name  string
+		kind  Kind
+		data  Order
+		offer bool
+	}{
+		{"all ready", Ready, allReady, false},
+		{"cancelled", Cancelled, cancelled, false},
+		{"partly ready", Ready, partly, true},
+		{"backordered", Backordered, partly, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Render(tt.kind, tt.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, part := range []string{m.Text, m.HTML} {
+				if got := strings.Contains(part, "cancel what waits"); got != tt.offer {
+					t.Errorf("offers to cancel what waits = %v, want %v:\n%s", got, tt.offer, part)
+				}
+			}
+		})
+	}
+}
+
+func TestCancelledMessageSaysWhatIsCancelled(t *testing.T) {
+	m, err := Render(Cancelled, Order{Shop: shop, OrderName: "#1", Reason: "the order was cancelled",
+		Lines: []Line{{Title: "Kettle", SKU: "K", Ordered: 5, Backordered: 3, Allocated: 0, Cancelled: 3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Text, "Kettle (K): 3 cancelled of 5 ordered") || strings.Contains(m.Text, "ready") {
+		t.Errorf("cancelled text does not say what is cancelled:\n%s", m.Text)
+	}
+	if !strings.Contains(m.HTML, "<th align=\"right\">Cancelled</th>") || strings.Contains(m.HTML, "Ready") {
+		t.Errorf("cancelled HTML does not say what is cancelled:\n%s", m.HTML)
+	}
+}
+
+func TestUnitsFromStockShowAsReady(t *testing.T) {
+	m, err := Render(Backordered, Order{Shop: shop, OrderName: "#1",
+		Lines: []Line{{Title: "Kettle", SKU: "K", Ordered: 5, Backordered: 3, Waiting: 3}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := `<td align="right">5</td><td align="right">2</td><td align="right">3</td>`
+	if !strings.Contains(m.HTML, row) {
+		t.Errorf("HTML row lacks 5 ordered, 2 ready (from stock), 3 waiting:\n%s", m.HTML)
+	}
+	if !strings.Contains(m.Text, "5 ordered, 2 ready, 3 waiting") {
+		t.Errorf("text lacks 5 ordered, 2 ready, 3 waiting:\n%s", m.Text)
 	}
 }

@@ -161,7 +161,8 @@ func (m *Mailer) hold(ctx context.Context, tx *store.Tx, e store.Email, shop sto
 	case e.ToEmail == "":
 		return store.EmailFailed, "no recipient address (never given, or erased)", nil
 	case shop.FromEmail == "":
-		return store.EmailFailed, "the shop has no from address: backorderd shop set --from", nil
+		// Kept, not failed: it goes once the shop has a sender (ReleaseHeld).
+		return store.EmailHeld, "the shop has no from address: set EMAIL_FROM or backorderd shop set --from", nil
 	case e.Kind == string(email.Bounced):
 		return "", "", nil // the merchant's own address: never suppressed
 	}

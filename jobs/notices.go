@@ -34,10 +34,11 @@ func NewNotices(s TxStore, d *Dispatcher, window time.Duration, log *slog.Logger
 	return &Notices{dispatcher: d, store: s, window: window, now: time.Now, log: log}
 }
 
-// Handler is the asynq handler of TypeNotices.
+// Handler is the asynq handler of TypeNotices: it runs for the period its
+// task stands for, however late it starts.
 func (n *Notices) Handler() asynq.Handler {
-	return asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
-		return n.Run(ctx)
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		return n.RunAt(ctx, periodOf(t, n.now()))
 	})
 }
 
@@ -46,30 +47,67 @@ func (n *Notices) Run(ctx context.Context) error {
 	return n.RunAt(ctx, n.now())
 }
 
-// RunAt writes the notices as of now: the new backorders of the window
-// that ended before it, and the status updates due by then.
-func (n *Notices) RunAt(ctx context.Context, now time.Time) error {
-	now = now.UTC()
-	end := now.Truncate(n.window)
-	start := end.Add(-n.window)
+// maxCatchUp bounds how far back a run looks for windows the merchant was
+// not told of (a day, and at most maxCatchUpWindows windows): older ones
+// are skipped, since news that late is no longer news.
+const (
+	maxCatchUp        = 24 * time.Hour
+	maxCatchUpWindows = 96
+)
+
+// RunAt writes the notices of the run due at period: the new backorders of
+// every window that ended by then since the shop's watermark (the last
+// window noticed), so that a late, failed or retried run loses none and
+// repeats none, and the status updates and digest due by then.
+func (n *Notices) RunAt(ctx context.Context, period time.Time) error {
+	period = period.UTC()
+	end := period.Truncate(n.window)
 	return n.dispatcher.InTx(ctx, n.store, func(tx *store.Tx, out *Outbox) error {
 		shops, err := tx.ActiveShops(ctx)
 		if err != nil {
 			return err
 		}
 		for _, shop := range shops {
-			if err := n.newBackorders(ctx, tx, out, shop, start, end); err != nil {
+			if err := n.catchUp(ctx, tx, out, shop, end); err != nil {
 				return err
 			}
-			if err := n.statusUpdates(ctx, tx, out, shop, now); err != nil {
+			if err := n.statusUpdates(ctx, tx, out, shop, period); err != nil {
 				return err
 			}
-			if err := n.digest(ctx, tx, out, shop, now); err != nil {
+			if err := n.digest(ctx, tx, out, shop, period); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// catchUp notices the new backorders of each window from the shop's
+// watermark to end (only the last window before the first run), and
+// moves the watermark to end.
+func (n *Notices) catchUp(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, end time.Time) error {
+	mark, ok, err := tx.NoticeWatermark(ctx, shop.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		mark = end.Add(-n.window)
+	}
+	if oldest := end.Add(-min(maxCatchUp, maxCatchUpWindows*n.window)); mark.Before(oldest) {
+		n.log.Warn("new-backorder notices skipped: their windows are over a day old", "shop_id", shop.ID,
+			"from", mark, "to", oldest)
+		mark = oldest
+	}
+	for start := mark; start.Before(end); start = start.Add(n.window) {
+		stop := start.Add(n.window)
+		if stop.After(end) {
+			stop = end // a window shortened by a change of NOTICE_WINDOW
+		}
+		if err := n.newBackorders(ctx, tx, out, shop, start, stop); err != nil {
+			return err
+		}
+	}
+	return tx.AdvanceNoticeWatermark(ctx, shop.ID, end)
 }
 
 func (n *Notices) newBackorders(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, start, end time.Time) error {
@@ -108,11 +146,14 @@ func (n *Notices) statusUpdates(ctx context.Context, tx *store.Tx, out *Outbox, 
 			return err
 		}
 		o := orders[0]
+		if o.Email == "" {
+			continue // never given, or erased: nobody to write to
+		}
 		data := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName}
 		for _, b := range bos {
 			if b.Waiting > 0 {
-				data.Lines = append(data.Lines, email.Line{Title: b.Title, SKU: b.SKU, Ordered: b.Ordered,
-					Waiting: b.Waiting, Allocated: b.Allocated})
+				data.Lines = append(data.Lines, email.Line{LineID: b.LineID, Title: b.Title, SKU: b.SKU, Ordered: b.Ordered,
+					Backordered: b.Backordered, Waiting: b.Waiting, Allocated: b.Allocated})
 			}
 		}
 		key := fmt.Sprintf("order:%s:update:%s", orderID, now.Format(time.DateOnly))

@@ -2,9 +2,12 @@ package jobs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -54,8 +57,9 @@ type notice struct {
 
 // run writes the messages the order's backorders call for, each once: the
 // dedupe key names the order and what the message says
-// (order:{id}:backordered, order:{id}:allocated:{units allocated so far},
-// order:{id}:cancelled), so a message already written is not written again.
+// (order:{id}:backordered:{the lines it announces},
+// order:{id}:allocated:{units allocated so far}, order:{id}:cancelled), so
+// a message already written is not written again.
 func (n *Notifier) run(ctx context.Context, tx *store.Tx, out *Outbox, task store.OutboxTask) error {
 	var args NotifyArgs
 	if err := json.Unmarshal(task.Payload, &args); err != nil || args.ShopID == 0 {
@@ -73,18 +77,23 @@ func (n *Notifier) run(ctx context.Context, tx *store.Tx, out *Outbox, task stor
 	return nil
 }
 
-// notify writes the messages one order's backorders call for.
+// notify writes the messages one order's backorders call for. An order
+// with no address (never given, or erased by customers/redact) gets none.
 func (n *Notifier) notify(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string) error {
 	orders, err := tx.CustomerOrders(ctx, shop.ID, "", "", []string{orderID})
-	if err != nil || len(orders) == 0 {
+	if err != nil || len(orders) == 0 || orders[0].Email == "" {
 		return err
 	}
 	bos, err := tx.OrderBackorders(ctx, shop.ID, orderID)
 	if err != nil {
 		return err
 	}
+	announced, err := announcedLines(ctx, tx, shop.ID, orderID)
+	if err != nil {
+		return err
+	}
 	o := orders[0]
-	for _, nt := range notices(shop, o, bos) {
+	for _, nt := range notices(shop, o, bos, announced) {
 		to := recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: o.OrderID}
 		id, created, err := writeEmail(ctx, tx, out, shop, nt.kind, nt.key, to, nt.data)
 		if err != nil {
@@ -97,20 +106,49 @@ func (n *Notifier) notify(ctx context.Context, tx *store.Tx, out *Outbox, shop s
 	return nil
 }
 
-// notices decides which messages the order's backorders call for now.
-func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry) []notice {
+// announcedLines are the lines of an order that a confirmation has
+// already announced: each confirmation's data names its lines.
+func announcedLines(ctx context.Context, tx *store.Tx, shopID int64, orderID string) (map[string]bool, error) {
+	data, err := tx.OrderEmailData(ctx, shopID, orderID, string(email.Backordered))
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, d := range data {
+		var o email.Order
+		_ = json.Unmarshal([]byte(d), &o) // written from email.Order; a redacted row ({}) names none
+		for _, l := range o.Lines {
+			seen[l.LineID] = true
+		}
+	}
+	return seen, nil
+}
+
+// notices decides which messages the order's backorders call for now. A
+// confirmation announces the waiting lines no earlier confirmation
+// announced, and only those: lines go short at different times, and each
+// gets its message once.
+func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry, announced map[string]bool) []notice {
 	base := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName}
 	// current lists every line still concerned (ready or waiting), once.
-	var waiting, current, cancelled []email.Line
+	var fresh, waiting, current, cancelled []email.Line
 	allocatedUnits := 0
 	for _, b := range bos {
-		line := email.Line{Title: b.Title, SKU: b.SKU, Ordered: b.Ordered, Waiting: b.Waiting, Allocated: b.Allocated}
+		line := email.Line{LineID: b.LineID, Title: b.Title, SKU: b.SKU, Ordered: b.Ordered, Backordered: b.Backordered,
+			Waiting: b.Waiting, Allocated: b.Allocated}
 		if b.Status == "cancelled" {
-			cancelled = append(cancelled, line)
+			// What was on backorder and never came is what is cancelled.
+			if line.Cancelled = b.Backordered - b.Allocated; line.Cancelled > 0 {
+				line.Waiting = 0
+				cancelled = append(cancelled, line)
+			}
 			continue
 		}
 		if b.Waiting > 0 {
 			waiting = append(waiting, line)
+			if !announced[b.LineID] {
+				fresh = append(fresh, line)
+			}
 		}
 		if b.Waiting > 0 || b.Allocated > 0 {
 			current = append(current, line)
@@ -119,10 +157,10 @@ func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry) [
 	}
 	var ns []notice
 	key := "order:" + o.OrderID + ":"
-	if len(waiting) > 0 {
+	if len(fresh) > 0 {
 		d := base
-		d.Lines = waiting
-		ns = append(ns, notice{email.Backordered, key + "backordered", d})
+		d.Lines = fresh
+		ns = append(ns, notice{email.Backordered, key + "backordered:" + linesKey(fresh), d})
 	}
 	if allocatedUnits > 0 {
 		d := base
@@ -137,6 +175,22 @@ func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry) [
 		ns = append(ns, notice{email.Cancelled, key + "cancelled", d})
 	}
 	return ns
+}
+
+// linesKey names a set of lines in a dedupe key: their ids, or, for a
+// long list, a digest of them (the key is indexed).
+func linesKey(lines []email.Line) string {
+	ids := make([]string, len(lines))
+	for i, l := range lines {
+		ids[i] = l.LineID
+	}
+	sort.Strings(ids)
+	k := strings.Join(ids, "+")
+	if len(k) <= 100 {
+		return k
+	}
+	sum := sha256.Sum256([]byte(k))
+	return "sha256-" + hex.EncodeToString(sum[:12])
 }
 
 // recipient is who an email goes to, and the order it is about, if any.

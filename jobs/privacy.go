@@ -83,7 +83,7 @@ func dataDocument(ctx context.Context, tx *store.Tx, shop store.Shop, req backor
 	if err != nil {
 		return "", 0, err
 	}
-	out := privacyDocument{Shop: shop.Domain, DataRequestID: req.RequestID, Customer: req.Customer,
+	out := privacyDocument{Shop: shop.Domain, DataRequestID: req.RequestID, Customer: documentCustomer(req.Customer),
 		WhatIsKept: "order names, dates, lines and status; the customer's email, name and phone on each order; " +
 			"the raw webhook deliveries that mention the customer"}
 	for _, r := range recs {
@@ -103,12 +103,22 @@ func dataDocument(ctx context.Context, tx *store.Tx, shop store.Shop, req backor
 
 // privacyDocument is a customer's data document.
 type privacyDocument struct {
-	Shop           string             `json:"shop"`
-	DataRequestID  string             `json:"data_request_id"`
-	Customer       backorder.Customer `json:"customer"`
-	Orders         []documentOrder    `json:"orders"`
-	DeliveriesHeld int                `json:"deliveries_held"`
-	WhatIsKept     string             `json:"what_is_kept"`
+	Shop           string           `json:"shop"`
+	DataRequestID  string           `json:"data_request_id"`
+	Customer       documentCustomer `json:"customer"`
+	Orders         []documentOrder  `json:"orders"`
+	DeliveriesHeld int              `json:"deliveries_held"`
+	WhatIsKept     string           `json:"what_is_kept"`
+}
+
+// documentCustomer is backorder.Customer spelled like the rest of the
+// document.
+type documentCustomer struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Phone     string `json:"phone"`
 }
 
 type documentOrder struct {

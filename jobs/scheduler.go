@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"strconv"
@@ -65,14 +66,43 @@ func (s *Scheduler) Run(ctx context.Context) {
 	}
 }
 
-// Enqueue enqueues e's task for the period starting at period; a replica
-// that already enqueued it is success.
+// periodicMaxRetry is how often a failed periodic task is tried again
+// within its deadline (two periods); what is still missed then, the next
+// period's run catches up where it can (the notices do).
+const periodicMaxRetry = 3
+
+// PeriodicArgs say which period a periodic task stands for, so that a run
+// that starts late, or is retried, still does that period's work.
+type PeriodicArgs struct {
+	// Period is when the period's run was due (unix seconds): the end of
+	// the window it stands for.
+	Period int64 `json:"period"`
+}
+
+// NewPeriodicTask is the task of taskType for the period due at period.
+func NewPeriodicTask(taskType string, period time.Time) *asynq.Task {
+	payload, _ := json.Marshal(PeriodicArgs{Period: period.Unix()}) // one int64 always encodes
+	return asynq.NewTask(taskType, payload)
+}
+
+// periodOf is the period a periodic task stands for, or now for a task
+// without one (run by hand).
+func periodOf(t *asynq.Task, now time.Time) time.Time {
+	var args PeriodicArgs
+	if err := json.Unmarshal(t.Payload(), &args); err != nil || args.Period == 0 {
+		return now
+	}
+	return time.Unix(args.Period, 0).UTC()
+}
+
+// Enqueue enqueues e's task for the period due at period; a replica that
+// already enqueued it is success.
 func (s *Scheduler) Enqueue(ctx context.Context, e Periodic, period time.Time) error {
 	id := "periodic:" + e.Type + ":" + strconv.FormatInt(period.Unix(), 10)
 	ctx, cancel := context.WithTimeout(ctx, enqueueTimeout)
 	defer cancel()
-	_, err := s.client.EnqueueContext(ctx, asynq.NewTask(e.Type, nil),
-		asynq.TaskID(id), asynq.Queue(e.Queue), asynq.MaxRetry(0),
+	_, err := s.client.EnqueueContext(ctx, NewPeriodicTask(e.Type, period),
+		asynq.TaskID(id), asynq.Queue(e.Queue), asynq.MaxRetry(periodicMaxRetry),
 		asynq.Timeout(e.Every), asynq.Deadline(period.Add(2*e.Every)), asynq.Retention(2*e.Every))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil

@@ -343,3 +343,13 @@ func (tx *Tx) EmailExists(ctx context.Context, shopID int64, key string) (bool, 
 	}
 	return n > 0, nil
 }
+
+// OrderEmailData lists the data of an order's messages of one kind.
+func (tx *Tx) OrderEmailData(ctx context.Context, shopID int64, orderID, kind string) ([]string, error) {
+	const q = `SELECT data FROM emails WHERE shop_id = ? AND order_id = ? AND kind = ? ORDER BY id`
+	var data []string
+	if err := tx.tx.SelectContext(ctx, &data, tx.tx.Rebind(q), shopID, orderID, kind); err != nil {
+		return nil, fmt.Errorf("emails of order %s: %w", orderID, translate(err))
+	}
+	return data, nil
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/config"
+	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -99,38 +101,80 @@ func (r *redisConn) close() {
 
 // registerEnvShops registers the shop of a one-shop install from the
 // environment. A secret that changed is rotated in: the old one stays
-// accepted beside it.
+// accepted beside it. EMAIL_FROM, EMAIL_REPLY_TO and MERCHANT_EMAIL apply
+// to these shops; mail held for want of a sender goes once EMAIL_FROM gives
+// one. With a SendGrid key, every shop still without a sender is warned of.
 func registerEnvShops(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
 	if cfg.ShopifyShopDomain != "" {
-		if err := ensureShop(ctx, st, store.Shopify, cfg.ShopifyShopDomain, cfg.ShopifyWebhookSecret, log); err != nil {
+		if err := ensureShop(ctx, st, cfg, store.Shopify, cfg.ShopifyShopDomain, cfg.ShopifyWebhookSecret, log); err != nil {
 			return fmt.Errorf("SHOPIFY_SHOP_DOMAIN: %w", err)
 		}
 	}
 	if cfg.WooCommerceStoreURL != "" {
-		if err := ensureShop(ctx, st, store.WooCommerce, cfg.WooCommerceStoreURL, cfg.WooCommerceWebhookSecret, log); err != nil {
+		if err := ensureShop(ctx, st, cfg, store.WooCommerce, cfg.WooCommerceStoreURL, cfg.WooCommerceWebhookSecret, log); err != nil {
 			return fmt.Errorf("WOOCOMMERCE_STORE_URL: %w", err)
+		}
+	}
+	if cfg.SendGridAPIKey == "" {
+		return nil
+	}
+	shops, err := st.Shops(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range shops {
+		if s.FromEmail == "" && s.Status == "active" {
+			log.Warn("shop has no sender: its mail is held until one is set (EMAIL_FROM, or backorderd shop set --from)",
+				"shop_id", s.ID, "domain", s.Domain)
 		}
 	}
 	return nil
 }
 
-func ensureShop(ctx context.Context, st *store.Store, platform store.Platform, domain, secret string, log *slog.Logger) error {
+func ensureShop(ctx context.Context, st *store.Store, cfg config.Config, platform store.Platform, domain, secret string, log *slog.Logger) error {
 	shop, err := st.ShopByDomain(ctx, platform, domain)
 	if errors.Is(err, store.ErrNotFound) {
 		shop, err = st.AddShop(ctx, store.NewShop(platform, domain, secret))
 		if err == nil {
 			log.Info("shop registered from the environment", "shop_id", shop.ID, "platform", platform, "domain", shop.Domain)
 		}
+	}
+	if err != nil {
 		return err
 	}
-	if err != nil || shop.WebhookSecret == secret {
-		return err
+	before := shop
+	if shop.WebhookSecret != secret {
+		shop.WebhookSecretPrevious, shop.WebhookSecret = shop.WebhookSecret, secret
+		log.Info("shop webhook secret rotated from the environment; the previous one is still accepted",
+			"shop_id", shop.ID, "platform", platform, "domain", shop.Domain)
 	}
-	shop.WebhookSecretPrevious, shop.WebhookSecret = shop.WebhookSecret, secret
+	shop.FromEmail = cmp.Or(cfg.EmailFrom, shop.FromEmail)
+	shop.ReplyTo = cmp.Or(cfg.EmailReplyTo, shop.ReplyTo)
+	shop.MerchantEmail = cmp.Or(cfg.MerchantEmail, shop.MerchantEmail)
+	if shop == before {
+		return nil
+	}
 	if _, err := st.UpdateShop(ctx, shop); err != nil {
 		return err
 	}
-	log.Info("shop webhook secret rotated from the environment; the previous one is still accepted",
-		"shop_id", shop.ID, "platform", platform, "domain", shop.Domain)
-	return nil
+	if shop.FromEmail == "" {
+		return nil
+	}
+	r, err := releaseHeld(ctx, st, shop.ID)
+	if err == nil && r.Queued+r.Dropped > 0 {
+		log.Info("held mail released: the shop has a sender", "shop_id", shop.ID, "queued", r.Queued, "dropped", r.Dropped)
+	}
+	return err
+}
+
+// releaseHeld queues the shop's held mail through the outbox, whose relay
+// enqueues it (within RELAY_AFTER and RELAY_INTERVAL).
+func releaseHeld(ctx context.Context, st *store.Store, shopID int64) (jobs.Released, error) {
+	var r jobs.Released
+	err := st.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		r, err = jobs.ReleaseHeld(ctx, tx, shopID, time.Now())
+		return err
+	})
+	return r, err
 }

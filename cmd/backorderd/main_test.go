@@ -224,7 +224,7 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 	for path, want := range map[string]string{
 		"/api/v1/backorders?sku=LW-APRON-CHR":                                  `"waiting":2`,
 		"/api/v1/backorders/1":                                                 `"kind":"started_waiting"`,
-		"/api/v1/emails?kind=backordered&order=48213":                          `"dedupe_key":"order:48213:backordered"`,
+		"/api/v1/emails?kind=backordered&order=48213":                          `"dedupe_key":"order:48213:backordered:`,
 		"/api/v1/emails/1":                                                     `LW-APRON-CHR`,
 		"/api/v1/items/1517?shop=https://larchwood-goods.example/":             `"owed":2`,
 		"/api/v1/items?sku=LW-APRON-CHR&shop=https://larchwood-goods.example/": `"projected_available":-2`,

@@ -221,7 +221,15 @@ func shopSet(ctx context.Context, st *store.Store, args []string, stdout io.Writ
 			return err
 		}
 	}
-	_, err = fmt.Fprintf(stdout, "shop %d updated: %s %s\n", shop.ID, shop.Platform, shop.Domain)
+	if _, err = fmt.Fprintf(stdout, "shop %d updated: %s %s\n", shop.ID, shop.Platform, shop.Domain); err != nil || shop.FromEmail == "" {
+		return err
+	}
+	// Mail held for want of a sender goes now that there is one.
+	r, err := releaseHeld(ctx, st, shop.ID)
+	if err != nil || r.Queued+r.Dropped == 0 {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%d held email(s) queued to send, %d confirmation(s) older than 7 days dropped\n", r.Queued, r.Dropped)
 	return err
 }
 

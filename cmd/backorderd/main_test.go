@@ -355,11 +355,11 @@ func TestShopCommands(t *testing.T) {
 		err := run(context.Background(), append([]string{"shop"}, args...), func(string) string { return "" }, &out, &out)
 		return out.String(), err
 	}
-	if _, err := sh("add", "--platform", "woocommerce", "--domain", "https://Larchwood-Goods.example", "--secret", "s1",
+	if _, err := sh("add", "--platform", "woocommerce", "--domain", "https://Larchwood-Goods.example", "--secret", "first-secret-x1",
 		"--name", "Larchwood", "--time-zone", "America/New_York"); err != nil {
 		t.Fatalf("add: %v", err)
 	}
-	if _, err := sh("add", "--platform", "woocommerce", "--domain", "https://larchwood-goods.example/", "--secret", "s2"); err == nil ||
+	if _, err := sh("add", "--platform", "woocommerce", "--domain", "https://larchwood-goods.example/", "--secret", "second-secret-x2"); err == nil ||
 		!strings.Contains(err.Error(), "already registered") {
 		t.Fatalf("second add of the same store = %v, want already registered", err)
 	}
@@ -378,7 +378,7 @@ func TestShopCommands(t *testing.T) {
 			t.Errorf("shop %v succeeded, want an error", args)
 		}
 	}
-	if _, err := sh("set", "https://larchwood-goods.example/", "--secret", "s3", "--merchant-email", "ops@larchwood-goods.example",
+	if _, err := sh("set", "https://larchwood-goods.example/", "--secret", "third-secret-x3", "--merchant-email", "ops@larchwood-goods.example",
 		"--templates", `{"backordered":"d-1"}`, "--waiting-cap", "50"); err != nil {
 		t.Fatalf("set: %v", err)
 	}
@@ -407,7 +407,7 @@ func TestShopCommands(t *testing.T) {
 			t.Errorf("list lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "s3") || strings.Contains(out, "s1") {
+	if strings.Contains(out, "third-secret-x3") || strings.Contains(out, "first-secret-x1") {
 		t.Errorf("list shows a secret:\n%s", out)
 	}
 	s, err := store.Open("sqlite", "backorderd.db")
@@ -419,7 +419,7 @@ func TestShopCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if shop.WebhookSecret != "s3" || shop.WebhookSecretPrevious != "s1" || shop.TemplateIDs != `{"backordered":"d-1"}` ||
+	if shop.WebhookSecret != "third-secret-x3" || shop.WebhookSecretPrevious != "first-secret-x1" || shop.TemplateIDs != `{"backordered":"d-1"}` ||
 		shop.WaitingCap == nil || *shop.WaitingCap != 50 || shop.Status != "active" {
 		t.Errorf("shop after set = %+v, want s3 with s1 kept for rotation and a cap of 50", shop)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -45,7 +46,8 @@ type eventView struct {
 
 // listBackorders serves GET /api/v1/backorders.
 func listBackorders(st AdminStore) gin.HandlerFunc {
-	statuses := []string{"waiting", "partially_allocated", "allocated", "shipped", "cancelled"}
+	statuses := []string{string(backorder.StatusWaiting), string(backorder.StatusPartiallyAllocated),
+		string(backorder.StatusAllocated), string(backorder.StatusShipped), string(backorder.StatusCancelled)}
 	return list(st, statuses, func(c *gin.Context, q listQuery) ([]store.BackorderEntry, error) {
 		return st.ListBackorders(c.Request.Context(), store.BackorderFilter{ShopID: q.shopID, SKU: c.Query("sku"),
 			ItemID: c.Query("item"), Status: q.status, Order: c.Query("order"), Before: q.before, Limit: q.limit})

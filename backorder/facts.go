@@ -38,6 +38,9 @@ const (
 	// OrderPending was placed but took no stock yet (WooCommerce "pending
 	// payment"); its lines are not open.
 	OrderPending OrderStatus = "pending"
+	// OrderDeleted was deleted in the store (WooCommerce order.deleted):
+	// its lines drop out like a cancelled order's.
+	OrderDeleted OrderStatus = "deleted"
 )
 
 // Customer is who placed an order: personal data, erased on redaction.

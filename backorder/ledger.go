@@ -35,8 +35,8 @@ type LineState struct {
 	Backordered int
 }
 
-// Ledger is what an item's reconcile decides.
-type Ledger struct {
+// Decision is what an item's reconcile decides.
+type Decision struct {
 	// Projected is P = level − Σ open units of lines placed after the
 	// level's report; Owed is max(0, −P).
 	Projected int
@@ -57,9 +57,9 @@ type Change struct {
 	// StartedWaiting: the line waits for the first time (a backorder
 	// record appears; the customer is told).
 	StartedWaiting bool
-	// Allocated is how many of its waiting units are now covered: they
+	// NewlyAllocated is how many of its waiting units are now covered: they
 	// become committed (the customer is told they are ready).
-	Allocated int
+	NewlyAllocated int
 }
 
 // Reconcile assigns an item's waiting units afresh from the facts: newest
@@ -69,11 +69,11 @@ type Change struct {
 // units wait; every other uncommitted unit is covered. Waiting units that
 // become covered are allocated and committed. With no level known nothing is
 // decided.
-func Reconcile(stock Stock, lines []LineState) Ledger {
+func Reconcile(stock Stock, lines []LineState) Decision {
 	if !stock.Known {
-		return Ledger{}
+		return Decision{}
 	}
-	var l Ledger
+	var l Decision
 	l.Projected = stock.Level
 	for _, ln := range lines {
 		if ln.PlacedAt.After(stock.LevelAt) {
@@ -100,7 +100,7 @@ func Reconcile(stock Stock, lines []LineState) Ledger {
 		l.Waiting += wait
 		if after != before {
 			l.Changes = append(l.Changes, Change{
-				Before: before, After: after, Allocated: allocated,
+				Before: before, After: after, NewlyAllocated: allocated,
 				StartedWaiting: before.Backordered == 0 && wait > 0,
 			})
 		}

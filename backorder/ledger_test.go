@@ -12,7 +12,7 @@ import (
 var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 
 // apply writes a reconcile's changes back onto the lines.
-func apply(lines []LineState, l Ledger) []LineState {
+func apply(lines []LineState, l Decision) []LineState {
 	out := slices.Clone(lines)
 	for _, c := range l.Changes {
 		for i := range out {
@@ -38,7 +38,7 @@ func TestSplitLineThenAllocation(t *testing.T) {
 	// One unit arrives: -1.
 	l = Reconcile(Stock{Level: -1, LevelAt: t0.Add(time.Hour), Known: true}, []LineState{line})
 	c := l.Changes[0]
-	if c.Allocated != 1 || c.After.Waiting != 1 || c.After.Committed != 1 || c.After.Backordered != 2 {
+	if c.NewlyAllocated != 1 || c.After.Waiting != 1 || c.After.Committed != 1 || c.After.Backordered != 2 {
 		t.Fatalf("change = %+v, want 1 allocated, 1 waiting", c)
 	}
 	if StatusOf(c.After, false) != StatusPartiallyAllocated {
@@ -68,7 +68,7 @@ func TestFiftyOrdersForOneUnitThenARestockOfTen(t *testing.T) {
 	l = Reconcile(Stock{Level: -39, LevelAt: t0.Add(2 * time.Hour), Known: true}, lines)
 	allocated := map[string]bool{}
 	for _, c := range l.Changes {
-		if c.Allocated == 1 {
+		if c.NewlyAllocated == 1 {
 			allocated[c.Before.OrderID] = true
 		}
 	}
@@ -107,7 +107,7 @@ func TestCancelledWaitingLineIsNotAllocated(t *testing.T) {
 	line.Open, line.Quantity = 0, 0
 	l := Reconcile(Stock{Level: 0, LevelAt: t0.Add(time.Hour), Known: true}, []LineState{line})
 	c := l.Changes[0]
-	if c.Allocated != 0 || c.After.Waiting != 0 || StatusOf(c.After, true) != StatusCancelled {
+	if c.NewlyAllocated != 0 || c.After.Waiting != 0 || StatusOf(c.After, true) != StatusCancelled {
 		t.Fatalf("change = %+v, want nothing allocated, cancelled", c)
 	}
 }

@@ -102,15 +102,15 @@ func TestFlashSaleOnTwoWorkersSettlesWithoutADeadlock(t *testing.T) {
 		m := jobs.NewMetrics(prometheus.NewRegistry())
 		srv := jobs.NewServer(e.rc, jobs.WorkerConfig{Concurrency: 10, ShutdownTimeout: 5 * time.Second}, log)
 		if err := srv.Start(jobs.NewMux(jobs.Handlers{
-			Delivery:  jobs.NewDeliveryHandler(s, d, jobs.Settle{}, m, log),
-			Spool:     d.SpoolHandler(s),
-			Relay:     jobs.NewRelay(s, d, e.inspector, 0, log).Handler(),
-			Reconcile: jobs.NewReconciler(s, d, jobs.Settle{}, m, log).Handler(),
-			FullCheck: d.FullCheckHandler(s),
-			Notify:    jobs.NewNotifier(s, d, log).Handler(),
-			SendEmail: jobs.NewMailer(s, d, nil, m, log).Handler(),
-			Notices:   jobs.NewNotices(s, d, time.Minute, log).Handler(),
-			Privacy:   jobs.NewPrivacyScanner(s, d).Handler(),
+			Delivery:         jobs.NewDeliveryHandler(s, d, jobs.Settle{}, m, log),
+			Spool:            d.SpoolHandler(s),
+			Relay:            jobs.NewRelay(s, d, e.inspector, 0, log).Handler(),
+			Reconcile:        jobs.NewReconciler(s, d, jobs.Settle{}, m, log).Handler(),
+			FullCheck:        d.FullCheckHandler(s),
+			OrderMessages:    jobs.NewOrderMessages(s, d, log).Handler(),
+			SendEmail:        jobs.NewMailer(s, d, nil, m, log).Handler(),
+			PeriodicMessages: jobs.NewPeriodicMessages(s, d, time.Minute, log).Handler(),
+			Privacy:          jobs.NewPrivacyScanner(s, d).Handler(),
 		})); err != nil {
 			t.Fatal(err)
 		}

@@ -48,7 +48,7 @@ func (e *env) notifyAgain(shopID int64, orderID string) {
 	var task store.OutboxTask
 	err := e.dispatcher.InTx(ctx, e.store, func(tx *store.Tx, out *jobs.Outbox) error {
 		var err error
-		task, err = out.Add(ctx, jobs.TypeNotifyOrder, jobs.QueueDefault, jobs.NotifyArgs{ShopID: shopID, OrderIDs: []string{orderID}}, time.Time{})
+		task, err = out.Add(ctx, jobs.TypeOrderMessages, jobs.QueueDefault, jobs.OrderMessagesArgs{ShopID: shopID, OrderIDs: []string{orderID}}, time.Time{})
 		return err
 	})
 	if err != nil {

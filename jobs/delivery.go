@@ -93,7 +93,7 @@ func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, 
 	if err != nil {
 		return "", "", err
 	}
-	if shop.Status == "uninstalled" && facts.Privacy == nil {
+	if shop.Status == store.ShopUninstalled && facts.Privacy == nil {
 		return outcomeUninstalled, "shop uninstalled: facts not applied", nil
 	}
 	// The items of the orders' lines as stored: a line the new state no

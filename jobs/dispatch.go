@@ -82,7 +82,6 @@ func (d *Dispatcher) enqueue(ctx context.Context, task *asynq.Task, opts ...asyn
 type Outbox struct {
 	tx    *store.Tx
 	added []store.OutboxTask
-	after []func()
 }
 
 // Add records a task of taskType on queue, with args (ids only, never
@@ -101,13 +100,10 @@ func (o *Outbox) Add(ctx context.Context, taskType, queue string, args any, runA
 	return t, nil
 }
 
-// AfterCommit registers fn to run once the transaction has committed:
-// counters and log lines that must say what happened, not what was tried.
-// A transaction that rolls back, or is run again after a transient error,
-// drops the fns of that attempt. fn runs on the caller's goroutine, in the
-// order registered, before the tasks are enqueued; it must not block.
+// AfterCommit registers fn to run once the transaction has committed (see
+// store.Tx.AfterCommit: the one mechanism), before the tasks are enqueued.
 func (o *Outbox) AfterCommit(fn func()) {
-	o.after = append(o.after, fn)
+	o.tx.AfterCommit(fn)
 }
 
 // TxStore is the part of the store a transaction with an outbox needs.
@@ -128,9 +124,6 @@ func (d *Dispatcher) InTx(ctx context.Context, s TxStore, fn func(tx *store.Tx, 
 	})
 	if err != nil {
 		return err
-	}
-	for _, f := range out.after {
-		f()
 	}
 	d.enqueueCommitted(ctx, out.added)
 	return nil

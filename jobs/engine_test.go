@@ -69,15 +69,15 @@ func TestFiftyOrdersAtOnceForOneUnitOnFourWorkers(t *testing.T) {
 	settle := jobs.Settle{}
 	m := jobs.NewMetrics(prometheus.NewRegistry())
 	if err := srv.Start(jobs.NewMux(jobs.Handlers{
-		Delivery:  jobs.NewDeliveryHandler(s, e.dispatcher, settle, m, e.log),
-		Spool:     e.dispatcher.SpoolHandler(s),
-		Relay:     e.relay.Handler(),
-		Reconcile: jobs.NewReconciler(s, e.dispatcher, settle, m, e.log).Handler(),
-		FullCheck: e.dispatcher.FullCheckHandler(s),
-		Notify:    jobs.NewNotifier(s, e.dispatcher, e.log).Handler(),
-		SendEmail: jobs.NewMailer(s, e.dispatcher, nil, m, e.log).Handler(),
-		Notices:   jobs.NewNotices(s, e.dispatcher, time.Minute, e.log).Handler(),
-		Privacy:   jobs.NewPrivacyScanner(s, e.dispatcher).Handler(),
+		Delivery:         jobs.NewDeliveryHandler(s, e.dispatcher, settle, m, e.log),
+		Spool:            e.dispatcher.SpoolHandler(s),
+		Relay:            e.relay.Handler(),
+		Reconcile:        jobs.NewReconciler(s, e.dispatcher, settle, m, e.log).Handler(),
+		FullCheck:        e.dispatcher.FullCheckHandler(s),
+		OrderMessages:    jobs.NewOrderMessages(s, e.dispatcher, e.log).Handler(),
+		SendEmail:        jobs.NewMailer(s, e.dispatcher, nil, m, e.log).Handler(),
+		PeriodicMessages: jobs.NewPeriodicMessages(s, e.dispatcher, time.Minute, e.log).Handler(),
+		Privacy:          jobs.NewPrivacyScanner(s, e.dispatcher).Handler(),
 	})); err != nil {
 		t.Fatal(err)
 	}

@@ -28,14 +28,13 @@ func NewEmailEvents(s TxStore, d *Dispatcher, log *slog.Logger) *EmailEvents {
 // Each suppression is logged once committed, by its event: SendGrid's
 // reason names the address and is never logged.
 func (e *EmailEvents) RecordEmailEvents(ctx context.Context, evs []store.EmailEvent) error {
-	var fresh []store.Suppression
-	err := e.dispatcher.InTx(ctx, e.store, func(tx *store.Tx, out *Outbox) error {
-		var err error
-		fresh, err = tx.ApplyEmailEvents(ctx, evs)
+	return e.dispatcher.InTx(ctx, e.store, func(tx *store.Tx, out *Outbox) error {
+		fresh, err := tx.ApplyEmailEvents(ctx, evs)
 		if err != nil {
 			return err
 		}
 		for _, s := range fresh {
+			out.AfterCommit(func() { e.log.Warn("customer address suppressed", "shop_id", s.ShopID, "event", s.Event) })
 			shop, err := tx.Shop(ctx, s.ShopID)
 			if err != nil {
 				return err
@@ -49,11 +48,4 @@ func (e *EmailEvents) RecordEmailEvents(ctx context.Context, evs []store.EmailEv
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for _, s := range fresh {
-		e.log.Warn("customer address suppressed", "shop_id", s.ShopID, "event", s.Event)
-	}
-	return nil
 }

@@ -99,15 +99,15 @@ func (e *env) effects(id int64) int {
 func (e *env) startWorker() {
 	srv := jobs.NewServer(e.rc, jobs.WorkerConfig{Concurrency: 4, ShutdownTimeout: 5 * time.Second}, e.log)
 	mux := jobs.NewMux(jobs.Handlers{
-		Spool:     e.dispatcher.SpoolHandler(e.store),
-		Delivery:  jobs.NewDeliveryHandler(e.store, e.dispatcher, jobs.Settle{}, e.metrics, e.log),
-		Relay:     e.relay.Handler(),
-		Reconcile: jobs.NewReconciler(e.store, e.dispatcher, jobs.Settle{}, e.metrics, e.log).Handler(),
-		FullCheck: e.dispatcher.FullCheckHandler(e.store),
-		Notify:    jobs.NewNotifier(e.store, e.dispatcher, e.log).Handler(),
-		SendEmail: jobs.NewMailer(e.store, e.dispatcher, nil, e.metrics, e.log).Handler(),
-		Notices:   jobs.NewNotices(e.store, e.dispatcher, time.Minute, e.log).Handler(),
-		Privacy:   jobs.NewPrivacyScanner(e.store, e.dispatcher).Handler(),
+		Spool:            e.dispatcher.SpoolHandler(e.store),
+		Delivery:         jobs.NewDeliveryHandler(e.store, e.dispatcher, jobs.Settle{}, e.metrics, e.log),
+		Relay:            e.relay.Handler(),
+		Reconcile:        jobs.NewReconciler(e.store, e.dispatcher, jobs.Settle{}, e.metrics, e.log).Handler(),
+		FullCheck:        e.dispatcher.FullCheckHandler(e.store),
+		OrderMessages:    jobs.NewOrderMessages(e.store, e.dispatcher, e.log).Handler(),
+		SendEmail:        jobs.NewMailer(e.store, e.dispatcher, nil, e.metrics, e.log).Handler(),
+		PeriodicMessages: jobs.NewPeriodicMessages(e.store, e.dispatcher, time.Minute, e.log).Handler(),
+		Privacy:          jobs.NewPrivacyScanner(e.store, e.dispatcher).Handler(),
 	})
 	mux.Handle(typeEffect, e.dispatcher.OutboxHandler(e.store, e.effect))
 	if err := srv.Start(mux); err != nil {

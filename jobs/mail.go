@@ -85,14 +85,11 @@ func (m *Mailer) process(ctx context.Context, t *asynq.Task) error {
 }
 
 // attempt is what begin found: the email and its shop; send says to call
-// the provider; held is the status it was kept in instead ("" if none);
-// resend says an earlier attempt's outcome was never recorded.
+// the provider.
 type attempt struct {
-	email  store.Email
-	shop   store.Shop
-	send   bool
-	held   string
-	resend bool
+	email store.Email
+	shop  store.Shop
+	send  bool
 }
 
 // begin claims the task and its email and records the attempt, or keeps
@@ -127,7 +124,7 @@ func (m *Mailer) begin(ctx context.Context, outboxID int64) (attempt, error) {
 			return err
 		}
 		if status != "" {
-			a.held = status
+			tx.AfterCommit(func() { m.metrics.emails.WithLabelValues(status).Inc() })
 			if err := tx.SetEmailStatus(ctx, a.email.ID, status, "", reason); err != nil {
 				return err
 			}
@@ -136,18 +133,17 @@ func (m *Mailer) begin(ctx context.Context, outboxID int64) (attempt, error) {
 		// An attempt cut off in the call (a crash) left it sending; one
 		// with no answer was counted when it was recorded.
 		a.send = true
-		a.resend = a.email.Status == store.EmailSending && !strings.HasPrefix(a.email.Reason, store.UnknownOutcome)
+		if a.email.Status == store.EmailSending && !strings.HasPrefix(a.email.Reason, store.UnknownOutcome) {
+			e := a.email
+			tx.AfterCommit(func() {
+				m.metrics.unknownOutcomes.Inc()
+				m.log.Warn("email attempt with an unknown outcome: sending again", "email_id", e.ID, "kind", e.Kind)
+			})
+		}
 		return tx.BeginSend(ctx, a.email.ID)
 	})
 	if err != nil {
 		return attempt{}, err
-	}
-	if a.held != "" {
-		m.metrics.emails.WithLabelValues(a.held).Inc()
-	}
-	if a.resend {
-		m.metrics.unknownOutcomes.Inc()
-		m.log.Warn("email attempt with an unknown outcome: sending again", "email_id", a.email.ID, "kind", a.email.Kind)
 	}
 	return a, nil
 }
@@ -184,7 +180,7 @@ func mailOf(e store.Email, shop store.Shop) sendgrid.Mail {
 	}
 	if e.TemplateID != "" {
 		m.TemplateID = e.TemplateID
-		_ = json.Unmarshal([]byte(e.Data), &m.TemplateData) // written from a struct by the notifier
+		_ = json.Unmarshal([]byte(e.Data), &m.TemplateData) // written from a struct by OrderMessages
 	}
 	return m
 }

@@ -59,11 +59,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // MailAccount is the SendGrid account's state as the mailer found it.
 func (m *Metrics) MailAccount() *MailAccount { return m.account }
 
-func (m *Metrics) countChanges(l backorder.Ledger) {
+func (m *Metrics) countChanges(l backorder.Decision) {
 	for _, c := range l.Changes {
 		if c.StartedWaiting {
 			m.started.Inc()
 		}
-		m.allocated.Add(float64(c.Allocated))
+		m.allocated.Add(float64(c.NewlyAllocated))
 	}
 }

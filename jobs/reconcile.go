@@ -116,14 +116,14 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 			Quantity: l.Quantity, Open: l.Open, Waiting: l.Waiting, Committed: l.Committed,
 			Allocated: l.Allocated, Backordered: l.Backordered}
 	}
-	ledger := backorder.Reconcile(backorder.Stock{Level: stock.Level, LevelAt: stock.LevelAt, Known: stock.Known}, states)
-	writes := backorderWrites(led.ItemID, lines, states, ledger)
+	decision := backorder.Reconcile(backorder.Stock{Level: stock.Level, LevelAt: stock.LevelAt, Known: stock.Known}, states)
+	writes := backorderWrites(led.ItemID, lines, states, decision)
 	if err := tx.WriteBackorders(ctx, led.ShopID, cause, writes); err != nil {
 		return err
 	}
 	// The customers hear once the orders' items have settled: one message
 	// per order, gathered from all its items. A restock can touch a
-	// hundred thousand orders: their notices go in tasks of noticeBatch.
+	// hundred thousand orders: their messages go in tasks of orderMessagesBatch.
 	seen := map[string]bool{}
 	var orders []string
 	for _, w := range writes {
@@ -132,62 +132,62 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 			orders = append(orders, w.OrderID)
 		}
 	}
-	// In order id order: a notify task writes each order's emails (unique
+	// In order id order: an order-messages task writes each order's emails (unique
 	// keys) in the order listed, and two tasks sharing orders must not
 	// take them in opposite orders.
 	slices.Sort(orders)
-	for batch := range slices.Chunk(orders, noticeBatch) {
-		if err := scheduleNotices(ctx, out, led.ShopID, batch, r.now().Add(r.settle.Quiet)); err != nil {
+	for batch := range slices.Chunk(orders, orderMessagesBatch) {
+		if err := scheduleOrderMessages(ctx, out, led.ShopID, batch, r.now().Add(r.settle.Quiet)); err != nil {
 			return err
 		}
 	}
 	row := led
-	row.Projected, row.Owed, row.Waiting, row.Shortfall = ledger.Projected, ledger.Owed, ledger.Waiting, ledger.Shortfall
+	row.Projected, row.Owed, row.Waiting, row.Shortfall = decision.Projected, decision.Owed, decision.Waiting, decision.Shortfall
 	if stock.Known {
 		level, at := stock.Level, stock.LevelAt
 		row.Level, row.LevelAt = &level, &at
 	}
 	row.AtCap, row.OverCap = false, 0
-	if stock.Cap != nil && ledger.Waiting >= *stock.Cap {
+	if stock.Cap != nil && decision.Waiting >= *stock.Cap {
 		// At the cap the merchant is alerted (email issue) and, with
 		// credentials, sales stop in the store (write-back issue): both
 		// read at_cap. Orders that still arrive wait like any other.
-		row.AtCap, row.OverCap = true, ledger.Waiting-*stock.Cap
+		row.AtCap, row.OverCap = true, decision.Waiting-*stock.Cap
 	}
 	if row.AtCap && !led.AtCap {
-		if err := capReached(ctx, tx, out, led.ShopID, led.ItemID, stock, ledger.Waiting, r.now()); err != nil {
+		if err := capReached(ctx, tx, out, led.ShopID, led.ItemID, stock, decision.Waiting, r.now()); err != nil {
 			return err
 		}
 	}
 	if drift && len(writes) > 0 {
 		row.Drift += len(writes)
 	}
-	r.countAfterCommit(out, led, stock, ledger, len(writes), drift)
+	r.countAfterCommit(out, led, stock, decision, len(writes), drift)
 	return tx.SaveLedger(ctx, row)
 }
 
 // countAfterCommit counts what a reconcile changed, and warns of drift and
 // shortfalls, once its transaction has committed: a rolled-back or retried
 // reconcile changed nothing.
-func (r *Reconciler) countAfterCommit(out *Outbox, led store.LedgerRow, stock store.ItemStock, ledger backorder.Ledger, writes int, drift bool) {
+func (r *Reconciler) countAfterCommit(out *Outbox, led store.LedgerRow, stock store.ItemStock, decision backorder.Decision, writes int, drift bool) {
 	out.AfterCommit(func() {
 		if drift && writes > 0 {
 			r.metrics.drift.Add(float64(writes))
 			r.log.Warn("full check corrected drift", "shop_id", led.ShopID, "item_id", led.ItemID, "lines", writes)
 		}
-		if ledger.Shortfall > 0 && ledger.Shortfall != led.Shortfall {
+		if decision.Shortfall > 0 && decision.Shortfall != led.Shortfall {
 			r.metrics.shortfall.Inc()
 			r.log.Warn("shortfall: the store reports more owed than the orders known", "shop_id", led.ShopID,
-				"item_id", led.ItemID, "sku", stock.SKU, "shortfall", ledger.Shortfall)
+				"item_id", led.ItemID, "sku", stock.SKU, "shortfall", decision.Shortfall)
 		}
-		r.metrics.countChanges(ledger)
+		r.metrics.countChanges(decision)
 	})
 }
 
 // backorderWrites turns a reconcile's decisions into the records to write:
 // a line that starts waiting gets a record; a line with a record is written
 // when its assignment or status changes; lines served from stock have none.
-func backorderWrites(itemID string, lines []store.ItemLine, states []backorder.LineState, l backorder.Ledger) []store.BackorderWrite {
+func backorderWrites(itemID string, lines []store.ItemLine, states []backorder.LineState, l backorder.Decision) []store.BackorderWrite {
 	changes := make(map[[2]string]backorder.Change, len(l.Changes))
 	for _, c := range l.Changes {
 		changes[[2]string{c.Before.OrderID, c.Before.LineID}] = c
@@ -203,7 +203,7 @@ func backorderWrites(itemID string, lines []store.ItemLine, states []backorder.L
 		if ln.BackorderID == nil && !startsWaiting {
 			continue
 		}
-		cancelled := ln.OrderStatus == string(backorder.OrderCancelled) || ln.OrderStatus == "deleted"
+		cancelled := ln.OrderStatus == string(backorder.OrderCancelled) || ln.OrderStatus == string(backorder.OrderDeleted)
 		status := string(backorder.StatusOf(after, cancelled))
 		if ln.BackorderID != nil && !changed && status == ln.Status {
 			continue
@@ -224,13 +224,13 @@ func backorderWrites(itemID string, lines []store.ItemLine, states []backorder.L
 func events(ln store.ItemLine, c backorder.Change, changed bool, after backorder.LineState, status string) []store.EventWrite {
 	var es []store.EventWrite
 	if changed && c.StartedWaiting {
-		es = append(es, store.EventWrite{Kind: "started_waiting", Quantity: after.Waiting})
+		es = append(es, store.EventWrite{Kind: store.EventStartedWaiting, Quantity: after.Waiting})
 	}
-	if changed && c.Allocated > 0 {
-		es = append(es, store.EventWrite{Kind: "allocated", Quantity: c.Allocated})
+	if changed && c.NewlyAllocated > 0 {
+		es = append(es, store.EventWrite{Kind: store.EventAllocated, Quantity: c.NewlyAllocated})
 	}
-	if changed && !c.StartedWaiting && after.Waiting != c.Before.Waiting-c.Allocated {
-		es = append(es, store.EventWrite{Kind: "quantities_changed", Quantity: after.Waiting,
+	if changed && !c.StartedWaiting && after.Waiting != c.Before.Waiting-c.NewlyAllocated {
+		es = append(es, store.EventWrite{Kind: store.EventQuantitiesChanged, Quantity: after.Waiting,
 			Detail: "waiting " + strconv.Itoa(c.Before.Waiting) + " → " + strconv.Itoa(after.Waiting)})
 	}
 	if status != ln.Status && (status == string(backorder.StatusCancelled) || status == string(backorder.StatusShipped)) {

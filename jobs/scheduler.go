@@ -38,7 +38,7 @@ func PeriodicTasks(relayEvery, fullCheckEvery, noticeWindow time.Duration) []Per
 	return []Periodic{
 		{Type: TypeRelay, Queue: QueuePeriodic, Every: relayEvery},
 		{Type: TypeFullCheck, Queue: QueuePeriodic, Every: fullCheckEvery},
-		{Type: TypeNotices, Queue: QueuePeriodic, Every: noticeWindow},
+		{Type: TypePeriodicMessages, Queue: QueuePeriodic, Every: noticeWindow},
 	}
 }
 

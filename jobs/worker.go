@@ -44,15 +44,15 @@ func NewServer(rc redis.UniversalClient, cfg WorkerConfig, log *slog.Logger) *as
 
 // Handlers are the task handlers the worker serves.
 type Handlers struct {
-	Delivery  asynq.Handler
-	Spool     asynq.Handler
-	Relay     asynq.Handler
-	Reconcile asynq.Handler
-	FullCheck asynq.Handler
-	Notify    asynq.Handler
-	SendEmail asynq.Handler
-	Notices   asynq.Handler
-	Privacy   asynq.Handler
+	Delivery         asynq.Handler
+	Spool            asynq.Handler
+	Relay            asynq.Handler
+	Reconcile        asynq.Handler
+	FullCheck        asynq.Handler
+	OrderMessages    asynq.Handler
+	SendEmail        asynq.Handler
+	PeriodicMessages asynq.Handler
+	Privacy          asynq.Handler
 }
 
 // NewMux routes each task type to its handler.
@@ -63,12 +63,23 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(TypeRelay, h.Relay)
 	mux.Handle(TypeReconcile, h.Reconcile)
 	mux.Handle(TypeFullCheck, h.FullCheck)
-	mux.Handle(TypeNotifyOrder, h.Notify)
+	mux.Handle(TypeOrderMessages, h.OrderMessages)
 	mux.Handle(TypeSendEmail, h.SendEmail)
-	mux.Handle(TypeNotices, h.Notices)
+	mux.Handle(TypePeriodicMessages, h.PeriodicMessages)
 	mux.Handle(TypePrivacyScan, h.Privacy)
+	// The names these tasks had before they were renamed: tasks an older release left
+	// in Redis still run (their outbox rows were renamed by migration
+	// 00010).
+	mux.Handle(legacyTypeOrderMessages, h.OrderMessages)
+	mux.Handle(legacyTypePeriodicMessages, h.PeriodicMessages)
 	return mux
 }
+
+// Task types of an older release, still served.
+const (
+	legacyTypeOrderMessages    = "email:notify-order"
+	legacyTypePeriodicMessages = "periodic:notices"
+)
 
 // asynqLogger adapts slog to asynq's Logger.
 type asynqLogger struct{ log *slog.Logger }

@@ -63,9 +63,16 @@ type BackorderWrite struct {
 	Events      []EventWrite
 }
 
+// Audit entry kinds beside the statuses a backorder moves to.
+const (
+	EventStartedWaiting    = "started_waiting"
+	EventAllocated         = "allocated"
+	EventQuantitiesChanged = "quantities_changed"
+)
+
 // EventWrite is one audit entry.
 type EventWrite struct {
-	Kind     string
+	Kind     string // an Event* kind, or the backorder's new status (cancelled, shipped)
 	Quantity int
 	Detail   string
 }

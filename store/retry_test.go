@@ -28,7 +28,7 @@ func TestDeadlockedTransactionIsRunAgainAndCommits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var attempts atomic.Int32
+	var attempts, committed atomic.Int32
 	var firstLocks sync.WaitGroup
 	firstLocks.Add(2)
 	bump := func(first, second int) error {
@@ -36,6 +36,7 @@ func TestDeadlockedTransactionIsRunAgainAndCommits(t *testing.T) {
 		return s.InTx(ctx, func(tx *store.Tx) error {
 			attempts.Add(1)
 			try++
+			tx.AfterCommit(func() { committed.Add(1) }) // the deadlocked attempt's is dropped
 			if _, err := tx.ExecContext(ctx, `UPDATE pair SET n = n + 1 WHERE id = ?`, first); err != nil {
 				return err
 			}
@@ -57,6 +58,9 @@ func TestDeadlockedTransactionIsRunAgainAndCommits(t *testing.T) {
 	}
 	if got := s.Retries()[store.RetryDeadlock]; got != 1 || attempts.Load() != 3 {
 		t.Fatalf("deadlock retries = %d, attempts = %d; want 1 retry, 3 attempts", got, attempts.Load())
+	}
+	if committed.Load() != 2 {
+		t.Fatalf("after-commit hooks run = %d, want 2: one per committed transaction, none for the deadlocked attempt", committed.Load())
 	}
 	var n int
 	err = s.InTx(ctx, func(tx *store.Tx) error {
@@ -106,6 +110,34 @@ func TestTransactionFailingForGoodIsNotRunAgain(t *testing.T) {
 		})
 		if !errors.Is(err, mine) || attempts != 1 || time.Since(start) > time.Second {
 			t.Fatalf("err = %v after %d attempts; want mine after one", err, attempts)
+		}
+	})
+}
+
+// TestAfterCommitRunsOnlyWhenTheTransactionCommits: a counter registered in
+// a transaction that rolls back never runs; in one that commits it runs
+// once, after the commit.
+func TestAfterCommitRunsOnlyWhenTheTransactionCommits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		ran := 0
+		failed := errors.New("decided, then failed")
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			tx.AfterCommit(func() { ran++ })
+			return failed
+		})
+		if !errors.Is(err, failed) || ran != 0 {
+			t.Fatalf("rolled back: err %v, hooks run %d; want %v and 0", err, ran, failed)
+		}
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			tx.AfterCommit(func() { ran++ })
+			if ran != 0 {
+				t.Errorf("hook ran before the commit")
+			}
+			return nil
+		})
+		if err != nil || ran != 1 {
+			t.Fatalf("committed: err %v, hooks run %d; want nil and 1", err, ran)
 		}
 	})
 }

@@ -17,6 +17,13 @@ const (
 	WooCommerce Platform = "woocommerce"
 )
 
+// A shop's statuses: an uninstalled shop is kept (its secret verifies the
+// shop/redact that follows), but no work is done for it.
+const (
+	ShopActive      = "active"
+	ShopUninstalled = "uninstalled"
+)
+
 // Shop is one store that sends webhooks, with the settings its emails use.
 type Shop struct {
 	ID       int64    `db:"id"`
@@ -44,7 +51,7 @@ type Shop struct {
 	// WaitingCap is the shop's default cap on an item's waiting units
 	// (nil: none); an item may override it.
 	WaitingCap    *int       `db:"waiting_cap"`
-	Status        string     `db:"status"`
+	Status        string     `db:"status"` // ShopActive or ShopUninstalled
 	UninstalledAt *time.Time `db:"uninstalled_at"`
 	CreatedAt     time.Time  `db:"created_at"`
 	UpdatedAt     time.Time  `db:"updated_at"`
@@ -137,7 +144,7 @@ func (s *Store) AddShop(ctx context.Context, shop Shop) (Shop, error) {
 	shop.Domain = NormalizeDomain(shop.Platform, shop.Domain)
 	shop.CreatedAt = s.nowUTC()
 	shop.UpdatedAt = shop.CreatedAt
-	shop.Status = "active"
+	shop.Status = ShopActive
 	stmt, args, err := s.db.BindNamed(q, shop)
 	if err != nil {
 		return Shop{}, fmt.Errorf("bind add shop: %w", err)

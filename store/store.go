@@ -125,6 +125,16 @@ func (s *Store) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsec
 type Tx struct {
 	tx    *sqlx.Tx
 	store *Store
+	after []func()
+}
+
+// AfterCommit registers fn to run once the transaction has committed:
+// counters and log lines that must say what happened, not what was tried.
+// An attempt that rolls back, or is run again after a transient error,
+// drops its fns. They run on InTx's goroutine, in the order registered,
+// before InTx returns; they must not block.
+func (tx *Tx) AfterCommit(fn func()) {
+	tx.after = append(tx.after, fn)
 }
 
 // InTx runs fn in one transaction: committed when fn returns nil, rolled back
@@ -159,12 +169,16 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (committing
 			_ = sqltx.Rollback() // the error that made us roll back is the one to report
 		}
 	}()
-	if err = fn(&Tx{tx: sqltx, store: s}); err != nil {
+	tx := &Tx{tx: sqltx, store: s}
+	if err = fn(tx); err != nil {
 		return false, err
 	}
 	committing = true
 	if err = sqltx.Commit(); err != nil {
 		return true, fmt.Errorf("commit: %w", translate(err))
+	}
+	for _, f := range tx.after {
+		f()
 	}
 	return true, nil
 }

@@ -111,9 +111,9 @@ func newHarness(t *testing.T, s *store.Store, enq webhooks.Enqueuer) *harness {
 	return &harness{store: s, rc: rc, insp: asynq.NewInspectorFromRedisClient(rc), dispatcher: d,
 		delivery: jobs.NewDeliveryHandler(s, d, jobs.Settle{}, metrics, log),
 		outboxJobs: map[string]asynq.Handler{
-			jobs.TypeReconcile:   jobs.NewReconciler(s, d, jobs.Settle{}, metrics, log).Handler(),
-			jobs.TypeNotifyOrder: jobs.NewNotifier(s, d, log).Handler(),
-			jobs.TypeSendEmail:   jobs.NewMailer(s, d, nil, metrics, log).Handler(),
+			jobs.TypeReconcile:     jobs.NewReconciler(s, d, jobs.Settle{}, metrics, log).Handler(),
+			jobs.TypeOrderMessages: jobs.NewOrderMessages(s, d, log).Handler(),
+			jobs.TypeSendEmail:     jobs.NewMailer(s, d, nil, metrics, log).Handler(),
 		},
 		registry: reg, wm: wm,
 		handler: r, shop: shop, woo: woo}

@@ -300,7 +300,7 @@ func TestMerchantNoticesAndStatusUpdates(t *testing.T) {
 			!strings.Contains(caps[0].TextBody, "LW-APRON-CHR") {
 			t.Fatalf("cap emails = %+v, want one to the merchant about the apron", caps)
 		}
-		notices := jobs.NewNotices(s, h.dispatcher, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		notices := jobs.NewPeriodicMessages(s, h.dispatcher, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		// The hour in which the backorder appeared has ended.
 		later := time.Now().Add(time.Hour)
 		for i := 0; i < 2; i++ { // a second run (another replica, a retry) writes nothing more

@@ -164,15 +164,15 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	}, log)
 	settle := jobs.Settle{Quiet: cfg.SettleQuiet, Max: cfg.SettleMax}
 	mux := jobs.NewMux(jobs.Handlers{
-		Delivery:  jobs.NewDeliveryHandler(st, dispatcher, settle, m, log),
-		Spool:     dispatcher.SpoolHandler(st),
-		Relay:     relay.Handler(),
-		Reconcile: jobs.NewReconciler(st, dispatcher, settle, m, log).Handler(),
-		FullCheck: dispatcher.FullCheckHandler(st),
-		Notify:    jobs.NewNotifier(st, dispatcher, log).Handler(),
-		SendEmail: jobs.NewMailer(st, dispatcher, mailSender(cfg), m, log).Handler(),
-		Notices:   jobs.NewNotices(st, dispatcher, cfg.NoticeWindow, log).Handler(),
-		Privacy:   jobs.NewPrivacyScanner(st, dispatcher).Handler(),
+		Delivery:         jobs.NewDeliveryHandler(st, dispatcher, settle, m, log),
+		Spool:            dispatcher.SpoolHandler(st),
+		Relay:            relay.Handler(),
+		Reconcile:        jobs.NewReconciler(st, dispatcher, settle, m, log).Handler(),
+		FullCheck:        dispatcher.FullCheckHandler(st),
+		OrderMessages:    jobs.NewOrderMessages(st, dispatcher, log).Handler(),
+		SendEmail:        jobs.NewMailer(st, dispatcher, mailSender(cfg), m, log).Handler(),
+		PeriodicMessages: jobs.NewPeriodicMessages(st, dispatcher, cfg.NoticeWindow, log).Handler(),
+		Privacy:          jobs.NewPrivacyScanner(st, dispatcher).Handler(),
 	})
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

@@ -123,7 +123,7 @@ func registerEnvShops(ctx context.Context, cfg config.Config, st *store.Store, l
 		return err
 	}
 	for _, s := range shops {
-		if s.FromEmail == "" && s.Status == "active" {
+		if s.FromEmail == "" && s.Status == store.ShopActive {
 			log.Warn("shop has no sender: its mail is held until one is set (EMAIL_FROM, or backorderd shop set --from)",
 				"shop_id", s.ID, "domain", s.Domain)
 		}

@@ -43,9 +43,9 @@ func (e *env) backorderedAt(at time.Time) store.Shop {
 
 // runNotices runs the notices task of the period ending at period, as the
 // scheduler enqueues it, now.
-func runNotices(t *testing.T, n *jobs.Notices, period time.Time) {
+func runNotices(t *testing.T, n *jobs.PeriodicMessages, period time.Time) {
 	t.Helper()
-	if err := n.Handler().ProcessTask(context.Background(), jobs.NewPeriodicTask(jobs.TypeNotices, period)); err != nil {
+	if err := n.Handler().ProcessTask(context.Background(), jobs.NewPeriodicTask(jobs.TypePeriodicMessages, period)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -62,7 +62,7 @@ func TestALateNoticesRunStillNoticesItsPeriod(t *testing.T) {
 		at := time.Now().Add(-3 * noticeWindow)
 		shop := e.backorderedAt(at)
 		period := at.Truncate(noticeWindow).Add(noticeWindow)
-		n := jobs.NewNotices(s, e.dispatcher, noticeWindow, e.log)
+		n := jobs.NewPeriodicMessages(s, e.dispatcher, noticeWindow, e.log)
 		runNotices(t, n, period)
 		got := e.newBackorderNotices(shop.ID)
 		want := "new-backorders:" + itoa(period.Add(-noticeWindow).Unix())
@@ -77,7 +77,7 @@ func TestAFailedNoticesRunIsCaughtUpByTheNextAndNoWindowTwice(t *testing.T) {
 		e := newEnv(t, s)
 		at := time.Now().Add(-5 * noticeWindow)
 		p := at.Truncate(noticeWindow).Add(noticeWindow) // the period whose window holds the backorder
-		n := jobs.NewNotices(s, e.dispatcher, noticeWindow, e.log)
+		n := jobs.NewPeriodicMessages(s, e.dispatcher, noticeWindow, e.log)
 		shop := e.backorderedAt(at)
 		runNotices(t, n, p.Add(-noticeWindow)) // the run before: nothing new yet
 		if got := e.newBackorderNotices(shop.ID); len(got) != 0 {
@@ -101,7 +101,7 @@ func TestAFailedNoticesRunIsCaughtUpByTheNextAndNoWindowTwice(t *testing.T) {
 func TestPeriodicTasksSayTheirPeriodAndAreRetried(t *testing.T) {
 	rc, _ := jobstest.Redis(t, redisDB)
 	insp := asynq.NewInspectorFromRedisClient(rc)
-	p := jobs.Periodic{Type: jobs.TypeNotices, Queue: jobs.QueuePeriodic, Every: time.Minute}
+	p := jobs.Periodic{Type: jobs.TypePeriodicMessages, Queue: jobs.QueuePeriodic, Every: time.Minute}
 	period := time.Now().Truncate(time.Minute)
 	if err := jobs.NewScheduler(asynq.NewClientFromRedisClient(rc), nil, p).Enqueue(context.Background(), p, period); err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestPeriodicTasksSayTheirPeriodAndAreRetried(t *testing.T) {
 	if err != nil || len(tasks) != 1 {
 		t.Fatalf("pending = %d, %v", len(tasks), err)
 	}
-	want := jobs.NewPeriodicTask(jobs.TypeNotices, period)
+	want := jobs.NewPeriodicTask(jobs.TypePeriodicMessages, period)
 	if string(tasks[0].Payload) != string(want.Payload()) || tasks[0].MaxRetry < 1 {
 		t.Fatalf("task payload %s, max retry %d; want %s and retries", tasks[0].Payload, tasks[0].MaxRetry, want.Payload())
 	}

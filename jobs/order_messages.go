@@ -14,42 +14,43 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/email"
 	"github.com/backorderd/backorderd/store"
 )
 
-// TypeNotifyOrder writes the customer emails an order's settled backorders
+// TypeOrderMessages writes the customer emails an order's settled backorders
 // call for: one message per order, listing every line it concerns.
-const TypeNotifyOrder = "email:notify-order"
+const TypeOrderMessages = "email:order-messages"
 
-// NotifyArgs name the orders (ids only).
-type NotifyArgs struct {
+// OrderMessagesArgs name the orders (ids only).
+type OrderMessagesArgs struct {
 	ShopID   int64    `json:"shop_id"`
 	OrderIDs []string `json:"order_ids"`
 }
 
-// noticeBatch is how many orders one notify task handles.
-const noticeBatch = 500
+// orderMessagesBatch is how many orders one order-messages task handles.
+const orderMessagesBatch = 500
 
-// Notifier turns backorders into customer emails.
-type Notifier struct {
+// OrderMessages turns backorders into customer emails.
+type OrderMessages struct {
 	dispatcher *Dispatcher
 	store      TxStore
 	log        *slog.Logger
 }
 
-// NewNotifier returns the notifier.
-func NewNotifier(s TxStore, d *Dispatcher, log *slog.Logger) *Notifier {
-	return &Notifier{dispatcher: d, store: s, log: log}
+// NewOrderMessages returns the writer of the per-order customer messages.
+func NewOrderMessages(s TxStore, d *Dispatcher, log *slog.Logger) *OrderMessages {
+	return &OrderMessages{dispatcher: d, store: s, log: log}
 }
 
-// Handler is the asynq handler of TypeNotifyOrder.
-func (n *Notifier) Handler() asynq.Handler {
+// Handler is the asynq handler of TypeOrderMessages.
+func (n *OrderMessages) Handler() asynq.Handler {
 	return n.dispatcher.OutboxHandler(n.store, n.run)
 }
 
-// notice is one message an order's state calls for.
-type notice struct {
+// orderMessage is one message an order's state calls for.
+type orderMessage struct {
 	kind email.Kind
 	key  string
 	data email.Order
@@ -60,26 +61,26 @@ type notice struct {
 // (order:{id}:backordered:{the lines it announces},
 // order:{id}:allocated:{units allocated so far}, order:{id}:cancelled), so
 // a message already written is not written again.
-func (n *Notifier) run(ctx context.Context, tx *store.Tx, out *Outbox, task store.OutboxTask) error {
-	var args NotifyArgs
+func (n *OrderMessages) run(ctx context.Context, tx *store.Tx, out *Outbox, task store.OutboxTask) error {
+	var args OrderMessagesArgs
 	if err := json.Unmarshal(task.Payload, &args); err != nil || args.ShopID == 0 {
-		return fmt.Errorf("decode notify args %q: %w", task.Payload, asynq.SkipRetry)
+		return fmt.Errorf("decode order messages args %q: %w", task.Payload, asynq.SkipRetry)
 	}
 	shop, err := tx.Shop(ctx, args.ShopID)
 	if err != nil {
 		return err
 	}
 	for _, orderID := range args.OrderIDs {
-		if err := n.notify(ctx, tx, out, shop, orderID); err != nil {
+		if err := n.writeOrder(ctx, tx, out, shop, orderID); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// notify writes the messages one order's backorders call for. An order
+// writeOrder writes the messages one order's backorders call for. An order
 // with no address (never given, or erased by customers/redact) gets none.
-func (n *Notifier) notify(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string) error {
+func (n *OrderMessages) writeOrder(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string) error {
 	orders, err := tx.CustomerOrders(ctx, shop.ID, "", "", []string{orderID})
 	if err != nil || len(orders) == 0 || orders[0].Email == "" {
 		return err
@@ -93,14 +94,17 @@ func (n *Notifier) notify(ctx context.Context, tx *store.Tx, out *Outbox, shop s
 		return err
 	}
 	o := orders[0]
-	for _, nt := range notices(shop, o, bos, announced) {
+	for _, nt := range orderMessagesOf(shop, o, bos, announced) {
 		to := recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: o.OrderID}
 		id, created, err := writeEmail(ctx, tx, out, shop, nt.kind, nt.key, to, nt.data)
 		if err != nil {
 			return err
 		}
 		if created {
-			n.log.Info("email written", "email_id", id, "kind", nt.kind, "shop_id", shop.ID, "order_id", o.OrderID)
+			kind := nt.kind
+			out.AfterCommit(func() {
+				n.log.Info("email written", "email_id", id, "kind", kind, "shop_id", shop.ID, "order_id", o.OrderID)
+			})
 		}
 	}
 	return nil
@@ -124,11 +128,11 @@ func announcedLines(ctx context.Context, tx *store.Tx, shopID int64, orderID str
 	return seen, nil
 }
 
-// notices decides which messages the order's backorders call for now. A
+// orderMessagesOf decides which messages the order's backorders call for now. A
 // confirmation announces the waiting lines no earlier confirmation
 // announced, and only those: lines go short at different times, and each
 // gets its message once.
-func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry, announced map[string]bool) []notice {
+func orderMessagesOf(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry, announced map[string]bool) []orderMessage {
 	base := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName}
 	// current lists every line still concerned (ready or waiting), once.
 	var fresh, waiting, current, cancelled []email.Line
@@ -136,7 +140,7 @@ func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry, a
 	for _, b := range bos {
 		line := email.Line{LineID: b.LineID, Title: b.Title, SKU: b.SKU, Ordered: b.Ordered, Backordered: b.Backordered,
 			Waiting: b.Waiting, Allocated: b.Allocated}
-		if b.Status == "cancelled" {
+		if b.Status == string(backorder.StatusCancelled) {
 			// What was on backorder and never came is what is cancelled.
 			if line.Cancelled = b.Backordered - b.Allocated; line.Cancelled > 0 {
 				line.Waiting = 0
@@ -155,24 +159,24 @@ func notices(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry, a
 		}
 		allocatedUnits += b.Allocated
 	}
-	var ns []notice
+	var ns []orderMessage
 	key := "order:" + o.OrderID + ":"
 	if len(fresh) > 0 {
 		d := base
 		d.Lines = fresh
-		ns = append(ns, notice{email.Backordered, key + "backordered:" + linesKey(fresh), d})
+		ns = append(ns, orderMessage{email.Backordered, key + "backordered:" + linesKey(fresh), d})
 	}
 	if allocatedUnits > 0 {
 		d := base
 		d.Lines = current
 		d.AllReady = len(waiting) == 0
-		ns = append(ns, notice{email.Ready, key + "allocated:" + strconv.Itoa(allocatedUnits), d})
+		ns = append(ns, orderMessage{email.Ready, key + "allocated:" + strconv.Itoa(allocatedUnits), d})
 	}
-	if len(cancelled) > 0 && o.Status == "cancelled" {
+	if len(cancelled) > 0 && o.Status == string(backorder.OrderCancelled) {
 		d := base
 		d.Lines = cancelled
 		d.Reason = "the order was cancelled"
-		ns = append(ns, notice{email.Cancelled, key + "cancelled", d})
+		ns = append(ns, orderMessage{email.Cancelled, key + "cancelled", d})
 	}
 	return ns
 }
@@ -223,8 +227,8 @@ func writeEmail(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop,
 	return id, true, QueueEmail(ctx, out, id)
 }
 
-// scheduleNotices gathers orders' messages once their items have settled.
-func scheduleNotices(ctx context.Context, out *Outbox, shopID int64, orderIDs []string, at time.Time) error {
-	_, err := out.Add(ctx, TypeNotifyOrder, QueueDefault, NotifyArgs{ShopID: shopID, OrderIDs: orderIDs}, at)
+// scheduleOrderMessages gathers orders' messages once their items have settled.
+func scheduleOrderMessages(ctx context.Context, out *Outbox, shopID int64, orderIDs []string, at time.Time) error {
+	_, err := out.Add(ctx, TypeOrderMessages, QueueDefault, OrderMessagesArgs{ShopID: shopID, OrderIDs: orderIDs}, at)
 	return err
 }

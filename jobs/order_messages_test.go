@@ -15,8 +15,8 @@ func TestNoticesOfAnOrder(t *testing.T) {
 		{LineID: "2", SKU: "TEAPOT", Ordered: 2, Backordered: 2, Allocated: 2, Status: "allocated"},
 		{LineID: "3", SKU: "MUG", Ordered: 1, Backordered: 1, Status: "cancelled"},
 	}
-	ns := notices(shop, order, bos, nil)
-	kinds := map[email.Kind]notice{}
+	ns := orderMessagesOf(shop, order, bos, nil)
+	kinds := map[email.Kind]orderMessage{}
 	for _, n := range ns {
 		kinds[n.kind] = n
 	}
@@ -31,10 +31,10 @@ func TestNoticesOfAnOrder(t *testing.T) {
 		t.Error("a cancelled line of an open order sent a cancellation")
 	}
 	order.Status = "cancelled"
-	if c := notices(shop, order, bos, nil); len(c) != 3 {
+	if c := orderMessagesOf(shop, order, bos, nil); len(c) != 3 {
 		t.Errorf("cancelled order: %d notices, want the cancellation too", len(c))
 	}
-	if again := notices(shop, order, bos, map[string]bool{"1": true}); len(again) != 2 {
+	if again := orderMessagesOf(shop, order, bos, map[string]bool{"1": true}); len(again) != 2 {
 		t.Errorf("with the kettle announced: %d notices, want no second confirmation", len(again))
 	}
 }

@@ -14,14 +14,14 @@ import (
 	"github.com/backorderd/backorderd/store"
 )
 
-// TypeNotices writes the periodic messages (once per period across
+// TypePeriodicMessages writes the periodic messages (once per period across
 // replicas): each merchant's new backorders of the window just ended and
 // daily digest, and a status update to every customer with units still
 // waiting who has heard nothing for the shop's cadence (default 7 days).
-const TypeNotices = "periodic:notices"
+const TypePeriodicMessages = "periodic:messages"
 
-// Notices writes the periodic messages.
-type Notices struct {
+// PeriodicMessages writes the periodic messages.
+type PeriodicMessages struct {
 	dispatcher *Dispatcher
 	store      TxStore
 	window     time.Duration
@@ -29,21 +29,22 @@ type Notices struct {
 	log        *slog.Logger
 }
 
-// NewNotices returns the periodic notices over windows of window.
-func NewNotices(s TxStore, d *Dispatcher, window time.Duration, log *slog.Logger) *Notices {
-	return &Notices{dispatcher: d, store: s, window: window, now: time.Now, log: log}
+// NewPeriodicMessages returns the writer of the periodic messages, with
+// merchants' new-backorder notices gathered over windows of window.
+func NewPeriodicMessages(s TxStore, d *Dispatcher, window time.Duration, log *slog.Logger) *PeriodicMessages {
+	return &PeriodicMessages{dispatcher: d, store: s, window: window, now: time.Now, log: log}
 }
 
-// Handler is the asynq handler of TypeNotices: it runs for the period its
-// task stands for, however late it starts.
-func (n *Notices) Handler() asynq.Handler {
+// Handler is the asynq handler of TypePeriodicMessages: it runs for the
+// period its task stands for, however late it starts.
+func (n *PeriodicMessages) Handler() asynq.Handler {
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 		return n.RunAt(ctx, periodOf(t, n.now()))
 	})
 }
 
 // Run writes the notices of the window that ended last.
-func (n *Notices) Run(ctx context.Context) error {
+func (n *PeriodicMessages) Run(ctx context.Context) error {
 	return n.RunAt(ctx, n.now())
 }
 
@@ -59,7 +60,7 @@ const (
 // every window that ended by then since the shop's watermark (the last
 // window noticed), so that a late, failed or retried run loses none and
 // repeats none, and the status updates and digest due by then.
-func (n *Notices) RunAt(ctx context.Context, period time.Time) error {
+func (n *PeriodicMessages) RunAt(ctx context.Context, period time.Time) error {
 	period = period.UTC()
 	end := period.Truncate(n.window)
 	return n.dispatcher.InTx(ctx, n.store, func(tx *store.Tx, out *Outbox) error {
@@ -85,7 +86,7 @@ func (n *Notices) RunAt(ctx context.Context, period time.Time) error {
 // catchUp notices the new backorders of each window from the shop's
 // watermark to end (only the last window before the first run), and
 // moves the watermark to end.
-func (n *Notices) catchUp(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, end time.Time) error {
+func (n *PeriodicMessages) catchUp(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, end time.Time) error {
 	mark, ok, err := tx.NoticeWatermark(ctx, shop.ID)
 	if err != nil {
 		return err
@@ -110,7 +111,7 @@ func (n *Notices) catchUp(ctx context.Context, tx *store.Tx, out *Outbox, shop s
 	return tx.AdvanceNoticeWatermark(ctx, shop.ID, end)
 }
 
-func (n *Notices) newBackorders(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, start, end time.Time) error {
+func (n *PeriodicMessages) newBackorders(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, start, end time.Time) error {
 	if shop.MerchantEmail == "" {
 		return nil
 	}
@@ -128,7 +129,7 @@ func (n *Notices) newBackorders(ctx context.Context, tx *store.Tx, out *Outbox, 
 	return err
 }
 
-func (n *Notices) statusUpdates(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, now time.Time) error {
+func (n *PeriodicMessages) statusUpdates(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, now time.Time) error {
 	if shop.UpdateCadenceDays <= 0 {
 		return nil
 	}
@@ -170,7 +171,7 @@ const digestHour = 7
 
 // digest writes the merchant's daily digest once per local day, at the
 // first run from digestHour in the shop's time zone.
-func (n *Notices) digest(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, now time.Time) error {
+func (n *PeriodicMessages) digest(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, now time.Time) error {
 	loc, err := time.LoadLocation(shop.TimeZone)
 	if err != nil {
 		loc = time.UTC // validated when set; a zone the binary lost is no reason to skip the digest

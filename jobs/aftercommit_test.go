@@ -4,15 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/store"
@@ -28,20 +24,13 @@ func (r *stuckRedis) EnqueueContext(ctx context.Context, _ *asynq.Task, _ ...asy
 	return nil, ctx.Err()
 }
 
-// downRedis refuses every task at once.
-type downRedis struct{}
-
-func (downRedis) EnqueueContext(context.Context, *asynq.Task, ...asynq.Option) (*asynq.TaskInfo, error) {
-	return nil, errors.New("dial tcp: connection refused")
-}
-
 // TestEnqueueAfterCommitStopsAtTheCallersDeadline: with Redis hanging, a
 // transaction that added many tasks returns soon after its caller's
 // deadline, not after a timeout per task; the rows stay for the relay.
 func TestEnqueueAfterCommitStopsAtTheCallersDeadline(t *testing.T) {
 	st := storetest.New(t, store.SQLite)
 	redis := &stuckRedis{}
-	d := NewDispatcher(redis, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d := NewHarness(t, st, WithEnqueuer(redis)).Dispatcher
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	var added []store.OutboxTask
@@ -67,15 +56,6 @@ func TestEnqueueAfterCommitStopsAtTheCallersDeadline(t *testing.T) {
 			t.Fatalf("outbox row %d = %+v, %v; want pending for the relay", task.ID, row, err)
 		}
 	}
-}
-
-func counterValue(t *testing.T, c prometheus.Counter) float64 {
-	t.Helper()
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m.GetCounter().GetValue()
 }
 
 // TestReconcileCountsOnlyWhatItCommitted: a reconcile whose transaction
@@ -109,11 +89,8 @@ func TestReconcileCountsOnlyWhatItCommitted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := NewDispatcher(downRedis{}, log)
-	m := NewMetrics(prometheus.NewRegistry())
-	r := NewReconciler(st, d, Settle{}, m, log)
-	r.now = func() time.Time { return t0.Add(time.Hour) }
+	h := NewHarness(t, st, Offline(), WithClock(func() time.Time { return t0.Add(time.Hour) }))
+	d, m, r := h.Dispatcher, h.Metrics, h.Reconciler
 	payload, _ := json.Marshal(ReconcileArgs{ShopID: shop.ID, ItemID: "9"})
 	refused := errors.New("refused after the reconcile decided")
 	err = d.InTx(ctx, st, func(tx *store.Tx, out *Outbox) error {

@@ -1,41 +1,19 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
-
-// lockedBuffer collects log lines from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // burstOrder is an orders/create body with one line of qty[i] units of each
 // of items, in the order given.
@@ -68,17 +46,15 @@ func TestFlashSaleOnTwoWorkersSettlesWithoutADeadlock(t *testing.T) {
 	if _, err := stores[0].Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, stores[0])
-	var logs lockedBuffer
-	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e := jobs.NewHarness(t, stores[0], jobs.WithConcurrency(10), jobs.WithLogs(slog.LevelWarn))
 	ctx := context.Background()
-	shop, err := e.store.AddShop(ctx, store.NewShop(store.Shopify, "sale.myshopify.com", "secret"))
+	shop, err := e.Store.AddShop(ctx, store.NewShop(store.Shopify, "sale.myshopify.com", "secret"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	const items, orders, stock = 20, 600, 40
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	err = e.store.InTx(ctx, func(tx *store.Tx) error {
+	err = e.Store.InTx(ctx, func(tx *store.Tx) error {
 		for it := 1; it <= items; it++ {
 			level := stock
 			v := backorder.Version{At: t0}
@@ -98,23 +74,7 @@ func TestFlashSaleOnTwoWorkersSettlesWithoutADeadlock(t *testing.T) {
 	}
 
 	for _, s := range stores {
-		d := jobs.NewDispatcher(e.client, log)
-		m := jobs.NewMetrics(prometheus.NewRegistry())
-		srv := jobs.NewServer(e.rc, jobs.WorkerConfig{Concurrency: 10, ShutdownTimeout: 5 * time.Second}, log)
-		if err := srv.Start(jobs.NewMux(jobs.Handlers{
-			Delivery:         jobs.NewDeliveryHandler(s, d, jobs.Settle{}, m, log),
-			Spool:            d.SpoolHandler(s),
-			Relay:            jobs.NewRelay(s, d, e.inspector, 0, log).Handler(),
-			Reconcile:        jobs.NewReconciler(s, d, jobs.Settle{}, m, log).Handler(),
-			FullCheck:        d.FullCheckHandler(s),
-			OrderMessages:    jobs.NewOrderMessages(s, d, log).Handler(),
-			SendEmail:        jobs.NewMailer(s, d, nil, m, log).Handler(),
-			PeriodicMessages: jobs.NewPeriodicMessages(s, d, time.Minute, log).Handler(),
-			Privacy:          jobs.NewPrivacyScanner(s, d).Handler(),
-		})); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(srv.Shutdown)
+		e.StartWorkerOn(s)
 	}
 
 	rng := rand.New(rand.NewPCG(8, 12))
@@ -129,7 +89,7 @@ func TestFlashSaleOnTwoWorkersSettlesWithoutADeadlock(t *testing.T) {
 			demand[fmt.Sprint(picked[j])] += qty[j]
 		}
 		body := burstOrder(5000+i, t0.Add(time.Duration(i+1)*time.Second), picked, qty)
-		id, _, err := e.store.RecordDelivery(ctx, store.Delivery{ShopID: shop.ID, Topic: "orders/create",
+		id, _, err := e.Store.RecordDelivery(ctx, store.Delivery{ShopID: shop.ID, Topic: "orders/create",
 			DedupeKey: fmt.Sprint("sale-", i), Body: body, ReceivedAt: time.Now()})
 		if err != nil {
 			t.Fatal(err)
@@ -138,19 +98,19 @@ func TestFlashSaleOnTwoWorkersSettlesWithoutADeadlock(t *testing.T) {
 	}
 	start := time.Now()
 	for _, id := range ids {
-		if err := e.dispatcher.EnqueueDelivery(ctx, id); err != nil {
+		if err := e.Dispatcher.EnqueueDelivery(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 	}
 	deadline := time.Now().Add(3 * time.Minute)
-	for !burstSettled(t, e.store, shop.ID, demand, stock) {
+	for !burstSettled(t, e.Store, shop.ID, demand, stock) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the sale did not settle in 3 minutes; logs:\n%.3000s", logs.String())
+			t.Fatalf("the sale did not settle in 3 minutes; logs:\n%.3000s", e.Logs())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("%d orders settled %v after they were enqueued", orders, time.Since(start).Round(time.Millisecond))
-	if out := logs.String(); strings.Contains(out, "deadlock") || strings.Contains(out, "task failed") {
+	if out := e.Logs(); strings.Contains(out, "deadlock") || strings.Contains(out, "task failed") {
 		t.Errorf("tasks failed during the sale:\n%.3000s", out)
 	}
 	for _, s := range stores {

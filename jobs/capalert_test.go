@@ -3,12 +3,8 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/email"
@@ -52,10 +48,8 @@ func TestItemsWithoutASKUEachGetTheirCapAlert(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		d := NewDispatcher(downRedis{}, log)
-		r := NewReconciler(st, d, Settle{}, NewMetrics(prometheus.NewRegistry()), log)
-		r.now = func() time.Time { return t0.Add(time.Hour) }
+		h := NewHarness(t, st, Offline(), WithClock(func() time.Time { return t0.Add(time.Hour) }))
+		d, r := h.Dispatcher, h.Reconciler
 		for _, item := range []string{"1", "2"} {
 			payload, _ := json.Marshal(ReconcileArgs{ShopID: shop.ID, ItemID: item})
 			if err := d.InTx(ctx, st, func(tx *store.Tx, out *Outbox) error {

@@ -4,30 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backorderd/backorderd/email"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
-
-func fixtureBody(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "shopify", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // TestPrivacyRequestScansDeliveriesAPageAtATime: a shop holds more
 // recorded deliveries than a page; a redaction rewrites, and a data request
@@ -62,17 +48,15 @@ func TestPrivacyRequestScansDeliveriesAPageAtATime(t *testing.T) {
 					return id
 				}
 				for i := range 7 {
-					record("orders/create", fmt.Sprint("order-", i), fixtureBody(t, "orders-create"))
+					record("orders/create", fmt.Sprint("order-", i), Fixture(t, "shopify/orders-create"))
 				}
-				request := record(tt.topic, "request", fixtureBody(t, tt.fixture))
+				request := record(tt.topic, "request", Fixture(t, "shopify/"+tt.fixture))
 
-				log := slog.New(slog.NewTextHandler(io.Discard, nil))
-				d := NewDispatcher(downRedis{}, log)
-				delivery := NewDeliveryHandler(st, d, Settle{}, NewMetrics(prometheus.NewRegistry()), log)
-				if err := delivery.ProcessTask(ctx, NewDeliveryTask(request)); err != nil {
+				h := NewHarness(t, st, Offline())
+				if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(request)); err != nil {
 					t.Fatal(err)
 				}
-				scans := NewPrivacyScanner(st, d).Handler()
+				scans := h.Handlers.Privacy
 				tasks := 0
 				for round := 0; ; round++ {
 					pending, err := st.UnfinishedOutbox(ctx, time.Now().Add(time.Hour), 0, 100)

@@ -3,20 +3,13 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/jobs"
-	"github.com/backorderd/backorderd/jobs/jobstest"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
@@ -36,18 +29,19 @@ func BenchmarkRestock(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				s, shopID := benchStore(b, engine)
-				rc, _ := jobstest.Redis(b, redisDB)
-				h := newBenchReconciler(s, rc)
+				// The reconcile runs here, not through a worker; the notice
+				// tasks it schedules are enqueued in Redis as in production.
+				h := jobs.NewHarness(b, s)
 				level(b, s, shopID, 0, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) // before every order
 				start := time.Now()
-				h.run(b, s, shopID)
+				h.Reconcile(shopID, "1")
 				started := time.Since(start)
 				level(b, s, shopID, 0, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)) // as many arrive as were sold
 				var before runtime.MemStats
 				runtime.ReadMemStats(&before)
 				b.StartTimer()
 				start = time.Now()
-				h.run(b, s, shopID)
+				h.Reconcile(shopID, "1")
 				allocated := time.Since(start)
 				b.StopTimer()
 				var after runtime.MemStats
@@ -62,36 +56,6 @@ func BenchmarkRestock(b *testing.B) {
 				_ = s.Close()
 			}
 		})
-	}
-}
-
-type benchReconciler struct {
-	d *jobs.Dispatcher
-	h asynq.Handler
-}
-
-func newBenchReconciler(s *store.Store, rc redis.UniversalClient) benchReconciler {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	// The reconcile runs here, not through a worker; the notice tasks it
-	// schedules are enqueued in Redis as in production.
-	d := jobs.NewDispatcher(asynq.NewClientFromRedisClient(rc), log)
-	return benchReconciler{d: d, h: jobs.NewReconciler(s, d, jobs.Settle{}, jobs.NewMetrics(prometheus.NewRegistry()), log).Handler()}
-}
-
-// run reconciles item 1 now, as its outbox task would.
-func (r benchReconciler) run(b *testing.B, s *store.Store, shopID int64) {
-	ctx := context.Background()
-	var task store.OutboxTask
-	err := r.d.InTx(ctx, s, func(_ *store.Tx, out *jobs.Outbox) error {
-		var err error
-		task, err = out.Add(ctx, jobs.TypeReconcile, jobs.QueueDefault, jobs.ReconcileArgs{ShopID: shopID, ItemID: "1", Force: true}, time.Time{})
-		return err
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := r.h.ProcessTask(ctx, asynq.NewTask(jobs.TypeReconcile, []byte(fmt.Sprintf(`{"id":%d}`, task.ID)))); err != nil {
-		b.Fatal(err)
 	}
 }
 

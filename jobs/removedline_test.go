@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/backorderd/backorderd/backorder"
+	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
@@ -29,7 +30,7 @@ func wooOrder(id int, created time.Time, products ...int) []byte {
 // the full check as drift.
 func TestLineRemovedFromAWooCommerceOrderFreesItsItemAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		e := newEnv(t, s)
+		e := jobs.NewHarness(t, s)
 		ctx := context.Background()
 		shop, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, "https://woo.example/", "secret"))
 		if err != nil {
@@ -49,7 +50,7 @@ func TestLineRemovedFromAWooCommerceOrderFreesItsItemAtOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.startWorker()
+		e.StartWorker()
 		waiting := func(item string) (int, store.LedgerRow) {
 			es, err := s.ListBackorders(ctx, store.BackorderFilter{ShopID: shop.ID, ItemID: item, Limit: 10})
 			if err != nil {
@@ -62,14 +63,14 @@ func TestLineRemovedFromAWooCommerceOrderFreesItsItemAtOnce(t *testing.T) {
 			led, _ := s.Ledger(ctx, shop.ID, item)
 			return n, led
 		}
-		e.record(shop.ID, "order.created", "created", wooOrder(700, t0.Add(time.Minute), 1, 2))
-		waitFor(t, "both items waiting", func() bool {
+		e.Record(shop.ID, "order.created", "created", wooOrder(700, t0.Add(time.Minute), 1, 2))
+		e.WaitFor("both items waiting", func() bool {
 			a, _ := waiting("1")
 			b, led := waiting("2")
 			return a == 1 && b == 1 && led.FirstFactAt == nil
 		})
-		e.record(shop.ID, "order.updated", "updated", wooOrder(700, t0.Add(time.Minute), 1))
-		waitFor(t, "item 2 no longer waiting", func() bool {
+		e.Record(shop.ID, "order.updated", "updated", wooOrder(700, t0.Add(time.Minute), 1))
+		e.WaitFor("item 2 no longer waiting", func() bool {
 			n, led := waiting("2")
 			return n == 0 && led.Waiting == 0 && led.FirstFactAt == nil
 		})

@@ -3,14 +3,8 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
-
-	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
@@ -43,14 +37,11 @@ func TestReconcileWaitsUntilTheItemSettles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 10 * time.Millisecond, MaxRetries: -1})
-	defer dead.Close()
-	d := NewDispatcher(asynq.NewClientFromRedisClient(dead), log)
-	r := NewReconciler(st, d, Settle{Quiet: 5 * time.Second, Max: time.Minute}, NewMetrics(prometheus.NewRegistry()), log)
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	now := t0
-	r.now = func() time.Time { return now }
+	h := NewHarness(t, st, Offline(), WithSettle(Settle{Quiet: 5 * time.Second, Max: time.Minute}),
+		WithClock(func() time.Time { return now }))
+	d, r := h.Dispatcher, h.Reconciler
 
 	mark := func(at time.Time) {
 		err := st.InTx(ctx, func(tx *store.Tx) error {

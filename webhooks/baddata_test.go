@@ -15,7 +15,7 @@ import (
 // NULs are dropped and invalid UTF-8 becomes U+FFFD.
 func TestNulAndInvalidUTF8InAnOrderAreCleanedNotRetried(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		ctx := context.Background()
 		sh, sb := reSigned(t, "shopify/orders-create", shopifySecret, "X-Shopify-Hmac-Sha256",
 			`"first_name":"Wren"`, `"first_name":"Wr\u0000en"`,

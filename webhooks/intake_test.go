@@ -3,7 +3,6 @@ package webhooks_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,74 +10,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
-	"github.com/backorderd/backorderd/webhooks"
 )
-
-// process runs the real delivery job on every delivery still accepted.
-func (h *harness) process(t *testing.T) {
-	t.Helper()
-	ids, err := h.store.UnfinishedInbox(context.Background(), farFuture, 0, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range ids {
-		if err := h.delivery.ProcessTask(context.Background(), jobs.NewDeliveryTask(id)); err != nil {
-			t.Fatalf("process inbox %d: %v", id, err)
-		}
-	}
-}
-
-// only returns the one inbox entry there is.
-func (h *harness) only(t *testing.T) store.InboxEntry {
-	t.Helper()
-	es, err := h.store.ListInbox(context.Background(), store.InboxFilter{Limit: 10})
-	if err != nil || len(es) != 1 {
-		t.Fatalf("inbox = %+v, %v; want one delivery", es, err)
-	}
-	return es[0]
-}
-
-func (h *harness) counter(t *testing.T, platform, outcome string) float64 {
-	t.Helper()
-	return h.metric(t, "backorderd_webhook_deliveries_total", "platform", platform, "outcome", outcome)
-}
-
-// metric reads a counter of the receiver's registry by name and labels.
-func (h *harness) metric(t *testing.T, name string, labels ...string) float64 {
-	t.Helper()
-	mfs, err := h.registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			got := map[string]string{}
-			for _, l := range m.GetLabel() {
-				got[l.GetName()] = l.GetValue()
-			}
-			for i := 0; i+1 < len(labels); i += 2 {
-				if got[labels[i]] != labels[i+1] {
-					continue next
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
-}
 
 func TestEveryFixtureIsAcceptedAndApplied(t *testing.T) {
 	fixtures := []struct {
@@ -155,7 +93,7 @@ func TestEveryFixtureIsAcceptedAndApplied(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		for _, f := range fixtures {
 			t.Run(f.name, func(t *testing.T) {
-				h := newHarness(t, storetest.New(t, s.Engine()), nil)
+				h := newHarness(t, storetest.New(t, s.Engine()))
 				headers, body := fixture(t, f.name)
 				if rec := h.postTo(f.path, headers, body); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "accepted") {
 					t.Fatalf("answer = %d %s, want 200 accepted", rec.Code, rec.Body)
@@ -171,7 +109,7 @@ func TestEveryFixtureIsAcceptedAndApplied(t *testing.T) {
 }
 
 func TestWooCommerceDocumentedObjectsAreApplied(t *testing.T) {
-	h := newHarness(t, storetest.New(t, store.SQLite), nil)
+	h := newHarness(t, storetest.New(t, store.SQLite))
 	for _, tt := range []struct{ name, topic string }{
 		{"order-723-2", "order.updated"}, {"order-727-1", "order.created"}, {"order-727-3", "order.updated"},
 	} {
@@ -197,7 +135,7 @@ func TestWooCommerceDocumentedObjectsAreApplied(t *testing.T) {
 }
 
 func TestWooCommerceSignaturesAndPing(t *testing.T) {
-	h := newHarness(t, storetest.New(t, store.SQLite), nil)
+	h := newHarness(t, storetest.New(t, store.SQLite))
 	headers, body := fixture(t, "woocommerce/order-created")
 	tests := []struct {
 		name   string
@@ -249,7 +187,7 @@ func TestWooCommerceSignaturesAndPing(t *testing.T) {
 
 func TestEntityEncodedWooSecretVerifies(t *testing.T) {
 	s := storetest.New(t, store.SQLite)
-	h := newHarness(t, s, nil)
+	h := newHarness(t, s)
 	woo := h.woo
 	woo.WebhookSecret = "p&amp;ss&lt;word" // as WordPress stored what the merchant typed
 	if _, err := s.UpdateShop(context.Background(), woo); err != nil {
@@ -263,7 +201,7 @@ func TestEntityEncodedWooSecretVerifies(t *testing.T) {
 }
 
 func TestUnhandledTopicIsAcknowledgedAndCounted(t *testing.T) {
-	h := newHarness(t, storetest.New(t, store.SQLite), nil)
+	h := newHarness(t, storetest.New(t, store.SQLite))
 	body := []byte(`{"id":1}`)
 	hd := http.Header{}
 	hd.Set("X-Shopify-Shop-Domain", shopDomain)
@@ -282,7 +220,7 @@ func TestUnhandledTopicIsAcknowledgedAndCounted(t *testing.T) {
 
 func TestSameDeliveryTenTimesAtOnceIsOneRowOneTaskOneEffect(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		headers, body := fixture(t, "shopify/orders-create")
 		var wg sync.WaitGroup
 		codes := make([]int, 10)
@@ -309,7 +247,7 @@ func TestSameDeliveryTenTimesAtOnceIsOneRowOneTaskOneEffect(t *testing.T) {
 		}
 		// The task delivered twice (asynq is at least once): one effect.
 		for i := 0; i < 2; i++ {
-			if err := h.delivery.ProcessTask(context.Background(), jobs.NewDeliveryTask(e.ID)); err != nil {
+			if err := h.handlers.Delivery.ProcessTask(context.Background(), jobs.NewDeliveryTask(e.ID)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -325,7 +263,7 @@ func TestSameDeliveryTenTimesAtOnceIsOneRowOneTaskOneEffect(t *testing.T) {
 
 func TestSignedMalformedBodyIsAnswered200AndRecordedRejected(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		for _, body := range [][]byte{[]byte(`{"id": 1, "line_items": [`), []byte(`{"name":"#1"}`)} {
 			hd := http.Header{}
 			hd.Set("X-Shopify-Shop-Domain", shopDomain)
@@ -349,24 +287,9 @@ func TestSignedMalformedBodyIsAnswered200AndRecordedRejected(t *testing.T) {
 	})
 }
 
-// reSigned is the fixture with replacements made, signed afresh.
-func reSigned(t *testing.T, name, secret, header string, replace ...string) (http.Header, []byte) {
-	t.Helper()
-	headers, body := fixture(t, name)
-	s := string(body)
-	for i := 0; i+1 < len(replace); i += 2 {
-		if !strings.Contains(s, replace[i]) {
-			t.Fatalf("%s has no %q", name, replace[i])
-		}
-		s = strings.ReplaceAll(s, replace[i], replace[i+1])
-	}
-	headers.Set(header, sign(secret, []byte(s)))
-	return headers, []byte(s)
-}
-
 func TestStaleOrderStateDoesNotOverwriteNewer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		// The newer state: quantity of the mug edited to 1, at 10:00.
 		newer, newBody := reSigned(t, "shopify/orders-create", shopifySecret, "X-Shopify-Hmac-Sha256",
 			`"updated_at":"2025-11-18T09:42:19-05:00"`, `"updated_at":"2025-11-18T10:00:00-05:00"`)
@@ -408,7 +331,7 @@ func TestStaleOrderStateDoesNotOverwriteNewer(t *testing.T) {
 }
 
 func TestStaleLevelIsIgnored(t *testing.T) {
-	h := newHarness(t, storetest.New(t, store.SQLite), nil)
+	h := newHarness(t, storetest.New(t, store.SQLite))
 	hd, body := fixture(t, "shopify/inventory_levels-update")
 	if rec := h.post(hd, body); rec.Code != http.StatusOK {
 		t.Fatal(rec.Code)
@@ -428,7 +351,7 @@ func TestStaleLevelIsIgnored(t *testing.T) {
 
 func TestUninstalledShopStopsWorkAndStillVerifiesShopRedact(t *testing.T) {
 	s := storetest.New(t, store.SQLite)
-	h := newHarness(t, s, nil)
+	h := newHarness(t, s)
 	hd := http.Header{}
 	body := []byte(`{"id":71839204417,"domain":"harbor-kiln-supply.myshopify.com","myshopify_domain":"harbor-kiln-supply.myshopify.com"}`)
 	hd.Set("X-Shopify-Shop-Domain", shopDomain)
@@ -466,7 +389,7 @@ func TestRedactionLeavesNoPersonalDataBehind(t *testing.T) {
 	for _, e := range storetest.Engines() {
 		t.Run(string(e), func(t *testing.T) {
 			s, dump := storetest.NewWithDump(t, e)
-			h := newHarness(t, s, nil)
+			h := newHarness(t, s)
 			// With a merchant address the data document is mailed: that
 			// message names the customer too.
 			shop := h.shop
@@ -517,25 +440,15 @@ func TestRedactionLeavesNoPersonalDataBehind(t *testing.T) {
 	}
 }
 
-// downRecorder is a database that does not answer.
-type downRecorder struct{}
-
-func (downRecorder) RecordDelivery(context.Context, store.Delivery) (int64, bool, error) {
-	return 0, false, errors.New("dial tcp 127.0.0.1:5432: connection refused")
-}
-
 func TestDatabaseDownSpoolsTheWholeDeliveryToRedisOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
-		r := gin.New()
-		webhooks.NewReceiver(webhooks.NewShops(s, time.Minute), downRecorder{}, h.dispatcher, 1<<20,
-			webhooks.NewMetrics(prometheus.NewRegistry())).Mount(r)
+		h := newHarness(t, s, withRecorder(downRecorder{}))
 		headers, body := fixture(t, "shopify/orders-create")
 		for i := 0; i < 2; i++ { // a retry of the same delivery is the same spooled task
 			req := httptest.NewRequest(http.MethodPost, "/webhooks/shopify", bytes.NewReader(body))
 			req.Header = headers.Clone()
 			rec := httptest.NewRecorder()
-			r.ServeHTTP(rec, req)
+			h.handler.ServeHTTP(rec, req)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("answer = %d, want 200 with the delivery durable in Redis", rec.Code)
 			}
@@ -545,7 +458,7 @@ func TestDatabaseDownSpoolsTheWholeDeliveryToRedisOnce(t *testing.T) {
 			t.Fatalf("pending = %+v, %v; want one spooled delivery", tasks, err)
 		}
 		// The database is back: the spool job writes the row and enqueues it.
-		spool := h.dispatcher.SpoolHandler(s)
+		spool := h.handlers.Spool
 		if err := spool.ProcessTask(context.Background(), asynq.NewTask(jobs.TypeSpool, tasks[0].Payload)); err != nil {
 			t.Fatal(err)
 		}

@@ -3,8 +3,6 @@ package webhooks_test
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,16 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/backorderd/backorderd/api"
-	"github.com/backorderd/backorderd/jobs"
-	"github.com/backorderd/backorderd/jobs/jobstest"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
-	"github.com/backorderd/backorderd/webhooks"
 )
 
 // BenchmarkShopifyDelivery measures one accepted Shopify delivery through
@@ -50,25 +40,8 @@ func BenchmarkShopifyDelivery(b *testing.B) {
 func benchDelivery(b *testing.B, engine store.Engine) {
 	ctx := context.Background()
 	s := storetest.New(b, engine)
-	shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, shopDomain, shopifySecret))
-	if err != nil {
-		b.Fatal(err)
-	}
-	rc, _ := jobstest.Redis(b, redisDB)
-	client := asynq.NewClientFromRedisClient(rc)
-	b.Cleanup(func() { _ = client.Close() })
-	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	d := jobs.NewDispatcher(client, log)
-
-	shops := webhooks.NewShops(s, 30*time.Second)
-	if err := shops.Warm(ctx); err != nil {
-		b.Fatal(err)
-	}
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.Use(api.Recover(log), api.RequestLog(log))
-	r.ContextWithFallback = true
-	webhooks.NewReceiver(shops, s, d, 10<<20, webhooks.NewMetrics(prometheus.NewRegistry())).Mount(r)
+	h := newHarness(b, s, asServed())
+	shop, rc, d, r := h.shop, h.rc, h.dispatcher, h.handler
 
 	header, body := fixture(b, "shopify/orders-create")
 	var seq atomic.Int64 // event ids stay unique across every run of every sub-benchmark

@@ -1,150 +1,24 @@
 package webhooks_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/gin-gonic/gin"
-	"github.com/hibiken/asynq"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/jobs"
-	"github.com/backorderd/backorderd/jobs/jobstest"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
-	"github.com/backorderd/backorderd/webhooks"
 )
-
-var farFuture = time.Now().Add(24 * time.Hour)
-
-const (
-	redisDB       = 2
-	shopifySecret = "fixture-secret-shopify-do-not-use"
-	shopDomain    = "harbor-kiln-supply.myshopify.com"
-	wooSecret     = "fixture-secret-woo-do-not-use"
-	wooStore      = "https://larchwood-goods.example/"
-)
-
-// fixture reads a signed sample delivery: its exact body bytes and headers.
-func fixture(t testing.TB, name string) (http.Header, []byte) {
-	t.Helper()
-	body, err := os.ReadFile(filepath.Join("..", "testdata", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(filepath.Join("..", "testdata", name+".headers"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h := http.Header{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ": "); ok {
-			h.Set(k, v)
-		}
-	}
-	return h, body
-}
-
-func sign(secret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
-type harness struct {
-	store      *store.Store
-	rc         redis.UniversalClient
-	insp       *asynq.Inspector
-	dispatcher *jobs.Dispatcher
-	delivery   *jobs.DeliveryHandler
-	outboxJobs map[string]asynq.Handler // the outbox task types settle runs
-	registry   *prometheus.Registry
-	wm         *webhooks.Metrics
-	handler    http.Handler
-	shop       store.Shop // the Shopify fixture shop
-	woo        store.Shop // the WooCommerce fixture shop
-}
-
-// newHarness serves the receiver on a real store and a real Redis, with
-// the fixture shops registered; enq may be replaced to simulate Redis down.
-func newHarness(t *testing.T, s *store.Store, enq webhooks.Enqueuer) *harness {
-	t.Helper()
-	ctx := context.Background()
-	shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, shopDomain, shopifySecret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	woo, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, wooStore, wooSecret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, _ := jobstest.Redis(t, redisDB)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d := jobs.NewDispatcher(asynq.NewClientFromRedisClient(rc), log)
-	if enq == nil {
-		enq = d
-	}
-	reg := prometheus.NewRegistry()
-	metrics := jobs.NewMetrics(reg)
-	gin.SetMode(gin.TestMode)
-	r := gin.New()
-	wm := webhooks.NewMetrics(reg)
-	webhooks.NewReceiver(webhooks.NewShops(s, 0), s, enq, 1<<20, wm).Mount(r)
-	return &harness{store: s, rc: rc, insp: asynq.NewInspectorFromRedisClient(rc), dispatcher: d,
-		delivery: jobs.NewDeliveryHandler(s, d, jobs.Settle{}, metrics, log),
-		outboxJobs: map[string]asynq.Handler{
-			jobs.TypeReconcile:     jobs.NewReconciler(s, d, jobs.Settle{}, metrics, log).Handler(),
-			jobs.TypeOrderMessages: jobs.NewOrderMessages(s, d, log).Handler(),
-			jobs.TypeSendEmail:     jobs.NewMailer(s, d, nil, metrics, log).Handler(),
-		},
-		registry: reg, wm: wm,
-		handler: r, shop: shop, woo: woo}
-}
-
-func (h *harness) post(h2 http.Header, body []byte) *httptest.ResponseRecorder {
-	return h.postTo("/webhooks/shopify", h2, body)
-}
-
-func (h *harness) postTo(path string, h2 http.Header, body []byte) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
-	for k, v := range h2 {
-		req.Header[k] = v
-	}
-	rec := httptest.NewRecorder()
-	h.handler.ServeHTTP(rec, req)
-	return rec
-}
-
-func (h *harness) inboxCount(t *testing.T) int {
-	t.Helper()
-	ids, err := h.store.UnfinishedInbox(context.Background(), farFuture, 0, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ids)
-}
 
 func TestShopifySignatures(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		headers, body := fixture(t, "shopify/orders-create")
 		tampered := bytes.Replace(body, []byte(`"quantity":5`), []byte(`"quantity":6`), 1)
 		// Re-serialising loses Shopify's \u0026-style escapes and key order.
@@ -198,7 +72,7 @@ func TestShopifySignatures(t *testing.T) {
 
 func TestRotatedSecretIsAccepted(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		shop := h.shop
 		shop.WebhookSecretPrevious, shop.WebhookSecret = shop.WebhookSecret, "the-new-secret"
 		if _, err := s.UpdateShop(context.Background(), shop); err != nil {
@@ -218,7 +92,7 @@ func TestRotatedSecretIsAccepted(t *testing.T) {
 
 func TestAcceptedDeliveryIsRecordedEnqueuedAndDeduplicated(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		headers, body := fixture(t, "shopify/orders-create")
 		for i := 0; i < 3; i++ {
 			if rec := h.post(headers, body); rec.Code != http.StatusOK {
@@ -247,19 +121,9 @@ func TestAcceptedDeliveryIsRecordedEnqueuedAndDeduplicated(t *testing.T) {
 	})
 }
 
-type downEnqueuer struct{}
-
-func (downEnqueuer) EnqueueDelivery(context.Context, int64) error {
-	return errors.New("redis: connection refused")
-}
-
-func (downEnqueuer) SpoolDelivery(context.Context, store.Delivery) error {
-	return errors.New("redis: connection refused")
-}
-
 func TestRedisDownStillAnswers200WithTheRowRecorded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, downEnqueuer{})
+		h := newHarness(t, s, withEnqueuer(downEnqueuer{}))
 		headers, body := fixture(t, "shopify/orders-create")
 		if rec := h.post(headers, body); rec.Code != http.StatusOK {
 			t.Fatalf("status = %d, want 200 (the relay enqueues later)", rec.Code)
@@ -271,7 +135,7 @@ func TestRedisDownStillAnswers200WithTheRowRecorded(t *testing.T) {
 }
 
 func TestOversizeBodyIs413(t *testing.T) {
-	h := newHarness(t, storetest.New(t, store.SQLite), nil)
+	h := newHarness(t, storetest.New(t, store.SQLite))
 	headers, _ := fixture(t, "shopify/orders-create")
 	big := bytes.Repeat([]byte("x"), 2<<20)
 	headers.Set("X-Shopify-Hmac-Sha256", sign(shopifySecret, big))
@@ -291,20 +155,8 @@ func TestOversizeBodyIs413(t *testing.T) {
 	}
 }
 
-// countingReader counts the bytes read from it.
-type countingReader struct {
-	r io.Reader
-	n int
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += n
-	return n, err
-}
-
 func TestUnknownShopIsRefusedBeforeTheBodyIsRead(t *testing.T) {
-	h := newHarness(t, storetest.New(t, store.SQLite), nil)
+	h := newHarness(t, storetest.New(t, store.SQLite))
 	big := bytes.Repeat([]byte("x"), 2<<20)
 	for _, tc := range []struct{ path, header, value string }{
 		{"/webhooks/shopify", "X-Shopify-Shop-Domain", "nobody.myshopify.com"},

@@ -15,7 +15,7 @@ import (
 // topic. Each topic's decoder must refuse a body of another shape.
 func TestSignedBodyReplayedUnderAnotherTopicIsRejectedAndChangesNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		ctx := context.Background()
 		oh, ob := fixture(t, "shopify/orders-create")
 		wh, wb := fixture(t, "woocommerce/order-created")
@@ -87,7 +87,7 @@ func TestSignedBodyReplayedUnderAnotherTopicIsRejectedAndChangesNothing(t *testi
 // shop's to carry out, whoever signed it.
 func TestPrivacyRequestNamingAnotherShopIsRejected(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		ctx := context.Background()
 		oh, ob := fixture(t, "shopify/orders-create")
 		if rec := h.post(oh, ob); rec.Code != http.StatusOK {

@@ -2,10 +2,6 @@ package webhooks_test
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -17,63 +13,9 @@ import (
 	"github.com/backorderd/backorderd/store/storetest"
 )
 
-// settle processes the recorded deliveries, then runs every reconcile the
-// outbox holds until none is left, as the worker would.
-func (h *harness) settle(t *testing.T) {
-	t.Helper()
-	h.process(t)
-	for round := 0; ; round++ {
-		tasks, err := h.store.UnfinishedOutbox(context.Background(), farFuture, 0, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(tasks) == 0 {
-			return
-		}
-		if round > 8 {
-			t.Fatalf("reconciles keep scheduling more: %+v", tasks)
-		}
-		for _, task := range tasks {
-			handler := h.outboxJobs[task.TaskType]
-			if handler == nil {
-				t.Fatalf("unexpected task %s", task.TaskType)
-			}
-			payload := []byte(fmt.Sprintf(`{"id":%d}`, task.ID))
-			if err := handler.ProcessTask(context.Background(), asynq.NewTask(task.TaskType, payload)); err != nil {
-				t.Fatalf("%s %s: %v", task.TaskType, task.Payload, err)
-			}
-		}
-	}
-}
-
-// backorderOf is the backorder of one order line, by SKU.
-func (h *harness) backorderOf(t *testing.T, shopID int64, sku string) store.BackorderEntry {
-	t.Helper()
-	es, err := h.store.ListBackorders(context.Background(), store.BackorderFilter{ShopID: shopID, SKU: sku, Limit: 10})
-	if err != nil || len(es) != 1 {
-		t.Fatalf("backorders of %s = %+v, %v; want one", sku, es, err)
-	}
-	return es[0]
-}
-
-func (h *harness) noBackorder(t *testing.T, shopID int64, sku string) {
-	t.Helper()
-	es, _ := h.store.ListBackorders(context.Background(), store.BackorderFilter{ShopID: shopID, SKU: sku, Limit: 10})
-	if len(es) != 0 {
-		t.Fatalf("%s has backorders %+v, want none (served from stock)", sku, es)
-	}
-}
-
-func (h *harness) deliver(t *testing.T, path string, headers http.Header, body []byte) {
-	t.Helper()
-	if rec := h.postTo(path, headers, body); rec.Code != http.StatusOK {
-		t.Fatalf("delivery answered %d %s", rec.Code, rec.Body)
-	}
-}
-
 func TestShopifyStoryFromSignedDeliveriesToBackorders(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		const shopify = "/webhooks/shopify"
 		// Order #2417: 3 mugs (plenty), 5 kettles (2 in stock), 2 teapots (none).
 		hd, body := fixture(t, "shopify/orders-create")
@@ -154,7 +96,7 @@ func TestShopifyStoryFromSignedDeliveriesToBackorders(t *testing.T) {
 
 func TestWooCommerceStoryFromSignedDeliveriesToBackorders(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		const woo = "/webhooks/woocommerce"
 		// Order 48213: 1 board (plenty), 3 aprons (1 in stock), 4 mugs (none).
 		hd, body := fixture(t, "woocommerce/order-created")
@@ -191,7 +133,7 @@ func TestWooCommerceStoryFromSignedDeliveriesToBackorders(t *testing.T) {
 
 func TestCapOnWaitingUnitsShopDefaultAndItemOverride(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		ctx := context.Background()
 		woo := h.woo
 		three := 3
@@ -231,7 +173,7 @@ func TestCapOnWaitingUnitsShopDefaultAndItemOverride(t *testing.T) {
 
 func TestFullCheckCorrectsDriftAndCountsIt(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		ctx := context.Background()
 		const path = "/webhooks/woocommerce"
 		hd, body := fixture(t, "woocommerce/order-created")
@@ -249,7 +191,7 @@ func TestFullCheckCorrectsDriftAndCountsIt(t *testing.T) {
 			t.Fatal(err)
 		}
 		// With nothing wrong, a check changes nothing; here it corrects one line.
-		if err := h.dispatcher.FullCheckHandler(s).ProcessTask(ctx, asynq.NewTask(jobs.TypeFullCheck, nil)); err != nil {
+		if err := h.handlers.FullCheck.ProcessTask(ctx, asynq.NewTask(jobs.TypeFullCheck, nil)); err != nil {
 			t.Fatal(err)
 		}
 		h.settle(t)
@@ -263,7 +205,7 @@ func TestFullCheckCorrectsDriftAndCountsIt(t *testing.T) {
 		if got := h.metric(t, "backorderd_drift_corrected_total"); got != 1 {
 			t.Errorf("drift counter = %v, want 1", got)
 		}
-		if err := h.dispatcher.FullCheckHandler(s).ProcessTask(ctx, asynq.NewTask(jobs.TypeFullCheck, nil)); err != nil {
+		if err := h.handlers.FullCheck.ProcessTask(ctx, asynq.NewTask(jobs.TypeFullCheck, nil)); err != nil {
 			t.Fatal(err)
 		}
 		h.settle(t)
@@ -275,7 +217,7 @@ func TestFullCheckCorrectsDriftAndCountsIt(t *testing.T) {
 
 func TestMerchantNoticesAndStatusUpdates(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := newHarness(t, s, nil)
+		h := newHarness(t, s)
 		ctx := context.Background()
 		woo := h.woo
 		two := 2
@@ -300,7 +242,7 @@ func TestMerchantNoticesAndStatusUpdates(t *testing.T) {
 			!strings.Contains(caps[0].TextBody, "LW-APRON-CHR") {
 			t.Fatalf("cap emails = %+v, want one to the merchant about the apron", caps)
 		}
-		notices := jobs.NewPeriodicMessages(s, h.dispatcher, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		notices := h.periodic
 		// The hour in which the backorder appeared has ended.
 		later := time.Now().Add(time.Hour)
 		for i := 0; i < 2; i++ { // a second run (another replica, a retry) writes nothing more
@@ -361,7 +303,7 @@ func TestMerchantNoticesAndStatusUpdates(t *testing.T) {
 
 func TestShopDynamicTemplateGoesWithTheSameData(t *testing.T) {
 	s := storetest.New(t, store.SQLite)
-	h := newHarness(t, s, nil)
+	h := newHarness(t, s)
 	ctx := context.Background()
 	woo := h.woo
 	woo.TemplateIDs = `{"backordered":"d-confirm-123"}`

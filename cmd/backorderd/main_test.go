@@ -1,202 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/backorderd/backorderd/jobs/jobstest"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
-
-const (
-	redisDB       = 4
-	shopifySecret = "fixture-secret-shopify-do-not-use"
-	shopDomain    = "harbor-kiln-supply.myshopify.com"
-)
-
-// testdata is resolved before any test changes the working directory.
-var testdata, _ = filepath.Abs(filepath.Join("..", "..", "testdata"))
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func redisURL(opts *redis.Options) string {
-	u := url.URL{Scheme: "redis", Host: opts.Addr, Path: fmt.Sprintf("/%d", opts.DB)}
-	if opts.Password != "" {
-		u.User = url.UserPassword(opts.Username, opts.Password)
-	}
-	return u.String()
-}
-
-// syncBuffer is a log sink the process and the test read concurrently.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// process is backorderd running in this test, through the same run() main
-// calls.
-type process struct {
-	addr   string
-	stdout *syncBuffer
-	stderr *syncBuffer
-	stop   context.CancelFunc
-	done   chan error
-}
-
-func start(t *testing.T, args []string, env map[string]string) *process {
-	t.Helper()
-	p := &process{addr: freeAddr(t), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	env["HTTP_ADDR"] = p.addr
-	env["SHUTDOWN_GRACE"] = "3s"
-	ctx, cancel := context.WithCancel(context.Background())
-	p.stop = cancel
-	go func() { p.done <- run(ctx, args, func(k string) string { return env[k] }, p.stdout, p.stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-p.done:
-			if err != nil {
-				t.Errorf("process exited with %v\n%s", err, p.stderr)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("process did not stop within 15s")
-		}
-	})
-	return p
-}
-
-func (p *process) waitReady(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-p.done:
-			p.done <- err // for the cleanup
-			t.Fatalf("process exited: %v\n%s", err, p.stderr)
-		default:
-		}
-		resp, err := http.Get("http://" + p.addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("not ready within 20s:\n%s", p.stderr)
-}
-
-// stopped cancels the process (as SIGTERM does) and returns run's error.
-func (p *process) stopped(t *testing.T) error {
-	t.Helper()
-	p.stop()
-	select {
-	case err := <-p.done:
-		p.done <- err // for the cleanup
-		return err
-	case <-time.After(15 * time.Second):
-		t.Fatal("process did not stop within 15s")
-		return nil
-	}
-}
-
-func postFixture(t *testing.T, addr, name string) *http.Response {
-	t.Helper()
-	return postFixtureWith(t, addr, name, nil)
-}
-
-// postFixtureWith posts a signed fixture with some headers replaced (those
-// the signature does not cover).
-func postFixtureWith(t *testing.T, addr, name string, override map[string]string) *http.Response {
-	t.Helper()
-	body, err := os.ReadFile(filepath.Join(testdata, name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	platform, _, _ := strings.Cut(name, "/")
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/"+platform, bytes.NewReader(body))
-	f, err := os.Open(filepath.Join(testdata, name+".headers"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ": "); ok {
-			req.Header.Set(k, v)
-		}
-	}
-	for k, v := range override {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
-}
-
-// waitProcessed opens the process's database beside it and waits for the
-// one delivery to be processed.
-func waitProcessed(t *testing.T, engine, dsn string) {
-	t.Helper()
-	s, err := store.Open(engine, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		row, err := s.Inbox(context.Background(), 1)
-		if err == nil && row.Status == store.InboxProcessed {
-			if row.Topic != "orders/create" {
-				t.Fatalf("processed row topic = %q", row.Topic)
-			}
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("delivery not processed within 20s")
-}
 
 func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 	t.Chdir(t.TempDir())
@@ -266,9 +83,9 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 
 func TestServeAndWorkOnPostgreSQLAndRedis(t *testing.T) {
 	_, dsn := storetest.DSN(t, store.Postgres) // skips, outside CI, without TEST_DATABASE_URL
-	_, opts := jobstest.Redis(t, redisDB)
+	_, redisAt := testRedis(t)
 	env := func() map[string]string {
-		return map[string]string{"DATABASE_URL": dsn, "REDIS_URL": redisURL(opts),
+		return map[string]string{"DATABASE_URL": dsn, "REDIS_URL": redisAt,
 			"SHOPIFY_SHOP_DOMAIN": shopDomain, "SHOPIFY_WEBHOOK_SECRET": shopifySecret}
 	}
 	// serve and work refuse a database with no schema.
@@ -503,22 +320,4 @@ func TestUnreachableServersAreRetriedWhileReadinessNamesThem(t *testing.T) {
 			}
 		})
 	}
-}
-
-// waitBackorder waits for the first backorder to exist.
-func waitBackorder(t *testing.T, engine, dsn string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		s, err := store.Open(engine, dsn)
-		if err == nil {
-			es, err := s.ListBackorders(context.Background(), store.BackorderFilter{Limit: 1})
-			_ = s.Close()
-			if err == nil && len(es) == 1 {
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatal("no backorder within 20s")
 }

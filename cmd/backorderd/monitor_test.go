@@ -2,44 +2,13 @@ package main
 
 import (
 	"net/http"
-	"strings"
 	"testing"
-
-	"github.com/hibiken/asynq"
-
-	"github.com/backorderd/backorderd/jobs/jobstest"
 )
-
-const monitorToken = "monitor-test-token-0123456789"
-
-// pauseIntake asks the monitor to pause the intake queue as a browser
-// holding the operator's Basic credentials would, with the given headers.
-func pauseIntake(t *testing.T, addr string, headers map[string]string) int {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/monitor/api/queues/intake:pause", strings.NewReader(""))
-	req.SetBasicAuth("operator", monitorToken)
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-// intakePaused reads the queue's state from Redis itself: UnpauseQueue
-// fails on a queue that is not paused (and resumes one that is).
-func intakePaused(inspector *asynq.Inspector) bool {
-	return inspector.UnpauseQueue("intake") == nil
-}
 
 func TestMonitorRefusesACrossSiteFormPostThatCarriesTheOperatorsCredentials(t *testing.T) {
 	t.Chdir(t.TempDir())
-	rc, opts := jobstest.Redis(t, redisDB)
-	inspector := asynq.NewInspectorFromRedisClient(rc)
-	p := start(t, []string{"run"}, map[string]string{"ADMIN_TOKEN": monitorToken, "REDIS_URL": redisURL(opts)})
+	inspector, redisAt := testRedis(t)
+	p := start(t, []string{"run"}, map[string]string{"ADMIN_TOKEN": monitorToken, "REDIS_URL": redisAt})
 	p.waitReady(t)
 	self := "http://" + p.addr
 	tests := []struct {
@@ -69,9 +38,8 @@ func TestMonitorRefusesACrossSiteFormPostThatCarriesTheOperatorsCredentials(t *t
 
 func TestReadOnlyMonitorRefusesToPauseAQueue(t *testing.T) {
 	t.Chdir(t.TempDir())
-	rc, opts := jobstest.Redis(t, redisDB)
-	inspector := asynq.NewInspectorFromRedisClient(rc)
-	p := start(t, []string{"run"}, map[string]string{"ADMIN_TOKEN": monitorToken, "REDIS_URL": redisURL(opts),
+	inspector, redisAt := testRedis(t)
+	p := start(t, []string{"run"}, map[string]string{"ADMIN_TOKEN": monitorToken, "REDIS_URL": redisAt,
 		"MONITOR_READ_ONLY": "true"})
 	p.waitReady(t)
 	if got := pauseIntake(t, p.addr, map[string]string{"Origin": "http://" + p.addr, "Sec-Fetch-Site": "same-origin"}); got < 400 {

@@ -19,8 +19,6 @@ import (
 	"github.com/backorderd/backorderd/store/storetest"
 )
 
-const wooURL, wooSecret = "https://larchwood-goods.example/", "fixture-secret-woo-do-not-use"
-
 func TestAShopFromTheEnvironmentSendsFromEmailFrom(t *testing.T) {
 	t.Chdir(t.TempDir())
 	var mu sync.Mutex
@@ -68,24 +66,6 @@ func TestAShopFromTheEnvironmentSendsFromEmailFrom(t *testing.T) {
 	if froms[0] != "shop@larchwood-goods.example" || replyTos[0] != "help@larchwood-goods.example" {
 		t.Fatalf("sent from %q, reply-to %q; want EMAIL_FROM and EMAIL_REPLY_TO", froms[0], replyTos[0])
 	}
-}
-
-// heldEmail writes a message held for want of a sender.
-func heldEmail(t *testing.T, st *store.Store, shopID int64) int64 {
-	ctx := context.Background()
-	var id int64
-	err := st.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if id, _, err = tx.AddEmail(ctx, store.Email{ShopID: shopID, Kind: "ready", DedupeKey: "k" + strconv.Itoa(int(time.Now().UnixNano())),
-			ToEmail: "c@example.net", Subject: "s", TextBody: "t", HTMLBody: "h"}); err != nil {
-			return err
-		}
-		return tx.SetEmailStatus(ctx, id, store.EmailHeld, "", "no sender")
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 func TestShopsWithoutASenderAreWarnedOfAndTheirHeldMailGoesOnceOneIsSet(t *testing.T) {

@@ -1,20 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 )
-
-// shopCLI runs `backorderd shop …` on the embedded SQLite file of the
-// working directory.
-func shopCLI(args ...string) (string, error) {
-	var out bytes.Buffer
-	err := run(context.Background(), append([]string{"shop"}, args...), func(string) string { return "" }, &out, &out)
-	return out.String(), err
-}
 
 func TestShopAddStoresTheAddressThePlatformSendsWhicheverWayItIsWritten(t *testing.T) {
 	tests := []struct {

@@ -3,27 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// headerOf reads one header's line from a fixture's .headers file.
-func headerOf(t *testing.T, name, header string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testdata, name+".headers"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, header+": ") {
-			return line
-		}
-	}
-	t.Fatalf("%s has no %s", name, header)
-	return ""
-}
 
 func TestSignPrintsTheSignatureHeaderOfTheFixtures(t *testing.T) {
 	tests := []struct{ name, platform, secret, header string }{

@@ -11,22 +11,6 @@ import (
 	"time"
 )
 
-// runFor runs backorderd with env until it returns or the time is up.
-func runFor(t *testing.T, limit time.Duration, args []string, env map[string]string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	var out syncBuffer
-	if _, ok := env["HTTP_ADDR"]; !ok {
-		env["HTTP_ADDR"] = freeAddr(t)
-	}
-	err := run(ctx, args, func(k string) string { return env[k] }, &out, &out)
-	if ctx.Err() != nil {
-		t.Fatalf("%v still running after %s (it retries what it should refuse):\n%s", args, limit, out.String())
-	}
-	return out.String(), err
-}
-
 func TestAMalformedDatabaseURLStopsStartupWithinASecond(t *testing.T) {
 	t.Chdir(t.TempDir())
 	notADir := filepath.Join(t.TempDir(), "file")

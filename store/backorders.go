@@ -357,16 +357,6 @@ func (tx *Tx) OrdersDueUpdate(ctx context.Context, shopID int64, since time.Time
 	return ids, nil
 }
 
-// ActiveShops lists the shops whose work has not stopped.
-func (tx *Tx) ActiveShops(ctx context.Context) ([]Shop, error) {
-	const q = `SELECT ` + shopColumns + ` FROM shops WHERE status = 'active' ORDER BY id`
-	var shops []Shop
-	if err := tx.tx.SelectContext(ctx, &shops, q); err != nil {
-		return nil, fmt.Errorf("active shops: %w", translate(err))
-	}
-	return shops, nil
-}
-
 // DigestItem is one item in a merchant's daily digest.
 type DigestItem struct {
 	ItemID    string
@@ -458,32 +448,4 @@ func (tx *Tx) Digest(ctx context.Context, shopID int64, now time.Time) ([]Digest
 		return strings.Compare(a.ItemID, b.ItemID)
 	})
 	return out, nil
-}
-
-// aggTime scans a time that an aggregate returns: PostgreSQL keeps its
-// type, SQLite gives back the text it stored.
-type aggTime time.Time
-
-// Scan implements sql.Scanner.
-func (t *aggTime) Scan(v any) error {
-	switch x := v.(type) {
-	case time.Time:
-		*t = aggTime(x.UTC())
-		return nil
-	case string:
-		return t.parse(x)
-	case []byte:
-		return t.parse(string(x))
-	}
-	return fmt.Errorf("scan %T as a time", v)
-}
-
-func (t *aggTime) parse(s string) error {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05"} {
-		if p, err := time.Parse(layout, s); err == nil {
-			*t = aggTime(p.UTC())
-			return nil
-		}
-	}
-	return fmt.Errorf("scan %q as a time", s)
 }

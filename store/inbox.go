@@ -167,3 +167,30 @@ func (s *Store) ListInbox(ctx context.Context, f InboxFilter) ([]InboxEntry, err
 	}
 	return es, nil
 }
+
+// InboxBody is a recorded delivery's raw body.
+type InboxBody struct {
+	ID   int64  `db:"id"`
+	Body []byte `db:"body"`
+}
+
+// InboxBodies pages through the bodies of a shop's deliveries, ids above
+// afterID, lowest first.
+func (tx *Tx) InboxBodies(ctx context.Context, shopID, afterID int64, limit int) ([]InboxBody, error) {
+	const q = `SELECT id, body FROM inbox WHERE shop_id = ? AND id > ? ORDER BY id LIMIT ?`
+	var bs []InboxBody
+	if err := tx.tx.SelectContext(ctx, &bs, tx.tx.Rebind(q), shopID, afterID, limit); err != nil {
+		return nil, fmt.Errorf("page inbox bodies: %w", translate(err))
+	}
+	return bs, nil
+}
+
+// ReplaceInboxBody rewrites a delivery's body (with its personal data
+// erased).
+func (tx *Tx) ReplaceInboxBody(ctx context.Context, id int64, body []byte) error {
+	const q = `UPDATE inbox SET body = ? WHERE id = ?`
+	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), body, id); err != nil {
+		return fmt.Errorf("replace inbox body %d: %w", id, translate(err))
+	}
+	return nil
+}

@@ -220,3 +220,55 @@ func translate(err error) error {
 	}
 	return err
 }
+
+// newer is the condition under which an upsert replaces a row's state: the
+// incoming version (excluded) is after the stored one.
+const newer = `(%[1]s.state_at < excluded.state_at OR (%[1]s.state_at = excluded.state_at AND %[1]s.state_seq < excluded.state_seq))`
+
+func (tx *Tx) upsertVersioned(ctx context.Context, what, q string, args ...any) (bool, error) {
+	rows, err := tx.tx.QueryxContext(ctx, tx.tx.Rebind(q), args...)
+	if err != nil {
+		return false, fmt.Errorf("apply %s: %w", what, translate(err))
+	}
+	applied := rows.Next()
+	if err := closeRows(rows); err != nil {
+		return false, fmt.Errorf("apply %s: %w", what, err)
+	}
+	return applied, nil
+}
+
+func closeRows(rows *sqlx.Rows) error {
+	if err := rows.Err(); err != nil {
+		_ = rows.Close()
+		return translate(err)
+	}
+	return translate(rows.Close())
+}
+
+// aggTime scans a time that an aggregate returns: PostgreSQL keeps its
+// type, SQLite gives back the text it stored.
+type aggTime time.Time
+
+// Scan implements sql.Scanner.
+func (t *aggTime) Scan(v any) error {
+	switch x := v.(type) {
+	case time.Time:
+		*t = aggTime(x.UTC())
+		return nil
+	case string:
+		return t.parse(x)
+	case []byte:
+		return t.parse(string(x))
+	}
+	return fmt.Errorf("scan %T as a time", v)
+}
+
+func (t *aggTime) parse(s string) error {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05"} {
+		if p, err := time.Parse(layout, s); err == nil {
+			*t = aggTime(p.UTC())
+			return nil
+		}
+	}
+	return fmt.Errorf("scan %q as a time", s)
+}

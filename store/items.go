@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/backorderd/backorderd/backorder"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/backorderd/backorderd/backorder"
 )
 
 // ItemRecord is an item as applied.

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/backorderd/backorderd/backorder"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/backorderd/backorderd/backorder"
 )
 
 // OrderRecord is an order as applied, with its lines.

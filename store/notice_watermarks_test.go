@@ -9,40 +9,6 @@ import (
 	"github.com/backorderd/backorderd/store/storetest"
 )
 
-func TestHeldMailIsListedAndDroppedIsAStatus(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, "held.myshopify.com", "s"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = s.InTx(ctx, func(tx *store.Tx) error {
-			for _, key := range []string{"a", "b"} {
-				id, _, err := tx.AddEmail(ctx, store.Email{ShopID: shop.ID, Kind: "backordered", DedupeKey: key,
-					ToEmail: "c@example.net", Subject: "s", TextBody: "t", HTMLBody: "h"})
-				if err != nil {
-					return err
-				}
-				if err := tx.SetEmailStatus(ctx, id, store.EmailHeld, "", "no sender"); err != nil {
-					return err
-				}
-			}
-			held, err := tx.HeldEmails(ctx, shop.ID)
-			if err != nil || len(held) != 2 {
-				t.Fatalf("held = %d, %v; want 2", len(held), err)
-			}
-			return tx.SetEmailStatus(ctx, held[0].ID, store.EmailDropped, "", "too old")
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		es, err := s.ListEmails(ctx, store.EmailFilter{ShopID: shop.ID, Status: store.EmailDropped, Limit: 10})
-		if err != nil || len(es) != 1 || es[0].Reason != "too old" {
-			t.Fatalf("dropped = %+v, %v", es, err)
-		}
-	})
-}
-
 func TestNoticeWatermarkNeverMovesBack(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()

@@ -225,14 +225,14 @@ func (c *columns) add(w BackorderWrite) {
 
 // BackorderFilter selects backorders for operators. Zero values select all.
 type BackorderFilter struct {
-	ShopID int64
-	SKU    string
-	ItemID string
-	Status string
+	ShopID int64  `db:"shop_id"`
+	SKU    string `db:"sku"`
+	ItemID string `db:"item_id"`
+	Status string `db:"status"`
 	// Order is an order id or its name as the customer knows it ("#2417").
-	Order  string
-	Before int64
-	Limit  int
+	Order  string `db:"order"`
+	Before int64  `db:"before"`
+	Limit  int    `db:"limit"`
 }
 
 // BackorderEntry is a backorder with what people need to read it: the
@@ -281,15 +281,15 @@ JOIN order_lines l ON l.shop_id = b.shop_id AND l.order_id = b.order_id AND l.li
 
 // ListBackorders lists backorders matching f, newest first.
 func (s *Store) ListBackorders(ctx context.Context, f BackorderFilter) ([]BackorderEntry, error) {
-	q := backorderSelect + `
-	WHERE (? = 0 OR b.shop_id = ?) AND (? = '' OR l.sku = ?) AND (? = '' OR b.item_id = ?)
-		AND (? = '' OR b.status = ?) AND (? = '' OR b.order_id = ? OR o.name = ? OR o.name = '#' || ?)
-		AND (? = 0 OR b.id < ?)
-	ORDER BY b.id DESC LIMIT ?`
+	const q = backorderSelect + `
+	WHERE (:shop_id = 0 OR b.shop_id = :shop_id) AND (:sku = '' OR l.sku = :sku)
+		AND (:item_id = '' OR b.item_id = :item_id) AND (:status = '' OR b.status = :status)
+		AND (:order = '' OR b.order_id = :order OR o.name = :order OR o.name = '#' || :order)
+		AND (:before = 0 OR b.id < :before)
+	ORDER BY b.id DESC LIMIT :limit`
 	var es []BackorderEntry
-	if err := s.db.SelectContext(ctx, &es, s.db.Rebind(q), f.ShopID, f.ShopID, f.SKU, f.SKU, f.ItemID, f.ItemID,
-		f.Status, f.Status, f.Order, f.Order, f.Order, f.Order, f.Before, f.Before, f.Limit); err != nil {
-		return nil, fmt.Errorf("list backorders: %w", translate(err))
+	if err := s.selectNamed(ctx, &es, q, f); err != nil {
+		return nil, fmt.Errorf("list backorders: %w", err)
 	}
 	return es, nil
 }

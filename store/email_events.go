@@ -73,9 +73,14 @@ func (tx *Tx) eventEmail(ctx context.Context, ev EmailEvent) (Email, bool, error
 	if ev.MessageID == "" {
 		return Email{}, false, nil
 	}
-	const q = `SELECT ` + emailColumns + ` FROM emails WHERE provider_message_id = ? AND (? = 0 OR id = ?)`
+	const q = `SELECT ` + emailColumns + ` FROM emails
+	WHERE provider_message_id = :message_id AND (:email_id = 0 OR id = :email_id)`
+	bound, args, err := tx.tx.BindNamed(q, map[string]any{"message_id": ev.MessageID, "email_id": ev.EmailID})
+	if err != nil {
+		return Email{}, false, fmt.Errorf("bind email of event: %w", err)
+	}
 	var e Email
-	err := translate(tx.tx.GetContext(ctx, &e, tx.tx.Rebind(q), ev.MessageID, ev.EmailID, ev.EmailID))
+	err = translate(tx.tx.GetContext(ctx, &e, bound, args...))
 	if errors.Is(err, ErrNotFound) {
 		return Email{}, false, nil
 	}

@@ -134,25 +134,25 @@ func (tx *Tx) SetEmailStatus(ctx context.Context, id int64, status, messageID, r
 
 // EmailFilter selects messages for operators. Zero values select all.
 type EmailFilter struct {
-	ShopID int64
-	Kind   string
-	Status string
-	To     string
-	Order  string
-	Before int64
-	Limit  int
+	ShopID int64  `db:"shop_id"`
+	Kind   string `db:"kind"`
+	Status string `db:"status"`
+	To     string `db:"to"`
+	Order  string `db:"order"`
+	Before int64  `db:"before"`
+	Limit  int    `db:"limit"`
 }
 
 // ListEmails lists messages matching f, newest first.
 func (s *Store) ListEmails(ctx context.Context, f EmailFilter) ([]Email, error) {
-	q := `SELECT ` + emailColumns + ` FROM emails
-	WHERE (? = 0 OR shop_id = ?) AND (? = '' OR kind = ?) AND (? = '' OR status = ?)
-		AND (? = '' OR lower(to_email) = lower(?)) AND (? = '' OR order_id = ?) AND (? = 0 OR id < ?)
-	ORDER BY id DESC LIMIT ?`
+	const q = `SELECT ` + emailColumns + ` FROM emails
+	WHERE (:shop_id = 0 OR shop_id = :shop_id) AND (:kind = '' OR kind = :kind)
+		AND (:status = '' OR status = :status) AND (:to = '' OR lower(to_email) = lower(:to))
+		AND (:order = '' OR order_id = :order) AND (:before = 0 OR id < :before)
+	ORDER BY id DESC LIMIT :limit`
 	var es []Email
-	if err := s.db.SelectContext(ctx, &es, s.db.Rebind(q), f.ShopID, f.ShopID, f.Kind, f.Kind, f.Status, f.Status,
-		f.To, f.To, f.Order, f.Order, f.Before, f.Before, f.Limit); err != nil {
-		return nil, fmt.Errorf("list emails: %w", translate(err))
+	if err := s.selectNamed(ctx, &es, q, f); err != nil {
+		return nil, fmt.Errorf("list emails: %w", err)
 	}
 	return es, nil
 }
@@ -209,8 +209,8 @@ func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, customerID, email 
 		return fmt.Errorf("redact emails: %w", translate(err))
 	}
 	// A suppressed address is personal data too.
-	const sq = `DELETE FROM suppressions WHERE shop_id = ? AND (? OR address = lower(?))`
-	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(sq), shopID, all, email); err != nil {
+	const sq = `DELETE FROM suppressions WHERE shop_id = :shop_id AND (:all OR address = lower(:email))`
+	if _, err := tx.tx.NamedExecContext(ctx, sq, map[string]any{"shop_id": shopID, "all": all, "email": email}); err != nil {
 		return fmt.Errorf("redact suppressions: %w", translate(err))
 	}
 	return nil

@@ -74,22 +74,26 @@ func (s *Store) Item(ctx context.Context, shopID int64, itemID string) (ItemReco
 	return it, nil
 }
 
-// ItemsByID finds the items with itemID in any shop (0: in shopID only).
+// ItemsByID finds the items with itemID in shopID (0: in any shop).
 func (s *Store) ItemsByID(ctx context.Context, shopID int64, itemID string) ([]ItemRecord, error) {
-	return s.findItems(ctx, `(? = 0 OR shop_id = ?) AND item_id = ?`, shopID, shopID, itemID)
+	return s.findItems(ctx, `item_id = :value`, shopID, itemID)
 }
 
 // ItemsBySKU finds the items labelled sku (0: in any shop).
 func (s *Store) ItemsBySKU(ctx context.Context, shopID int64, sku string) ([]ItemRecord, error) {
-	return s.findItems(ctx, `(? = 0 OR shop_id = ?) AND sku = ?`, shopID, shopID, sku)
+	return s.findItems(ctx, `sku = :value`, shopID, sku)
 }
 
-func (s *Store) findItems(ctx context.Context, where string, args ...any) ([]ItemRecord, error) {
+// findItems finds the items of shopID (0: of any shop) that match, a
+// condition on :value.
+func (s *Store) findItems(ctx context.Context, match string, shopID int64, value string) ([]ItemRecord, error) {
 	q := `SELECT shop_id, item_id, product_id, stock_key, sku, title, continue_selling, quantity, deleted,
-		state_at, state_seq FROM items WHERE ` + where + ` ORDER BY shop_id, item_id`
+		state_at, state_seq FROM items
+	WHERE (:shop_id = 0 OR shop_id = :shop_id) AND ` + match + `
+	ORDER BY shop_id, item_id`
 	var its []ItemRecord
-	if err := s.db.SelectContext(ctx, &its, s.db.Rebind(q), args...); err != nil {
-		return nil, fmt.Errorf("find items: %w", translate(err))
+	if err := s.selectNamed(ctx, &its, q, map[string]any{"shop_id": shopID, "value": value}); err != nil {
+		return nil, fmt.Errorf("find items: %w", err)
 	}
 	return its, nil
 }
@@ -102,24 +106,24 @@ func (s *Store) findItems(ctx context.Context, where string, args ...any) ([]Ite
 // product or inventory delivery has described (shopID 0: in any shop), each
 // with the product, SKU and title its lines give.
 func (s *Store) OrderedItemsByID(ctx context.Context, shopID int64, itemID string) ([]ItemRecord, error) {
-	return s.orderedItems(ctx, `l.item_id = ?`, shopID, itemID)
+	return s.orderedItems(ctx, `l.item_id = :value`, shopID, itemID)
 }
 
 // OrderedItemsBySKU is OrderedItemsByID for the items order lines label sku.
 func (s *Store) OrderedItemsBySKU(ctx context.Context, shopID int64, sku string) ([]ItemRecord, error) {
-	return s.orderedItems(ctx, `l.sku = ?`, shopID, sku)
+	return s.orderedItems(ctx, `l.sku = :value`, shopID, sku)
 }
 
 func (s *Store) orderedItems(ctx context.Context, match string, shopID int64, value string) ([]ItemRecord, error) {
 	q := `SELECT l.shop_id, l.item_id, MAX(l.product_id) AS product_id, MAX(l.sku) AS sku, MAX(l.title) AS title
 	FROM order_lines l
-	WHERE (? = 0 OR l.shop_id = ?) AND ` + match + `
+	WHERE (:shop_id = 0 OR l.shop_id = :shop_id) AND ` + match + `
 		AND NOT EXISTS (SELECT 1 FROM items i WHERE i.shop_id = l.shop_id AND i.item_id = l.item_id)
 	GROUP BY l.shop_id, l.item_id
 	ORDER BY l.shop_id, l.item_id`
 	var its []ItemRecord
-	if err := s.db.SelectContext(ctx, &its, s.db.Rebind(q), shopID, shopID, value); err != nil {
-		return nil, fmt.Errorf("find ordered items: %w", translate(err))
+	if err := s.selectNamed(ctx, &its, q, map[string]any{"shop_id": shopID, "value": value}); err != nil {
+		return nil, fmt.Errorf("find ordered items: %w", err)
 	}
 	return its, nil
 }

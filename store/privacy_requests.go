@@ -43,12 +43,14 @@ func (tx *Tx) AddPrivacyRecord(ctx context.Context, r PrivacyRecord) error {
 // PrivacyRecords lists privacy requests carried out, newest first, with ids
 // below before (0: from the newest), filtered by shop when shopID is not 0.
 func (s *Store) PrivacyRecords(ctx context.Context, shopID, before int64, limit int) ([]PrivacyRecord, error) {
-	q := `SELECT id, shop_id, inbox_id, kind, request_id, customer_id, document, orders, deliveries, created_at,
+	const q = `SELECT id, shop_id, inbox_id, kind, request_id, customer_id, document, orders, deliveries, created_at,
 		scanned, completed_at
-	FROM privacy_requests WHERE (? = 0 OR shop_id = ?) AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?`
+	FROM privacy_requests WHERE (:shop_id = 0 OR shop_id = :shop_id) AND (:before = 0 OR id < :before)
+	ORDER BY id DESC LIMIT :limit`
 	var rs []PrivacyRecord
-	if err := s.db.SelectContext(ctx, &rs, s.db.Rebind(q), shopID, shopID, before, before, limit); err != nil {
-		return nil, fmt.Errorf("list privacy requests: %w", translate(err))
+	arg := map[string]any{"shop_id": shopID, "before": before, "limit": limit}
+	if err := s.selectNamed(ctx, &rs, q, arg); err != nil {
+		return nil, fmt.Errorf("list privacy requests: %w", err)
 	}
 	return rs, nil
 }
@@ -57,8 +59,9 @@ func (s *Store) PrivacyRecords(ctx context.Context, shopID, before int64, limit 
 // customer (or, with customerID "", for the whole shop); it returns how many.
 func (tx *Tx) EraseDataDocuments(ctx context.Context, shopID int64, customerID string) (int, error) {
 	const q = `UPDATE privacy_requests SET document = ''
-	WHERE shop_id = ? AND kind = 'customer_data' AND document <> '' AND (? = '' OR customer_id = ?)`
-	res, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), shopID, customerID, customerID)
+	WHERE shop_id = :shop_id AND kind = 'customer_data' AND document <> ''
+		AND (:customer_id = '' OR customer_id = :customer_id)`
+	res, err := tx.tx.NamedExecContext(ctx, q, map[string]any{"shop_id": shopID, "customer_id": customerID})
 	if err != nil {
 		return 0, fmt.Errorf("erase data documents: %w", translate(err))
 	}
@@ -108,11 +111,12 @@ func (tx *Tx) AdvancePrivacyScan(ctx context.Context, inboxID int64, scanned, de
 // finished, forgets its subject and stores the finished data document
 // (unchanged when document is "").
 func (tx *Tx) CompletePrivacyScan(ctx context.Context, inboxID int64, scanned, deliveries int, document string) error {
-	const q = `UPDATE privacy_requests SET scanned = scanned + ?, deliveries = deliveries + ?, subject = '',
-		document = CASE WHEN ? = '' THEN document ELSE ? END, completed_at = ?
-	WHERE inbox_id = ?`
-	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), scanned, deliveries, document, document,
-		tx.store.nowUTC(), inboxID); err != nil {
+	const q = `UPDATE privacy_requests SET scanned = scanned + :scanned, deliveries = deliveries + :deliveries,
+		subject = '', document = CASE WHEN :document = '' THEN document ELSE :document END, completed_at = :now
+	WHERE inbox_id = :inbox_id`
+	arg := map[string]any{"scanned": scanned, "deliveries": deliveries, "document": document,
+		"now": tx.store.nowUTC(), "inbox_id": inboxID}
+	if _, err := tx.tx.NamedExecContext(ctx, q, arg); err != nil {
 		return fmt.Errorf("complete privacy scan of inbox %d: %w", inboxID, translate(err))
 	}
 	return nil

@@ -1,8 +1,14 @@
 // Package store keeps backorderd's records in SQLite (the embedded default)
 // or PostgreSQL (production) through sqlx: shops, the inbox of deliveries and
-// the outbox of tasks. It holds the SQL and the embedded migrations of each
-// engine, runs transactions, and translates driver errors into ErrNotFound
-// and ErrDuplicate. It makes no decisions.
+// the outbox of tasks, the facts the stores report, backorders and emails. It
+// holds the SQL and the embedded migrations of each engine, runs
+// transactions, and translates driver errors into ErrNotFound and
+// ErrDuplicate. It makes no decisions.
+//
+// Each table's queries live in the file named for it (orders.go holds the
+// order's lines and refunds too, backorders.go their audit trail); a query
+// that joins several tables lives with its main subject. This file, migrate.go
+// and retry.go hold what every table shares.
 package store
 
 import (
@@ -188,6 +194,18 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (committing
 func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	res, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(query), args...)
 	return res, translate(err)
+}
+
+// selectNamed runs q, written with :name parameters, bound from arg (a
+// struct with db tags or a map) in the engine's placeholder style, and
+// scans every row into dest. An optional filter reads `(:shop_id = 0 OR
+// shop_id = :shop_id)`: one name, however often the query uses it.
+func (s *Store) selectNamed(ctx context.Context, dest any, q string, arg any) error {
+	bound, args, err := s.db.BindNamed(q, arg)
+	if err != nil {
+		return fmt.Errorf("bind: %w", err)
+	}
+	return translate(s.db.SelectContext(ctx, dest, bound, args...))
 }
 
 // forUpdate is the row-lock clause: PostgreSQL locks the row; SQLite's

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -109,25 +110,11 @@ func TestListingBackordersFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 		for _, e := range all {
 			names[e.ID] = fmt.Sprintf("%s%s%s", e.Shop[:1], e.OrderID, e.LineID)
 		}
-		list := func(f store.BackorderFilter) string {
-			if f.Limit == 0 {
-				f.Limit = 10
-			}
-			es, err := s.ListBackorders(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := ""
-			for _, e := range es {
-				out += names[e.ID] + " "
-			}
-			return out
+		list := func(f store.BackorderFilter) ([]store.BackorderEntry, error) {
+			f.Limit = cmp.Or(f.Limit, 10)
+			return s.ListBackorders(ctx, f)
 		}
-		tests := []struct {
-			what string
-			f    store.BackorderFilter
-			want string
-		}{
+		checkList(t, list, func(e store.BackorderEntry) string { return names[e.ID] + " " }, []listCase[store.BackorderFilter]{
 			{"all, newest first", store.BackorderFilter{}, "b5001L1 a5002L1 a5001L2 a5001L1 "},
 			{"shop a", store.BackorderFilter{ShopID: a.ID}, "a5002L1 a5001L2 a5001L1 "},
 			{"SKU", store.BackorderFilter{SKU: "SKU-B"}, "a5001L2 "},
@@ -140,11 +127,6 @@ func TestListingBackordersFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 			{"first page", store.BackorderFilter{Limit: 2}, "b5001L1 a5002L1 "},
 			{"next page", store.BackorderFilter{Limit: 2, Before: all[1].ID}, "a5001L2 a5001L1 "},
 			{"filters together", store.BackorderFilter{ShopID: a.ID, ItemID: "A", Status: "waiting", Order: "#1002"}, "a5002L1 "},
-		}
-		for _, tt := range tests {
-			if got := list(tt.f); got != tt.want {
-				t.Errorf("%s: %q, want %q", tt.what, got, tt.want)
-			}
-		}
+		})
 	})
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"testing"
 	"time"
@@ -130,25 +131,11 @@ func TestListingEmailsFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 		})
 		// name tells an email by its place above, 1 to 4.
 		names := map[int64]string{ids[0]: "1", ids[1]: "2", ids[2]: "3", ids[3]: "4"}
-		list := func(f store.EmailFilter) string {
-			if f.Limit == 0 {
-				f.Limit = 10
-			}
-			es, err := s.ListEmails(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := ""
-			for _, e := range es {
-				out += names[e.ID]
-			}
-			return out
+		list := func(f store.EmailFilter) ([]store.Email, error) {
+			f.Limit = cmp.Or(f.Limit, 10)
+			return s.ListEmails(ctx, f)
 		}
-		tests := []struct {
-			what string
-			f    store.EmailFilter
-			want string
-		}{
+		checkList(t, list, func(e store.Email) string { return names[e.ID] }, []listCase[store.EmailFilter]{
 			{"all, newest first", store.EmailFilter{}, "4321"},
 			{"shop a", store.EmailFilter{ShopID: a.ID}, "321"},
 			{"kind", store.EmailFilter{Kind: "backordered"}, "431"},
@@ -159,12 +146,7 @@ func TestListingEmailsFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 			{"next page", store.EmailFilter{Limit: 3, Before: ids[1]}, "1"},
 			{"filters together", store.EmailFilter{ShopID: a.ID, Kind: "backordered", Status: store.EmailPending, To: "wren@example.net", Order: "5001"}, "1"},
 			{"nothing matches", store.EmailFilter{Kind: "nope"}, ""},
-		}
-		for _, tt := range tests {
-			if got := list(tt.f); got != tt.want {
-				t.Errorf("%s: %q, want %q", tt.what, got, tt.want)
-			}
-		}
+		})
 	})
 }
 

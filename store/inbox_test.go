@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 	"testing"
@@ -126,25 +127,11 @@ func TestListingDeliveriesFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
 			return tx.FinishInbox(ctx, first, store.InboxProcessed, "")
 		})
-		list := func(f store.InboxFilter) string {
-			if f.Limit == 0 {
-				f.Limit = 10
-			}
-			es, err := s.ListInbox(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := ""
-			for _, e := range es {
-				out += names[e.ID]
-			}
-			return out
+		list := func(f store.InboxFilter) ([]store.InboxEntry, error) {
+			f.Limit = cmp.Or(f.Limit, 10)
+			return s.ListInbox(ctx, f)
 		}
-		tests := []struct {
-			what string
-			f    store.InboxFilter
-			want string
-		}{
+		checkList(t, list, func(e store.InboxEntry) string { return names[e.ID] }, []listCase[store.InboxFilter]{
 			{"all, newest first", store.InboxFilter{}, "321"},
 			{"shop a", store.InboxFilter{ShopID: a.ID}, "21"},
 			{"topic", store.InboxFilter{Topic: "orders/create"}, "31"},
@@ -152,11 +139,6 @@ func TestListingDeliveriesFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 			{"filters together", store.InboxFilter{ShopID: a.ID, Topic: "orders/create", Status: store.InboxProcessed}, "1"},
 			{"first page", store.InboxFilter{Limit: 2}, "32"},
 			{"next page", store.InboxFilter{Limit: 2, Before: first + 1}, "1"},
-		}
-		for _, tt := range tests {
-			if got := list(tt.f); got != tt.want {
-				t.Errorf("%s: %q, want %q", tt.what, got, tt.want)
-			}
-		}
+		})
 	})
 }

@@ -56,23 +56,24 @@ func TestPrivacyRecordsAreListedByShopNewestFirstAndTheirDocumentsErased(t *test
 		if got, _ := docs(0, rs[0].ID, 1); got != "D2 " {
 			t.Errorf("the page after the newest = %q, want D2", got)
 		}
-		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
-			n, err := tx.EraseDataDocuments(ctx, a.ID, "c1")
-			if n != 1 {
-				t.Errorf("erased %d documents of c1 in shop a, want 1", n)
-			}
-			return err
-		})
+		erase := func(customerID string) int {
+			var n int
+			inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+				var err error
+				n, err = tx.EraseDataDocuments(ctx, a.ID, customerID)
+				return err
+			})
+			return n
+		}
+		if n := erase("c1"); n != 1 {
+			t.Errorf("erased %d documents of c1 in shop a, want 1", n)
+		}
 		if got, _ := docs(0, 0, 10); got != "D3 D2  " {
 			t.Errorf("after erasing c1's in shop a = %q, want D3 D2 and an empty one", got)
 		}
-		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
-			n, err := tx.EraseDataDocuments(ctx, a.ID, "")
-			if n != 1 {
-				t.Errorf("erased %d documents of shop a, want the 1 left", n)
-			}
-			return err
-		})
+		if n := erase(""); n != 1 {
+			t.Errorf("erased %d documents of shop a, want the 1 left", n)
+		}
 		if got, _ := docs(0, 0, 10); got != "D3   " {
 			t.Errorf("after erasing shop a's = %q, want only D3", got)
 		}

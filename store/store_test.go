@@ -94,3 +94,30 @@ func inTx(t *testing.T, s *store.Store, fn func(ctx context.Context, tx *store.T
 		t.Fatal(err)
 	}
 }
+
+// listCase is a filter and the rows a list query must return for it, each
+// named, in order.
+type listCase[F any] struct {
+	what string
+	f    F
+	want string
+}
+
+// checkList runs each case's filter through list and compares the names
+// of the rows it returns, name naming each row.
+func checkList[F, E any](t *testing.T, list func(F) ([]E, error), name func(E) string, cases []listCase[F]) {
+	t.Helper()
+	for _, c := range cases {
+		rows, err := list(c.f)
+		if err != nil {
+			t.Fatalf("%s: %v", c.what, err)
+		}
+		got := ""
+		for _, r := range rows {
+			got += name(r)
+		}
+		if got != c.want {
+			t.Errorf("%s: %q, want %q", c.what, got, c.want)
+		}
+	}
+}

@@ -225,14 +225,14 @@ func (c *columns) add(w BackorderWrite) {
 
 // BackorderFilter selects backorders for operators. Zero values select all.
 type BackorderFilter struct {
-	ShopID int64
-	SKU    string
-	ItemID string
-	Status string
+	ShopID int64  `db:"shop_id"`
+	SKU    string `db:"sku"`
+	ItemID string `db:"item_id"`
+	Status string `db:"status"`
 	// Order is an order id or its name as the customer knows it ("#2417").
-	Order  string
-	Before int64
-	Limit  int
+	Order  string `db:"order"`
+	Before int64  `db:"before"`
+	Limit  int    `db:"limit"`
 }
 
 // BackorderEntry is a backorder with what people need to read it: the
@@ -281,15 +281,15 @@ JOIN order_lines l ON l.shop_id = b.shop_id AND l.order_id = b.order_id AND l.li
 
 // ListBackorders lists backorders matching f, newest first.
 func (s *Store) ListBackorders(ctx context.Context, f BackorderFilter) ([]BackorderEntry, error) {
-	q := backorderSelect + `
-	WHERE (? = 0 OR b.shop_id = ?) AND (? = '' OR l.sku = ?) AND (? = '' OR b.item_id = ?)
-		AND (? = '' OR b.status = ?) AND (? = '' OR b.order_id = ? OR o.name = ? OR o.name = '#' || ?)
-		AND (? = 0 OR b.id < ?)
-	ORDER BY b.id DESC LIMIT ?`
+	const q = backorderSelect + `
+	WHERE (:shop_id = 0 OR b.shop_id = :shop_id) AND (:sku = '' OR l.sku = :sku)
+		AND (:item_id = '' OR b.item_id = :item_id) AND (:status = '' OR b.status = :status)
+		AND (:order = '' OR b.order_id = :order OR o.name = :order OR o.name = '#' || :order)
+		AND (:before = 0 OR b.id < :before)
+	ORDER BY b.id DESC LIMIT :limit`
 	var es []BackorderEntry
-	if err := s.db.SelectContext(ctx, &es, s.db.Rebind(q), f.ShopID, f.ShopID, f.SKU, f.SKU, f.ItemID, f.ItemID,
-		f.Status, f.Status, f.Order, f.Order, f.Order, f.Order, f.Before, f.Before, f.Limit); err != nil {
-		return nil, fmt.Errorf("list backorders: %w", translate(err))
+	if err := s.selectNamed(ctx, &es, q, f); err != nil {
+		return nil, fmt.Errorf("list backorders: %w", err)
 	}
 	return es, nil
 }
@@ -355,16 +355,6 @@ func (tx *Tx) OrdersDueUpdate(ctx context.Context, shopID int64, since time.Time
 		return nil, fmt.Errorf("orders due an update: %w", translate(err))
 	}
 	return ids, nil
-}
-
-// ActiveShops lists the shops whose work has not stopped.
-func (tx *Tx) ActiveShops(ctx context.Context) ([]Shop, error) {
-	const q = `SELECT ` + shopColumns + ` FROM shops WHERE status = 'active' ORDER BY id`
-	var shops []Shop
-	if err := tx.tx.SelectContext(ctx, &shops, q); err != nil {
-		return nil, fmt.Errorf("active shops: %w", translate(err))
-	}
-	return shops, nil
 }
 
 // DigestItem is one item in a merchant's daily digest.
@@ -458,32 +448,4 @@ func (tx *Tx) Digest(ctx context.Context, shopID int64, now time.Time) ([]Digest
 		return strings.Compare(a.ItemID, b.ItemID)
 	})
 	return out, nil
-}
-
-// aggTime scans a time that an aggregate returns: PostgreSQL keeps its
-// type, SQLite gives back the text it stored.
-type aggTime time.Time
-
-// Scan implements sql.Scanner.
-func (t *aggTime) Scan(v any) error {
-	switch x := v.(type) {
-	case time.Time:
-		*t = aggTime(x.UTC())
-		return nil
-	case string:
-		return t.parse(x)
-	case []byte:
-		return t.parse(string(x))
-	}
-	return fmt.Errorf("scan %T as a time", v)
-}
-
-func (t *aggTime) parse(s string) error {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05"} {
-		if p, err := time.Parse(layout, s); err == nil {
-			*t = aggTime(p.UTC())
-			return nil
-		}
-	}
-	return fmt.Errorf("scan %q as a time", s)
 }

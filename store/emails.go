@@ -20,6 +20,12 @@ const (
 	EmailSuppressed = "suppressed" // the address bounced; not mailed until the merchant clears it
 )
 
+// Statuses of mail kept back for want of a sender.
+const (
+	EmailHeld    = "held"    // the shop has no sender: sent once it has one
+	EmailDropped = "dropped" // held too long to be worth sending; the reason says why
+)
+
 // Email is one message, written before it is sent.
 type Email struct {
 	ID                int64      `db:"id"`
@@ -128,25 +134,25 @@ func (tx *Tx) SetEmailStatus(ctx context.Context, id int64, status, messageID, r
 
 // EmailFilter selects messages for operators. Zero values select all.
 type EmailFilter struct {
-	ShopID int64
-	Kind   string
-	Status string
-	To     string
-	Order  string
-	Before int64
-	Limit  int
+	ShopID int64  `db:"shop_id"`
+	Kind   string `db:"kind"`
+	Status string `db:"status"`
+	To     string `db:"to"`
+	Order  string `db:"order"`
+	Before int64  `db:"before"`
+	Limit  int    `db:"limit"`
 }
 
 // ListEmails lists messages matching f, newest first.
 func (s *Store) ListEmails(ctx context.Context, f EmailFilter) ([]Email, error) {
-	q := `SELECT ` + emailColumns + ` FROM emails
-	WHERE (? = 0 OR shop_id = ?) AND (? = '' OR kind = ?) AND (? = '' OR status = ?)
-		AND (? = '' OR lower(to_email) = lower(?)) AND (? = '' OR order_id = ?) AND (? = 0 OR id < ?)
-	ORDER BY id DESC LIMIT ?`
+	const q = `SELECT ` + emailColumns + ` FROM emails
+	WHERE (:shop_id = 0 OR shop_id = :shop_id) AND (:kind = '' OR kind = :kind)
+		AND (:status = '' OR status = :status) AND (:to = '' OR lower(to_email) = lower(:to))
+		AND (:order = '' OR order_id = :order) AND (:before = 0 OR id < :before)
+	ORDER BY id DESC LIMIT :limit`
 	var es []Email
-	if err := s.db.SelectContext(ctx, &es, s.db.Rebind(q), f.ShopID, f.ShopID, f.Kind, f.Kind, f.Status, f.Status,
-		f.To, f.To, f.Order, f.Order, f.Before, f.Before, f.Limit); err != nil {
-		return nil, fmt.Errorf("list emails: %w", translate(err))
+	if err := s.selectNamed(ctx, &es, q, f); err != nil {
+		return nil, fmt.Errorf("list emails: %w", err)
 	}
 	return es, nil
 }
@@ -203,135 +209,11 @@ func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, customerID, email 
 		return fmt.Errorf("redact emails: %w", translate(err))
 	}
 	// A suppressed address is personal data too.
-	const sq = `DELETE FROM suppressions WHERE shop_id = ? AND (? OR address = lower(?))`
-	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(sq), shopID, all, email); err != nil {
+	const sq = `DELETE FROM suppressions WHERE shop_id = :shop_id AND (:all OR address = lower(:email))`
+	if _, err := tx.tx.NamedExecContext(ctx, sq, map[string]any{"shop_id": shopID, "all": all, "email": email}); err != nil {
 		return fmt.Errorf("redact suppressions: %w", translate(err))
 	}
 	return nil
-}
-
-// EmailEvent is one event of SendGrid's Event Webhook.
-type EmailEvent struct {
-	SGMessageID string
-	// MessageID is the X-Message-Id it belongs to; EmailID, when the
-	// message carried it back as a custom arg, names the row too.
-	MessageID string
-	EmailID   int64
-	Event     string // delivered, bounce, blocked, dropped, spamreport
-	Timestamp int64
-	Reason    string
-	// Suppress says the address is not to be mailed again.
-	Suppress bool
-}
-
-// Suppression is an address newly suppressed by an event: Event names
-// it, Reason is SendGrid's text (it often holds the address).
-type Suppression struct {
-	ShopID  int64
-	Address string
-	Event   string
-	Reason  string
-}
-
-// ApplyEmailEvents records each event of a message of ours once (on
-// message, event and time) and marks its email row; an event marked
-// Suppress suppresses the address for the email's shop. Events about no
-// message of ours (another install on the same account) are left out. It
-// returns the addresses suppressed now.
-func (tx *Tx) ApplyEmailEvents(ctx context.Context, evs []EmailEvent) ([]Suppression, error) {
-	var fresh []Suppression
-	for _, ev := range evs {
-		e, found, err := tx.eventEmail(ctx, ev)
-		if err != nil {
-			return nil, err
-		}
-		if !found {
-			continue // not ours: neither recorded nor applied
-		}
-		const insert = `INSERT INTO email_events (sg_message_id, event, occurred_at, email_id, reason, received_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sg_message_id, event, occurred_at) DO NOTHING RETURNING event`
-		var got string
-		err = translate(tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(insert), ev.SGMessageID, ev.Event, ev.Timestamp,
-			e.ID, ev.Reason, tx.store.nowUTC()).Scan(&got))
-		if errors.Is(err, ErrNotFound) {
-			continue // seen before
-		}
-		if err != nil {
-			return nil, fmt.Errorf("record email event: %w", err)
-		}
-		const mark = `UPDATE emails SET delivery = ?, delivery_at = ? WHERE id = ?`
-		if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(mark), ev.Event, time.Unix(ev.Timestamp, 0).UTC(), e.ID); err != nil {
-			return nil, fmt.Errorf("mark email %d: %w", e.ID, translate(err))
-		}
-		if !ev.Suppress || e.ToEmail == "" {
-			continue
-		}
-		s, created, err := tx.suppress(ctx, e.ShopID, e.ToEmail, ev.Event+": "+ev.Reason)
-		if err != nil {
-			return nil, err
-		}
-		if created {
-			s.Event = ev.Event
-			fresh = append(fresh, s)
-		}
-	}
-	return fresh, nil
-}
-
-// eventEmail finds the email an event is about: by its message id, and
-// when the event carries an email id, only if that row has this message
-// id (another install sharing the account has rows with the same ids).
-func (tx *Tx) eventEmail(ctx context.Context, ev EmailEvent) (Email, bool, error) {
-	if ev.MessageID == "" {
-		return Email{}, false, nil
-	}
-	const q = `SELECT ` + emailColumns + ` FROM emails WHERE provider_message_id = ? AND (? = 0 OR id = ?)`
-	var e Email
-	err := translate(tx.tx.GetContext(ctx, &e, tx.tx.Rebind(q), ev.MessageID, ev.EmailID, ev.EmailID))
-	if errors.Is(err, ErrNotFound) {
-		return Email{}, false, nil
-	}
-	if err != nil {
-		return Email{}, false, fmt.Errorf("email of event: %w", err)
-	}
-	return e, true, nil
-}
-
-func (tx *Tx) suppress(ctx context.Context, shopID int64, address, reason string) (Suppression, bool, error) {
-	const q = `INSERT INTO suppressions (shop_id, address, reason, created_at) VALUES (?, ?, ?, ?)
-	ON CONFLICT (shop_id, address) DO NOTHING RETURNING address`
-	s := Suppression{ShopID: shopID, Address: strings.ToLower(address), Reason: reason}
-	var got string
-	err := translate(tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(q), shopID, s.Address, reason, tx.store.nowUTC()).Scan(&got))
-	if errors.Is(err, ErrNotFound) {
-		return s, false, nil
-	}
-	if err != nil {
-		return s, false, fmt.Errorf("suppress address: %w", err)
-	}
-	return s, true, nil
-}
-
-// Suppressed reports whether the shop may not mail address.
-func (tx *Tx) Suppressed(ctx context.Context, shopID int64, address string) (bool, error) {
-	const q = `SELECT COUNT(*) FROM suppressions WHERE shop_id = ? AND address = ?`
-	var n int
-	if err := tx.tx.GetContext(ctx, &n, tx.tx.Rebind(q), shopID, strings.ToLower(address)); err != nil {
-		return false, fmt.Errorf("suppressed: %w", translate(err))
-	}
-	return n > 0, nil
-}
-
-// ClearSuppression lets the shop mail address again (the merchant fixed
-// it); it reports whether it was suppressed.
-func (s *Store) ClearSuppression(ctx context.Context, shopID int64, address string) (bool, error) {
-	const q = `DELETE FROM suppressions WHERE shop_id = ? AND address = ?`
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(q), shopID, strings.ToLower(address))
-	if err != nil {
-		return false, fmt.Errorf("clear suppression: %w", translate(err))
-	}
-	n, err := res.RowsAffected()
-	return n > 0, translate(err)
 }
 
 // EmailExists reports whether the shop has a message with dedupe key.
@@ -352,4 +234,15 @@ func (tx *Tx) OrderEmailData(ctx context.Context, shopID int64, orderID, kind st
 		return nil, fmt.Errorf("emails of order %s: %w", orderID, translate(err))
 	}
 	return data, nil
+}
+
+// HeldEmails reads, and locks for the transaction, the shop's held mail,
+// oldest first.
+func (tx *Tx) HeldEmails(ctx context.Context, shopID int64) ([]Email, error) {
+	q := `SELECT ` + emailColumns + ` FROM emails WHERE shop_id = ? AND status = 'held' ORDER BY id` + tx.store.forUpdate()
+	var es []Email
+	if err := tx.tx.SelectContext(ctx, &es, tx.tx.Rebind(q), shopID); err != nil {
+		return nil, fmt.Errorf("held emails: %w", translate(err))
+	}
+	return es, nil
 }

@@ -131,12 +131,12 @@ func (s *Store) UnfinishedInbox(ctx context.Context, before time.Time, afterID i
 
 // InboxFilter selects deliveries for operators. Zero values select all.
 type InboxFilter struct {
-	ShopID int64
-	Topic  string
-	Status string
+	ShopID int64  `db:"shop_id"`
+	Topic  string `db:"topic"`
+	Status string `db:"status"`
 	// Before is a cursor: only ids below it (0: from the newest).
-	Before int64
-	Limit  int
+	Before int64 `db:"before"`
+	Limit  int   `db:"limit"`
 }
 
 // InboxEntry is a delivery as operators see it: no body, no headers.
@@ -158,12 +158,39 @@ func (s *Store) ListInbox(ctx context.Context, f InboxFilter) ([]InboxEntry, err
 	const q = `SELECT i.id, i.shop_id, s.domain AS shop, s.platform, i.topic, i.status, i.reason, i.duplicates,
 		i.received_at, i.processed_at
 	FROM inbox i JOIN shops s ON s.id = i.shop_id
-	WHERE (? = 0 OR i.shop_id = ?) AND (? = '' OR i.topic = ?) AND (? = '' OR i.status = ?) AND (? = 0 OR i.id < ?)
-	ORDER BY i.id DESC LIMIT ?`
+	WHERE (:shop_id = 0 OR i.shop_id = :shop_id) AND (:topic = '' OR i.topic = :topic)
+		AND (:status = '' OR i.status = :status) AND (:before = 0 OR i.id < :before)
+	ORDER BY i.id DESC LIMIT :limit`
 	var es []InboxEntry
-	if err := s.db.SelectContext(ctx, &es, s.db.Rebind(q), f.ShopID, f.ShopID, f.Topic, f.Topic,
-		f.Status, f.Status, f.Before, f.Before, f.Limit); err != nil {
-		return nil, fmt.Errorf("list inbox: %w", translate(err))
+	if err := s.selectNamed(ctx, &es, q, f); err != nil {
+		return nil, fmt.Errorf("list inbox: %w", err)
 	}
 	return es, nil
+}
+
+// InboxBody is a recorded delivery's raw body.
+type InboxBody struct {
+	ID   int64  `db:"id"`
+	Body []byte `db:"body"`
+}
+
+// InboxBodies pages through the bodies of a shop's deliveries, ids above
+// afterID, lowest first.
+func (tx *Tx) InboxBodies(ctx context.Context, shopID, afterID int64, limit int) ([]InboxBody, error) {
+	const q = `SELECT id, body FROM inbox WHERE shop_id = ? AND id > ? ORDER BY id LIMIT ?`
+	var bs []InboxBody
+	if err := tx.tx.SelectContext(ctx, &bs, tx.tx.Rebind(q), shopID, afterID, limit); err != nil {
+		return nil, fmt.Errorf("page inbox bodies: %w", translate(err))
+	}
+	return bs, nil
+}
+
+// ReplaceInboxBody rewrites a delivery's body (with its personal data
+// erased).
+func (tx *Tx) ReplaceInboxBody(ctx context.Context, id int64, body []byte) error {
+	const q = `UPDATE inbox SET body = ? WHERE id = ?`
+	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), body, id); err != nil {
+		return fmt.Errorf("replace inbox body %d: %w", id, translate(err))
+	}
+	return nil
 }

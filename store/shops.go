@@ -186,6 +186,16 @@ func (s *Store) Shop(ctx context.Context, id int64) (Shop, error) {
 	return shop, nil
 }
 
+// Shop reads one shop inside the transaction.
+func (tx *Tx) Shop(ctx context.Context, id int64) (Shop, error) {
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE id = ?`
+	var shop Shop
+	if err := tx.tx.GetContext(ctx, &shop, tx.tx.Rebind(q), id); err != nil {
+		return Shop{}, fmt.Errorf("shop %d: %w", id, translate(err))
+	}
+	return shop, nil
+}
+
 // ShopByDomain reads one shop by platform and domain (or store URL).
 func (s *Store) ShopByDomain(ctx context.Context, platform Platform, domain string) (Shop, error) {
 	const q = `SELECT ` + shopColumns + ` FROM shops WHERE platform = ? AND domain = ?`
@@ -217,15 +227,33 @@ func withShopDefaults(shop Shop) Shop {
 	return shop
 }
 
-// SetItemCap sets an item's own cap on waiting units (nil: the shop's
-// default applies). The item is created if the store has not described it.
-func (s *Store) SetItemCap(ctx context.Context, shopID int64, itemID string, limit *int) error {
-	const q = `INSERT INTO items (shop_id, item_id, waiting_cap, state_at, state_seq) VALUES (?, ?, ?, ?, 0)
-	ON CONFLICT (shop_id, item_id) DO UPDATE SET waiting_cap = excluded.waiting_cap`
-	// An item first named here has the oldest possible version: any state
-	// the store reports replaces it.
-	if _, err := s.db.ExecContext(ctx, s.db.Rebind(q), shopID, itemID, limit, time.Unix(0, 0).UTC()); err != nil {
-		return fmt.Errorf("set cap of item %s: %w", itemID, translate(err))
+// ActiveShops lists the shops whose work has not stopped.
+func (tx *Tx) ActiveShops(ctx context.Context) ([]Shop, error) {
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE status = 'active' ORDER BY id`
+	var shops []Shop
+	if err := tx.tx.SelectContext(ctx, &shops, q); err != nil {
+		return nil, fmt.Errorf("active shops: %w", translate(err))
+	}
+	return shops, nil
+}
+
+// UninstallShop marks the shop uninstalled: its work stops, and it is kept,
+// since its secret verifies the shop/redact that follows.
+func (tx *Tx) UninstallShop(ctx context.Context, id int64) error {
+	const q = `UPDATE shops SET status = 'uninstalled', uninstalled_at = ?, updated_at = ? WHERE id = ? AND status = 'active'`
+	now := tx.store.nowUTC()
+	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), now, now, id); err != nil {
+		return fmt.Errorf("uninstall shop %d: %w", id, translate(err))
+	}
+	return nil
+}
+
+// ReactivateShop resumes work for a shop that was uninstalled (the app was
+// installed again).
+func (s *Store) ReactivateShop(ctx context.Context, id int64) error {
+	const q = `UPDATE shops SET status = 'active', uninstalled_at = NULL, updated_at = ? WHERE id = ?`
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(q), s.nowUTC(), id); err != nil {
+		return fmt.Errorf("reactivate shop %d: %w", id, translate(err))
 	}
 	return nil
 }

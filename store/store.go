@@ -1,8 +1,14 @@
 // Package store keeps backorderd's records in SQLite (the embedded default)
 // or PostgreSQL (production) through sqlx: shops, the inbox of deliveries and
-// the outbox of tasks. It holds the SQL and the embedded migrations of each
-// engine, runs transactions, and translates driver errors into ErrNotFound
-// and ErrDuplicate. It makes no decisions.
+// the outbox of tasks, the facts the stores report, backorders and emails. It
+// holds the SQL and the embedded migrations of each engine, runs
+// transactions, and translates driver errors into ErrNotFound and
+// ErrDuplicate. It makes no decisions.
+//
+// Each table's queries live in the file named for it (orders.go holds the
+// order's lines and refunds too, backorders.go their audit trail); a query
+// that joins several tables lives with its main subject. This file, migrate.go
+// and retry.go hold what every table shares.
 package store
 
 import (
@@ -190,6 +196,18 @@ func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 	return res, translate(err)
 }
 
+// selectNamed runs q, written with :name parameters, bound from arg (a
+// struct with db tags or a map) in the engine's placeholder style, and
+// scans every row into dest. An optional filter reads `(:shop_id = 0 OR
+// shop_id = :shop_id)`: one name, however often the query uses it.
+func (s *Store) selectNamed(ctx context.Context, dest any, q string, arg any) error {
+	bound, args, err := s.db.BindNamed(q, arg)
+	if err != nil {
+		return fmt.Errorf("bind: %w", err)
+	}
+	return translate(s.db.SelectContext(ctx, dest, bound, args...))
+}
+
 // forUpdate is the row-lock clause: PostgreSQL locks the row; SQLite's
 // immediate transactions already hold the one write lock.
 func (s *Store) forUpdate() string {
@@ -219,4 +237,56 @@ func translate(err error) error {
 		}
 	}
 	return err
+}
+
+// newer is the condition under which an upsert replaces a row's state: the
+// incoming version (excluded) is after the stored one.
+const newer = `(%[1]s.state_at < excluded.state_at OR (%[1]s.state_at = excluded.state_at AND %[1]s.state_seq < excluded.state_seq))`
+
+func (tx *Tx) upsertVersioned(ctx context.Context, what, q string, args ...any) (bool, error) {
+	rows, err := tx.tx.QueryxContext(ctx, tx.tx.Rebind(q), args...)
+	if err != nil {
+		return false, fmt.Errorf("apply %s: %w", what, translate(err))
+	}
+	applied := rows.Next()
+	if err := closeRows(rows); err != nil {
+		return false, fmt.Errorf("apply %s: %w", what, err)
+	}
+	return applied, nil
+}
+
+func closeRows(rows *sqlx.Rows) error {
+	if err := rows.Err(); err != nil {
+		_ = rows.Close()
+		return translate(err)
+	}
+	return translate(rows.Close())
+}
+
+// aggTime scans a time that an aggregate returns: PostgreSQL keeps its
+// type, SQLite gives back the text it stored.
+type aggTime time.Time
+
+// Scan implements sql.Scanner.
+func (t *aggTime) Scan(v any) error {
+	switch x := v.(type) {
+	case time.Time:
+		*t = aggTime(x.UTC())
+		return nil
+	case string:
+		return t.parse(x)
+	case []byte:
+		return t.parse(string(x))
+	}
+	return fmt.Errorf("scan %T as a time", v)
+}
+
+func (t *aggTime) parse(s string) error {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05"} {
+		if p, err := time.Parse(layout, s); err == nil {
+			*t = aggTime(p.UTC())
+			return nil
+		}
+	}
+	return fmt.Errorf("scan %q as a time", s)
 }

@@ -6,23 +6,6 @@ import (
 	"time"
 )
 
-// Statuses of mail kept back for want of a sender.
-const (
-	EmailHeld    = "held"    // the shop has no sender: sent once it has one
-	EmailDropped = "dropped" // held too long to be worth sending; the reason says why
-)
-
-// HeldEmails reads, and locks for the transaction, the shop's held mail,
-// oldest first.
-func (tx *Tx) HeldEmails(ctx context.Context, shopID int64) ([]Email, error) {
-	q := `SELECT ` + emailColumns + ` FROM emails WHERE shop_id = ? AND status = 'held' ORDER BY id` + tx.store.forUpdate()
-	var es []Email
-	if err := tx.tx.SelectContext(ctx, &es, tx.tx.Rebind(q), shopID); err != nil {
-		return nil, fmt.Errorf("held emails: %w", translate(err))
-	}
-	return es, nil
-}
-
 // NoticeWatermark is the end of the last window whose new backorders the
 // shop's merchant was told of; ok is false before the first.
 func (tx *Tx) NoticeWatermark(ctx context.Context, shopID int64) (until time.Time, ok bool, err error) {

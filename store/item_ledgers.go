@@ -2,12 +2,9 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // LedgerRow is an item's reconcile state: its settling marks and what the
@@ -147,102 +144,6 @@ func (s *Store) Ledger(ctx context.Context, shopID int64, itemID string) (Ledger
 		return LedgerRow{}, fmt.Errorf("ledger of %s: %w", itemID, translate(err))
 	}
 	return r, nil
-}
-
-// ItemStock is an item's level: the sum of the levels reported under its
-// stock key over every location, as of the newest report; where no
-// location reported one, the store's total for the item (Shopify's variant
-// inventory_quantity, WooCommerce's stock_quantity). Known is false when
-// neither exists. Cap is the item's cap on waiting units, or its shop's.
-type ItemStock struct {
-	Level   int
-	LevelAt time.Time
-	Known   bool
-	Cap     *int
-	SKU     string
-	Title   string
-}
-
-// ItemStock reads an item's level and cap.
-func (tx *Tx) ItemStock(ctx context.Context, shopID int64, itemID string) (ItemStock, error) {
-	const qi = `SELECT i.stock_key, i.sku, i.title, i.quantity, i.state_at, COALESCE(i.waiting_cap, s.waiting_cap) AS cap
-	FROM items i JOIN shops s ON s.id = i.shop_id WHERE i.shop_id = ? AND i.item_id = ?`
-	var it struct {
-		StockKey string    `db:"stock_key"`
-		SKU      string    `db:"sku"`
-		Title    string    `db:"title"`
-		Quantity *int      `db:"quantity"`
-		StateAt  time.Time `db:"state_at"`
-		Cap      *int      `db:"cap"`
-	}
-	err := translate(tx.tx.GetContext(ctx, &it, tx.tx.Rebind(qi), shopID, itemID))
-	if errors.Is(err, ErrNotFound) {
-		return tx.shopCap(ctx, shopID) // an item the store never described: its orders alone
-	}
-	if err != nil {
-		return ItemStock{}, fmt.Errorf("item %s: %w", itemID, err)
-	}
-	st := ItemStock{Cap: it.Cap, SKU: it.SKU, Title: it.Title}
-	// One row per location: summed here, where the time keeps its type.
-	const ql = `SELECT available, state_at FROM stock_levels
-	WHERE shop_id = ? AND stock_key = ? AND available IS NOT NULL`
-	var levels []struct {
-		Available int       `db:"available"`
-		StateAt   time.Time `db:"state_at"`
-	}
-	if it.StockKey != "" {
-		if err := tx.tx.SelectContext(ctx, &levels, tx.tx.Rebind(ql), shopID, it.StockKey); err != nil {
-			return ItemStock{}, fmt.Errorf("levels of %s: %w", itemID, translate(err))
-		}
-	}
-	for _, l := range levels {
-		st.Level += l.Available
-		if l.StateAt.After(st.LevelAt) {
-			st.LevelAt = l.StateAt
-		}
-	}
-	switch {
-	case len(levels) > 0:
-		st.Known = true
-	case it.Quantity != nil:
-		st.Level, st.LevelAt, st.Known = *it.Quantity, it.StateAt, true
-	}
-	return st, nil
-}
-
-func (tx *Tx) shopCap(ctx context.Context, shopID int64) (ItemStock, error) {
-	const q = `SELECT waiting_cap FROM shops WHERE id = ?`
-	var st ItemStock
-	if err := tx.tx.GetContext(ctx, &st.Cap, tx.tx.Rebind(q), shopID); err != nil {
-		return ItemStock{}, fmt.Errorf("shop %d cap: %w", shopID, translate(err))
-	}
-	return st, nil
-}
-
-// ItemsByStockKeys lists the items that report stock under any of keys.
-func (tx *Tx) ItemsByStockKeys(ctx context.Context, shopID int64, keys []string) ([]string, error) {
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	q, args, err := sqlx.In(`SELECT item_id FROM items WHERE shop_id = ? AND stock_key IN (?) ORDER BY item_id`, shopID, keys)
-	if err != nil {
-		return nil, fmt.Errorf("bind stock keys: %w", err)
-	}
-	var ids []string
-	if err := tx.tx.SelectContext(ctx, &ids, tx.tx.Rebind(q), args...); err != nil {
-		return nil, fmt.Errorf("items by stock key: %w", translate(err))
-	}
-	return ids, nil
-}
-
-// OrderItemIDs lists the items an order's lines are for.
-func (tx *Tx) OrderItemIDs(ctx context.Context, shopID int64, orderID string) ([]string, error) {
-	const q = `SELECT DISTINCT item_id FROM order_lines WHERE shop_id = ? AND order_id = ? ORDER BY item_id`
-	var ids []string
-	if err := tx.tx.SelectContext(ctx, &ids, tx.tx.Rebind(q), shopID, orderID); err != nil {
-		return nil, fmt.Errorf("items of order %s: %w", orderID, translate(err))
-	}
-	return ids, nil
 }
 
 // ItemRef names an item of a shop.

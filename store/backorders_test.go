@@ -1,0 +1,132 @@
+package store_test
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/backorderd/backorderd/store"
+	"github.com/backorderd/backorderd/store/storetest"
+)
+
+func writeBackorders(t *testing.T, s *store.Store, shopID int64, cause string, ws ...store.BackorderWrite) {
+	t.Helper()
+	inTx(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.WriteBackorders(ctx, shopID, cause, ws) })
+}
+
+func waiting(orderID, lineID, itemID string, units int, detail string) store.BackorderWrite {
+	return store.BackorderWrite{OrderID: orderID, LineID: lineID, ItemID: itemID, Ordered: units, Backordered: units,
+		Waiting: units, Status: "waiting",
+		Events: []store.EventWrite{{Kind: store.EventStartedWaiting, Quantity: units, Detail: detail}}}
+}
+
+func TestBackordersAreInsertedThenUpdatedWithTheirTrail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop := addShop(t, s)
+		applyOrder(t, s, shop.ID, order1001(0, 0, line("L2", "B", 1), line("L1", "A", 3)))
+		now := t0.Add(time.Hour)
+		s.SetClock(func() time.Time { return now })
+		writeBackorders(t, s, shop.ID, "inbox:1", waiting("5001", "L1", "A", 2, "short 2"), waiting("5001", "L2", "B", 1, "short 1"))
+
+		var bs []store.BackorderEntry
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			bs, err = tx.OrderBackorders(ctx, shop.ID, "5001")
+			return err
+		})
+		if len(bs) != 2 || bs[0].LineID != "L1" || bs[1].LineID != "L2" {
+			t.Fatalf("backorders of the order = %+v, want lines L1 and L2", bs)
+		}
+		want := store.BackorderEntry{ID: bs[0].ID, ShopID: shop.ID, Shop: "a.myshopify.com", OrderID: "5001", OrderName: "#1001",
+			LineID: "L1", ItemID: "A", SKU: "SKU-A", Title: "Item A", Ordered: 2, Backordered: 2, Waiting: 2, Status: "waiting",
+			PlacedAt: t0, CustomerEmail: "wren@example.net", CustomerName: "Wren Lee", CreatedAt: now, UpdatedAt: now}
+		if got := normal(bs[0]); got != want {
+			t.Errorf("new backorder =\n%+v, want\n%+v", got, want)
+		}
+
+		later := now.Add(time.Hour)
+		s.SetClock(func() time.Time { return later })
+		writeBackorders(t, s, shop.ID, "reconcile", store.BackorderWrite{ID: bs[0].ID, OrderID: "5001", LineID: "L1", ItemID: "A",
+			Ordered: 2, Backordered: 2, Allocated: 2, Status: "allocated",
+			Events: []store.EventWrite{{Kind: store.EventAllocated, Quantity: 2, Detail: "arrived"}}})
+		got, trail, err := s.Backorder(ctx, bs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Allocated, want.Waiting, want.Status, want.UpdatedAt = 2, 0, "allocated", later
+		if got = normal(got); got != want {
+			t.Errorf("updated backorder =\n%+v, want\n%+v", got, want)
+		}
+		if len(trail) != 2 || trail[0].Kind != store.EventStartedWaiting || trail[0].Detail != "short 2" ||
+			trail[0].Cause != "inbox:1" || !trail[0].CreatedAt.Equal(now) ||
+			trail[1].Kind != store.EventAllocated || trail[1].Quantity != 2 || trail[1].Cause != "reconcile" || !trail[1].CreatedAt.Equal(later) {
+			t.Errorf("trail = %+v, want started_waiting (inbox:1) then allocated (reconcile)", trail)
+		}
+		// Each new backorder got its own entries.
+		if _, trail, _ := s.Backorder(ctx, bs[1].ID); len(trail) != 1 || trail[0].Detail != "short 1" {
+			t.Errorf("trail of the second = %+v, want its one entry", trail)
+		}
+		if _, _, err := s.Backorder(ctx, bs[1].ID+100); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a missing backorder: err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// normal makes an entry's times comparable with ==.
+func normal(b store.BackorderEntry) store.BackorderEntry {
+	b.PlacedAt, b.CreatedAt, b.UpdatedAt = b.PlacedAt.UTC(), b.CreatedAt.UTC(), b.UpdatedAt.UTC()
+	return b
+}
+
+func TestListingBackordersFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, b := addShopAt(t, s, "a.myshopify.com"), addShopAt(t, s, "b.myshopify.com")
+		applyOrder(t, s, a.ID, order1001(0, 0, line("L1", "A", 1), line("L2", "B", 1)))
+		o := order1001(0, 0, line("L1", "A", 1))
+		o.OrderID, o.Name = "5002", "#1002"
+		applyOrder(t, s, a.ID, o)
+		applyOrder(t, s, b.ID, order1001(0, 0, line("L1", "A", 1)))
+		allocated := waiting("5001", "L2", "B", 1, "")
+		allocated.Status = "allocated"
+		// Written in this order: ids 1 to 4 in the order of the names.
+		writeBackorders(t, s, a.ID, "t", waiting("5001", "L1", "A", 1, ""))
+		writeBackorders(t, s, a.ID, "t", allocated)
+		writeBackorders(t, s, a.ID, "t", waiting("5002", "L1", "A", 1, ""))
+		writeBackorders(t, s, b.ID, "t", waiting("5001", "L1", "A", 1, ""))
+		all, err := s.ListBackorders(ctx, store.BackorderFilter{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 4 {
+			t.Fatalf("all backorders = %d, want 4", len(all))
+		}
+		// name tells a backorder by shop, order and line: a5001L1.
+		names := map[int64]string{}
+		for _, e := range all {
+			names[e.ID] = fmt.Sprintf("%s%s%s", e.Shop[:1], e.OrderID, e.LineID)
+		}
+		list := func(f store.BackorderFilter) ([]store.BackorderEntry, error) {
+			f.Limit = cmp.Or(f.Limit, 10)
+			return s.ListBackorders(ctx, f)
+		}
+		checkList(t, list, func(e store.BackorderEntry) string { return names[e.ID] + " " }, []listCase[store.BackorderFilter]{
+			{"all, newest first", store.BackorderFilter{}, "b5001L1 a5002L1 a5001L2 a5001L1 "},
+			{"shop a", store.BackorderFilter{ShopID: a.ID}, "a5002L1 a5001L2 a5001L1 "},
+			{"SKU", store.BackorderFilter{SKU: "SKU-B"}, "a5001L2 "},
+			{"item", store.BackorderFilter{ItemID: "A", ShopID: a.ID}, "a5002L1 a5001L1 "},
+			{"status", store.BackorderFilter{Status: "allocated"}, "a5001L2 "},
+			{"order id", store.BackorderFilter{Order: "5002"}, "a5002L1 "},
+			{"order name", store.BackorderFilter{Order: "#1001"}, "b5001L1 a5001L2 a5001L1 "},
+			{"order name without #", store.BackorderFilter{Order: "1001", ShopID: b.ID}, "b5001L1 "},
+			{"unknown order", store.BackorderFilter{Order: "#9"}, ""},
+			{"first page", store.BackorderFilter{Limit: 2}, "b5001L1 a5002L1 "},
+			{"next page", store.BackorderFilter{Limit: 2, Before: all[1].ID}, "a5001L2 a5001L1 "},
+			{"filters together", store.BackorderFilter{ShopID: a.ID, ItemID: "A", Status: "waiting", Order: "#1002"}, "a5002L1 "},
+		})
+	})
+}

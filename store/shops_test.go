@@ -1,0 +1,53 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/backorderd/backorderd/store"
+	"github.com/backorderd/backorderd/store/storetest"
+)
+
+func TestShops(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, "a.myshopify.com", "s1"))
+		if err != nil {
+			t.Fatalf("add shop: %v", err)
+		}
+		if _, err := s.AddShop(ctx, store.NewShop(store.Shopify, "a.myshopify.com", "s2")); !errors.Is(err, store.ErrDuplicate) {
+			t.Fatalf("second add of the same domain: err = %v, want ErrDuplicate", err)
+		}
+		// The same domain on the other platform is another shop.
+		if _, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, "a.myshopify.com", "s3")); err != nil {
+			t.Fatalf("add woocommerce shop: %v", err)
+		}
+		shop.WebhookSecretPrevious, shop.WebhookSecret = shop.WebhookSecret, "s1-new"
+		shop.Name, shop.HandlingDays = "Harbor Kiln", 3
+		got, err := s.UpdateShop(ctx, shop)
+		if err != nil {
+			t.Fatalf("update shop: %v", err)
+		}
+		if got.Name != "Harbor Kiln" || got.HandlingDays != 3 || got.UpdateCadenceDays != 7 || got.TimeZone != "UTC" {
+			t.Errorf("updated shop = %+v, want name, handling days 3 and defaults kept", got)
+		}
+		if want := []string{"s1-new", "s1"}; len(got.Secrets()) != 2 || got.Secrets()[0] != want[0] || got.Secrets()[1] != want[1] {
+			t.Errorf("secrets = %v, want %v", got.Secrets(), want)
+		}
+		byDomain, err := s.ShopByDomain(ctx, store.Shopify, "a.myshopify.com")
+		if err != nil || byDomain.ID != shop.ID {
+			t.Fatalf("ShopByDomain = %+v, %v; want shop %d", byDomain, err, shop.ID)
+		}
+		if _, err := s.ShopByDomain(ctx, store.Shopify, "b.myshopify.com"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown shop: err = %v, want ErrNotFound", err)
+		}
+		all, err := s.Shops(ctx)
+		if err != nil || len(all) != 2 {
+			t.Fatalf("Shops = %d shops, %v; want 2", len(all), err)
+		}
+		if _, err := s.UpdateShop(ctx, store.Shop{ID: 999}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("update of a missing shop: err = %v, want ErrNotFound", err)
+		}
+	})
+}

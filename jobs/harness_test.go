@@ -587,11 +587,14 @@ func (h *Harness) Settled(what string, cond func([]store.BackorderEntry, store.L
 	var es []store.BackorderEntry
 	var led store.LedgerRow
 	h.WaitFor(what, func() bool {
+		// The ledger first: a reconcile that commits between the two reads
+		// then shows its backorders too. Read the other way round, a new
+		// ledger could pass cond with the backorders of before.
+		led, _ = h.Store.Ledger(context.Background(), shopID, "777")
 		var err error
 		if es, err = h.Store.ListBackorders(context.Background(), store.BackorderFilter{ShopID: shopID, Limit: 500}); err != nil {
 			h.T.Fatal(err)
 		}
-		led, _ = h.Store.Ledger(context.Background(), shopID, "777")
 		return led.FirstFactAt == nil && cond(es, led)
 	})
 	return es

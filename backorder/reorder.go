@@ -15,15 +15,13 @@ type Terms struct {
 // (drafts included, so that a second run for the same shortfall orders
 // nothing): shortfall = waiting + safety stock − on order; nothing when the
 // shortfall is not positive, else max(MOQ, ceil(shortfall / pack) × pack),
-// rounded up to a whole number of packs when the MOQ itself is not one —
-// the supplier ships whole packs only, so the smallest quantity it can ship
-// that meets both the shortfall and the MOQ.
+// as design.md states it. An MOQ is taken as the supplier states it, whole
+// packs or not: the merchant's terms say what the supplier accepts.
 func ReorderQuantity(waiting, onOrder int, t Terms) int {
 	shortfall := waiting + t.SafetyStock - onOrder
 	if shortfall <= 0 {
 		return 0
 	}
 	pack := max(t.PackSize, 1)
-	need := max(shortfall, t.MOQ)
-	return (need + pack - 1) / pack * pack
+	return max(t.MOQ, (shortfall+pack-1)/pack*pack)
 }

@@ -23,7 +23,8 @@ func TestReorderQuantity(t *testing.T) {
 		{"the shortfall when it exceeds the MOQ", 13, 0, Terms{MOQ: 10}, 13},
 		{"MOQ and pack: the packs when they exceed the MOQ", 13, 0, Terms{MOQ: 10, PackSize: 5}, 15},
 		{"MOQ and pack: the MOQ when it is whole packs", 3, 0, Terms{MOQ: 10, PackSize: 5}, 10},
-		{"an MOQ that is not whole packs is rounded up to them", 3, 0, Terms{MOQ: 10, PackSize: 6}, 12},
+		{"an MOQ that is not whole packs is ordered as stated", 3, 0, Terms{MOQ: 10, PackSize: 6}, 10},
+		{"packs above an MOQ that is not whole packs", 11, 0, Terms{MOQ: 10, PackSize: 6}, 12},
 		{"safety stock is ordered on top of the waiting units", 4, 0, Terms{SafetyStock: 5}, 9},
 		{"safety stock alone orders when nothing waits", 0, 0, Terms{SafetyStock: 5}, 5},
 		{"units on order are subtracted", 10, 4, Terms{}, 6},
@@ -41,9 +42,9 @@ func TestReorderQuantity(t *testing.T) {
 	}
 }
 
-// TestReorderQuantityProperties: the quantity is the smallest number of
-// whole packs that meets both the shortfall and the MOQ, and a second run
-// with the first run's order on order orders nothing more.
+// TestReorderQuantityProperties: the quantity is the MOQ or the smallest
+// number of whole packs that covers the shortfall, whichever is larger,
+// and a second run with the first run's order on order orders nothing more.
 func TestReorderQuantityProperties(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		waiting := rapid.IntRange(0, 500).Draw(t, "waiting")
@@ -62,10 +63,10 @@ func TestReorderQuantityProperties(t *testing.T) {
 			return
 		}
 		pack := max(terms.PackSize, 1)
-		need := max(shortfall, terms.MOQ)
-		if q < need || q%pack != 0 || q-pack >= need {
-			t.Fatalf("ordered %d for shortfall %d, MOQ %d, pack %d: want the smallest multiple of %d ≥ %d",
-				q, shortfall, terms.MOQ, pack, pack, need)
+		fewestPacks := q%pack == 0 && q-pack < shortfall
+		if q < shortfall || q < terms.MOQ || (q != terms.MOQ && !fewestPacks) {
+			t.Fatalf("ordered %d for shortfall %d, MOQ %d, pack %d: want the MOQ or the fewest whole packs covering the shortfall, whichever is larger",
+				q, shortfall, terms.MOQ, pack)
 		}
 		if again := ReorderQuantity(waiting, onOrder+q, terms); again != 0 {
 			t.Fatalf("second run with %d more on order ordered %d, want 0", q, again)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -106,8 +107,8 @@ func TestASupplierAnswerSaysWhetherToRetry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := send(t, fakeSupplier(t, tt.status, tt.headers, tt.answer).URL+"/orders", time.Second)
-			e, ok := err.(*Error)
-			if !ok {
+			var e *Error
+			if !errors.As(err, &e) {
 				t.Fatalf("SendPO = %v, want *Error", err)
 			}
 			if e.Status != tt.status || IsPermanent(err) != tt.permanent || RetryAfter(err) != tt.retryAfter {

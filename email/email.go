@@ -24,6 +24,7 @@ const (
 	Ready        Kind = "ready"         // units allocated: (partly) ready, shipping soon
 	Delayed      Kind = "delayed"       // the ETA passed with nothing received
 	Cancelled    Kind = "cancelled"     // by the merchant, by policy, or the supplier could not deliver
+	WaitExceeded Kind = "wait_exceeded" // the shop's maximum wait passed with lines still waiting
 )
 
 // Merchant emails.
@@ -33,11 +34,24 @@ const (
 	PrivacyDocument Kind = "merchant_privacy_document"
 	Bounced         Kind = "merchant_bounced" // a customer address bounced: no more mail to it until cleared
 	Digest          Kind = "merchant_digest"  // daily, in the shop's time zone
+	// MerchantPOOverdue: a purchase order passed its expected date not
+	// fully received.
+	MerchantPOOverdue = Kind("merchant_po_overdue")
+	// MerchantSupplyNeeded: an item waits and cannot be reordered (no
+	// supplier, or the preferred one cancelled and there is no alternate).
+	MerchantSupplyNeeded = Kind("merchant_supply_needed")
+	// MerchantWaitExceeded: orders waited past the shop's maximum wait.
+	MerchantWaitExceeded = Kind("merchant_wait_exceeded")
 )
 
+// SupplierPurchaseOrder is a purchase order to a supplier on the email
+// channel: the lines as a table, and as a CSV attachment.
+const SupplierPurchaseOrder Kind = "supplier_purchase_order"
+
 // Kinds lists every kind with a built-in template.
-var Kinds = []Kind{Backordered, ETAChanged, StatusUpdate, Ready, Delayed, Cancelled, NewBackorders, CapReached,
-	PrivacyDocument, Bounced, Digest}
+var Kinds = []Kind{Backordered, ETAChanged, StatusUpdate, Ready, Delayed, Cancelled, WaitExceeded, NewBackorders,
+	CapReached, PrivacyDocument, Bounced, Digest, MerchantPOOverdue, MerchantSupplyNeeded, MerchantWaitExceeded,
+	SupplierPurchaseOrder}
 
 // Shop is what a message shows of the shop that sends it.
 type Shop struct {
@@ -64,8 +78,12 @@ type Line struct {
 	Allocated   int `json:"allocated"`
 	Cancelled   int `json:"cancelled,omitempty"`
 	// ETA is the expected ship date (2006-01-02) or "" for "we will tell
-	// you".
-	ETA string `json:"eta,omitempty"`
+	// you"; ETAKind says how sure it is: "confirmed" (a supplier confirmed
+	// the order that covers it), "expected" (an order was sent, not yet
+	// confirmed), "estimate" (nothing is ordered yet: the supplier's lead
+	// time), "unknown" or "" (no date is shown, whatever ETA says).
+	ETA     string `json:"eta,omitempty"`
+	ETAKind string `json:"eta_kind,omitempty"`
 }
 
 // Ready is the line's units ready to ship: those that came from stock
@@ -84,6 +102,9 @@ type Order struct {
 	OldETA string `json:"old_eta,omitempty"`
 	// Reason says why a Cancelled message's lines were cancelled.
 	Reason string `json:"reason,omitempty"`
+	// MaxWaitDays is the shop's maximum wait a WaitExceeded message says
+	// has passed.
+	MaxWaitDays int `json:"max_wait_days,omitempty"`
 }
 
 // Waits reports whether any line of the message still waits: only then
@@ -102,6 +123,16 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// Attachments are the files the kind sends with it (a supplier
+	// purchase order's CSV), nil for most kinds.
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with a message. As JSON its content is base64.
+type Attachment struct {
+	Filename string `json:"filename"`
+	Type     string `json:"type"`
+	Content  []byte `json:"content"`
 }
 
 //go:embed templates
@@ -126,15 +157,30 @@ func Render(kind Kind, data any) (Message, error) {
 	if err := htmlTemplates.ExecuteTemplate(&html, string(kind)+".html", data); err != nil {
 		return Message{}, fmt.Errorf("render %s html: %w", kind, err)
 	}
-	return Message{Subject: strings.TrimSpace(subject.String()), Text: text.String(), HTML: html.String()}, nil
+	m := Message{Subject: strings.TrimSpace(subject.String()), Text: text.String(), HTML: html.String()}
+	if kind == SupplierPurchaseOrder {
+		a, err := purchaseOrderAttachment(data)
+		if err != nil {
+			return Message{}, fmt.Errorf("render %s attachment: %w", kind, err)
+		}
+		m.Attachments = []Attachment{a}
+	}
+	return m, nil
 }
 
-// eta is a line's ETA as a customer reads it.
-func eta(date string) string {
-	if date == "" {
-		return "we will tell you as soon as we know"
+// eta is a line's ETA as a customer reads it, as sure as it is: a date
+// only with a kind that says where it comes from.
+func eta(date, kind string) string {
+	switch {
+	case date == "":
+	case kind == "confirmed":
+		return "confirmed by the supplier for " + date
+	case kind == "expected":
+		return "expected around " + date
+	case kind == "estimate":
+		return "estimated around " + date
 	}
-	return "expected to ship by " + date
+	return "we will tell you as soon as we know"
 }
 
 // count is n and its noun, singular for one: "1 order", "3 units".
@@ -168,9 +214,22 @@ type Merchant struct {
 	// Address and Reason describe a Bounced message's customer address.
 	Address string `json:"address,omitempty"`
 	Reason  string `json:"reason,omitempty"`
-	// Date and Digest are a Digest message's day and items.
-	Date   string       `json:"date,omitempty"`
-	Digest []DigestLine `json:"digest,omitempty"`
+	// Date and Digest are a Digest message's day and items; OpenPOs,
+	// OverduePOs and SlippingETAs its supply sections, each shown only
+	// when it has something.
+	Date         string        `json:"date,omitempty"`
+	Digest       []DigestLine  `json:"digest,omitempty"`
+	OpenPOs      int           `json:"open_pos,omitempty"`
+	OverduePOs   []POSummary   `json:"overdue_pos,omitempty"`
+	SlippingETAs []SlippingETA `json:"slipping_etas,omitempty"`
+	// PO is a MerchantPOOverdue message's purchase order; Items its lines
+	// still due (Units), with the orders waiting on them (Orders).
+	PO *POSummary `json:"purchase_order,omitempty"`
+	// MaxWaitDays and Orders are a MerchantWaitExceeded message's wait and
+	// the orders that waited longer. (A MerchantSupplyNeeded message's item
+	// is Items[0], its units Waiting, why it cannot be reordered Reason.)
+	MaxWaitDays int         `json:"max_wait_days,omitempty"`
+	Orders      []LateOrder `json:"orders,omitempty"`
 }
 
 // DigestLine is one item of a daily digest.

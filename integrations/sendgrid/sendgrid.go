@@ -5,6 +5,7 @@ package sendgrid
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,6 +54,16 @@ type Mail struct {
 	// its events: ids only, never personal data.
 	Categories []string
 	CustomArgs map[string]string
+	// Attachments go with Text and HTML (a dynamic template's too).
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with a message: Content is the file's bytes
+// (sent base64, as SendGrid wants), Type its MIME type.
+type Attachment struct {
+	Filename string
+	Type     string
+	Content  []byte
 }
 
 // Error is a send SendGrid refused or that did not complete.
@@ -162,6 +173,14 @@ func build(m Mail) *mail.SGMailV3 {
 	} else {
 		v.Subject = m.Subject
 		v.AddContent(mail.NewContent("text/plain", m.Text), mail.NewContent("text/html", m.HTML))
+	}
+	for _, a := range m.Attachments {
+		att := mail.NewAttachment()
+		att.SetContent(base64.StdEncoding.EncodeToString(a.Content))
+		att.SetType(a.Type)
+		att.SetFilename(a.Filename)
+		att.SetDisposition("attachment")
+		v.AddAttachment(att)
 	}
 	v.AddCategories(m.Categories...)
 	for k, val := range m.CustomArgs {

@@ -2,6 +2,7 @@ package sendgrid
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -21,9 +22,10 @@ type sent struct {
 		To                  []struct{ Email, Name string }
 		DynamicTemplateData map[string]any `json:"dynamic_template_data"`
 	}
-	Content    []struct{ Type, Value string }
-	Categories []string
-	CustomArgs map[string]string `json:"custom_args"`
+	Content     []struct{ Type, Value string }
+	Categories  []string
+	CustomArgs  map[string]string `json:"custom_args"`
+	Attachments []struct{ Content, Type, Filename, Disposition string }
 }
 
 func fake(t *testing.T, status int, headers map[string]string, got *sent) *httptest.Server {
@@ -59,7 +61,8 @@ func TestSendPostsBothPartsFromTheShop(t *testing.T) {
 	id, err := c.Send(context.Background(), Mail{FromEmail: "shop@example.com", FromName: "Harbor & Kiln",
 		ReplyTo: "orders@example.com", ToEmail: "wren@example.net", ToName: "Wren", Subject: "Your order #2417",
 		Text: "plain", HTML: "<p>html</p>", Categories: []string{"backorderd", "backordered"},
-		CustomArgs: map[string]string{"email_id": "7"}})
+		CustomArgs:  map[string]string{"email_id": "7"},
+		Attachments: []Attachment{{Filename: "purchase-order-42.csv", Type: "text/csv", Content: []byte("sku,quantity\r\nHK-1,24\r\n")}}})
 	if err != nil || id != "msg-123" {
 		t.Fatalf("Send = %q, %v; want msg-123", id, err)
 	}
@@ -76,6 +79,16 @@ func TestSendPostsBothPartsFromTheShop(t *testing.T) {
 	}
 	if got.CustomArgs["email_id"] != "7" || len(got.Categories) != 2 {
 		t.Errorf("categories/custom args = %v %v", got.Categories, got.CustomArgs)
+	}
+	if len(got.Attachments) != 1 {
+		t.Fatalf("attachments = %+v, want the CSV", got.Attachments)
+	}
+	a := got.Attachments[0]
+	if content, err := base64.StdEncoding.DecodeString(a.Content); err != nil || string(content) != "sku,quantity\r\nHK-1,24\r\n" {
+		t.Errorf("attachment content = %q (%v), want the CSV in base64", a.Content, err)
+	}
+	if a.Type != "text/csv" || a.Filename != "purchase-order-42.csv" || a.Disposition != "attachment" {
+		t.Errorf("attachment = %+v, want text/csv purchase-order-42.csv as an attachment", a)
 	}
 }
 

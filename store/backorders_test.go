@@ -43,7 +43,7 @@ func TestBackordersAreInsertedThenUpdatedWithTheirTrail(t *testing.T) {
 		}
 		want := store.BackorderEntry{ID: bs[0].ID, ShopID: shop.ID, Shop: "a.myshopify.com", OrderID: "5001", OrderName: "#1001",
 			LineID: "L1", ItemID: "A", SKU: "SKU-A", Title: "Item A", Ordered: 2, Backordered: 2, Waiting: 2, Status: "waiting",
-			PlacedAt: t0, CustomerEmail: "wren@example.net", CustomerName: "Wren Lee", CreatedAt: now, UpdatedAt: now}
+			PlacedAt: t0, CustomerEmail: "wren@example.net", CustomerName: "Wren Lee", CreatedAt: now, UpdatedAt: now, ETAKind: "unknown"}
 		if got := normal(bs[0]); got != want {
 			t.Errorf("new backorder =\n%+v, want\n%+v", got, want)
 		}

@@ -130,3 +130,110 @@ func TestListingBackordersFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 		})
 	})
 }
+
+func waitingLines(t *testing.T, s *store.Store, shopID int64, itemID string) []store.WaitingETA {
+	t.Helper()
+	var ws []store.WaitingETA
+	inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		ws, err = tx.WaitingLines(ctx, shopID, itemID)
+		return err
+	})
+	return ws
+}
+
+// queueOfA makes item A's queue: order 5002 placed an hour before 5001,
+// each line waiting, and 5001's L3 allocated.
+func queueOfA(t *testing.T, s *store.Store, shopID int64) {
+	t.Helper()
+	applyOrder(t, s, shopID, order1001(0, 0, line("L2", "A", 2), line("L1", "A", 1), line("L3", "A", 1), line("L4", "B", 1)))
+	older := order1001(0, 0, line("L9", "A", 3))
+	older.OrderID, older.Name, older.PlacedAt = "5002", "#1002", t0.Add(-time.Hour)
+	applyOrder(t, s, shopID, older)
+	allocated := waiting("5001", "L3", "A", 1, "")
+	allocated.Waiting, allocated.Allocated, allocated.Status = 0, 1, "allocated"
+	writeBackorders(t, s, shopID, "t", waiting("5001", "L2", "A", 2, ""), waiting("5001", "L1", "A", 1, ""),
+		allocated, waiting("5001", "L4", "B", 1, ""), waiting("5002", "L9", "A", 3, ""))
+}
+
+func TestWaitingLinesAreReadInTheOrderTheyAreServedAndTheirETAsWritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop := addShop(t, s)
+		queueOfA(t, s, shop.ID)
+		ws := waitingLines(t, s, shop.ID, "A")
+		got := ""
+		for _, w := range ws {
+			got += fmt.Sprintf("%s/%s×%d ", w.OrderID, w.LineID, w.Waiting)
+		}
+		if want := "5002/L9×3 5001/L1×1 5001/L2×2 "; got != want {
+			t.Fatalf("waiting lines = %q, want %q (oldest order first, then line id)", got, want)
+		}
+		if ws[0].ETA != nil || ws[0].ETAKind != "unknown" || ws[0].Estimate != nil {
+			t.Errorf("a line never given an ETA = %+v, want unknown", ws[0])
+		}
+		d10, d12 := day(10), day(12)
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			return tx.SetETAs(ctx, []store.ETAWrite{
+				{BackorderID: ws[0].BackorderID, ETA: &d10, Kind: "confirmed"},
+				{BackorderID: ws[1].BackorderID, ETA: &d12, Kind: "estimate", Estimate: &d12},
+			})
+		})
+		ws = waitingLines(t, s, shop.ID, "A")
+		if !eqTime(ws[0].ETA, d10) || ws[0].ETAKind != "confirmed" || ws[0].Estimate != nil {
+			t.Errorf("first line = %+v, want confirmed for day 10", ws[0])
+		}
+		if !eqTime(ws[1].ETA, d12) || ws[1].ETAKind != "estimate" || !eqTime(ws[1].Estimate, d12) {
+			t.Errorf("second line = %+v, want an estimate of day 12, kept", ws[1])
+		}
+		if ws[2].ETA != nil || ws[2].ETAKind != "unknown" {
+			t.Errorf("a line not written = %+v, want it unchanged", ws[2])
+		}
+		b, _, err := s.Backorder(ctx, ws[0].BackorderID)
+		if err != nil || !eqTime(b.ETA, d10) || b.ETAKind != "confirmed" {
+			t.Errorf("the backorder as operators read it = ETA %v %q, %v; want day 10, confirmed", b.ETA, b.ETAKind, err)
+		}
+		listed, err := s.ListBackorders(ctx, store.BackorderFilter{ItemID: "A", Limit: 10})
+		if err != nil || len(listed) != 4 || !eqTime(listed[0].ETA, d10) || listed[0].ETAKind != "confirmed" {
+			t.Errorf("listed = %+v, %v; want 5002/L9 first with its ETA", listed, err)
+		}
+		// Back to unknown: the dates are cleared.
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			return tx.SetETAs(ctx, []store.ETAWrite{{BackorderID: ws[1].BackorderID, Kind: "unknown"}})
+		})
+		if w := waitingLines(t, s, shop.ID, "A")[1]; w.ETA != nil || w.ETAKind != "unknown" || w.Estimate != nil {
+			t.Errorf("a line made unknown = %+v", w)
+		}
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			return tx.SetETAs(ctx, []store.ETAWrite{{BackorderID: ws[0].BackorderID, Kind: "soon"}})
+		})
+		if err == nil {
+			t.Error("an ETA kind the schema does not know was written")
+		}
+	})
+}
+
+func TestBackordersPastTheMaximumWaitAreThoseOfOlderOrdersStillWaiting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		shop, other := addShopAt(t, s, "a.myshopify.com"), addShopAt(t, s, "b.myshopify.com")
+		queueOfA(t, s, shop.ID)
+		queueOfA(t, s, other.ID)
+		past := func(before time.Time) string {
+			var got string
+			inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+				es, err := tx.BackordersPastMaxWait(ctx, shop.ID, before)
+				for _, e := range es {
+					got += fmt.Sprintf("%s/%s ", e.OrderID, e.LineID)
+				}
+				return err
+			})
+			return got
+		}
+		if got := past(t0); got != "5002/L9 " {
+			t.Errorf("past a wait ending at t0 = %q, want the older order alone", got)
+		}
+		if got, want := past(t0.Add(time.Second)), "5002/L9 5001/L1 5001/L2 5001/L4 "; got != want {
+			t.Errorf("past a wait ending after both = %q, want %q (not the allocated line)", got, want)
+		}
+	})
+}

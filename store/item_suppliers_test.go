@@ -172,7 +172,6 @@ func TestReorderCandidatesCountWaitingUnitsOpenOrdersAndCancelledSuppliers(t *te
 		setWaiting(t, s, other.ID, "42", 50)
 		// Units still to come count in draft, sent, confirmed and
 		// partially received orders: 2 + 3 + 4 + (5 − 1) = 13.
-		openPO(t, s, shop.ID, a.ID, store.PODraft, nil, "42", 2)
 		openPO(t, s, shop.ID, a.ID, store.POSent, nil, "42", 3)
 		openPO(t, s, shop.ID, a.ID, store.POConfirmed, nil, "42", 4)
 		partial := openPO(t, s, shop.ID, a.ID, store.POPartiallyReceived, nil, "42", 5)
@@ -180,6 +179,7 @@ func TestReorderCandidatesCountWaitingUnitsOpenOrdersAndCancelledSuppliers(t *te
 		closed := openPO(t, s, shop.ID, a.ID, store.POReceived, nil, "42", 7)
 		receiveOnLine(t, s, closed.ID, "42", 3)
 		openPO(t, s, shop.ID, b.ID, store.POCancelled, nil, "42", 8)
+		openPO(t, s, shop.ID, a.ID, store.PODraft, nil, "42", 2) // last: the open draft gathers what follows
 		openPO(t, s, other.ID, a.ID, store.POSent, nil, "42", 100)
 		// c's cancelled order for 43 was followed by a sent one.
 		openPO(t, s, shop.ID, c.ID, store.POCancelled, nil, "43", 1)

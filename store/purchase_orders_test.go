@@ -20,7 +20,9 @@ func day(n int) time.Time {
 
 // openPO makes a purchase order of the shop to supplier with quantity of
 // each item (in the order given, item then quantity), then saves it with
-// status; edit, when not nil, changes the order before it is saved.
+// status; edit, when not nil, changes the order before it is saved. The
+// order starts as the open draft: a draft made before it of the same
+// supplier is that order.
 func openPO(t *testing.T, s *store.Store, shopID, supplierID int64, status string, edit func(*store.PurchaseOrder), lines ...any) store.PurchaseOrder {
 	t.Helper()
 	var po store.PurchaseOrder
@@ -237,5 +239,138 @@ func TestListingPurchaseOrdersFiltersAndPagesNewestFirst(t *testing.T) {
 			{"first page", store.POFilter{Limit: 2}, "43"},
 			{"next page", store.POFilter{Limit: 2, Before: pos[2].ID}, "21"},
 		})
+	})
+}
+
+func supply(t *testing.T, s *store.Store, shopID int64, itemID string) []store.SupplyLine {
+	t.Helper()
+	var ls []store.SupplyLine
+	inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		ls, err = tx.Supply(ctx, shopID, itemID)
+		return err
+	})
+	return ls
+}
+
+func TestSupplyIsTheUnitsStillToComeOnSentAndConfirmedOrders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		shop := addShop(t, s)
+		a, b := addSupplier(t, s, "a", 9), addSupplier(t, s, "b", 7)
+		setTerms(t, s, store.ItemSupplier{ShopID: shop.ID, ItemID: "42", SupplierID: a.ID, LeadTimeDays: ptr(4)})
+		expect := func(d time.Time) func(*store.PurchaseOrder) {
+			return func(po *store.PurchaseOrder) { po.ExpectedAt = &d }
+		}
+		sent := openPO(t, s, shop.ID, a.ID, store.POSent, nil, "42", 3, "43", 1)
+		confirmed := openPO(t, s, shop.ID, b.ID, store.POConfirmed, expect(day(10)), "42", 5)
+		lineDate := day(12)
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			_, ls, err := tx.LockPO(ctx, confirmed.ID)
+			ls[0].ExpectedAt = &lineDate
+			if err == nil {
+				err = tx.SavePOLine(ctx, ls[0])
+			}
+			return err
+		})
+		partial := openPO(t, s, shop.ID, b.ID, store.POPartiallyReceived, expect(day(8)), "42", 4)
+		receiveOnLine(t, s, partial.ID, "42", 1)
+		done := openPO(t, s, shop.ID, a.ID, store.POPartiallyReceived, nil, "42", 6)
+		receiveOnLine(t, s, done.ID, "42", 6) // nothing left to come
+		openPO(t, s, shop.ID, a.ID, store.POReceived, nil, "42", 1)
+		openPO(t, s, shop.ID, b.ID, store.POCancelled, nil, "42", 1)
+		openPO(t, s, shop.ID, a.ID, store.PODraft, nil, "42", 2)
+
+		ls := supply(t, s, shop.ID, "42")
+		if len(ls) != 3 {
+			t.Fatalf("supply = %+v, want the sent, confirmed and partially received lines", ls)
+		}
+		if l := ls[0]; l.POID != sent.ID || l.Status != store.POSent || l.Units != 3 || l.SupplierID != a.ID ||
+			!eqTime(l.SentAt, t0) || l.ExpectedAt != nil || l.LeadTimeDays != 4 || l.POLineID == 0 {
+			t.Errorf("the sent order's line = %+v; want 3 units, sent at t0, no date, the terms' lead time 4", l)
+		}
+		if l := ls[1]; l.POID != confirmed.ID || l.Status != store.POConfirmed || l.Units != 5 || !eqTime(l.ExpectedAt, lineDate) || l.LeadTimeDays != 7 {
+			t.Errorf("the confirmed order's line = %+v; want 5 units on the line's own date, the supplier's lead time 7", l)
+		}
+		if l := ls[2]; l.POID != partial.ID || l.Status != store.POPartiallyReceived || l.Units != 3 || !eqTime(l.ExpectedAt, day(8)) {
+			t.Errorf("the partially received line = %+v; want 4 − 1 units on the order's date", l)
+		}
+		if ls := supply(t, s, shop.ID, "43"); len(ls) != 1 || ls[0].Units != 1 {
+			t.Errorf("supply of 43 = %+v", ls)
+		}
+	})
+}
+
+func overdue(t *testing.T, s *store.Store, today time.Time) string {
+	t.Helper()
+	var got string
+	inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+		os, err := tx.OverduePOs(ctx, today)
+		for _, o := range os {
+			got += fmt.Sprintf("%d@%s ", o.ID, o.MissedAt.Format("01-02"))
+		}
+		return err
+	})
+	return got
+}
+
+func TestAnOrderIsOverdueOncePerMissedDate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		shop := addShop(t, s)
+		a, b, c := addSupplier(t, s, "a", 1), addSupplier(t, s, "b", 1), addSupplier(t, s, "c", 1)
+		expect := func(d time.Time) func(*store.PurchaseOrder) {
+			return func(po *store.PurchaseOrder) { po.ExpectedAt = &d }
+		}
+		late := openPO(t, s, shop.ID, a.ID, store.POConfirmed, expect(day(5)), "42", 2, "43", 1)
+		// A line's own date counts, where it has units still to come.
+		lineLate := openPO(t, s, shop.ID, b.ID, store.POPartiallyReceived, expect(day(20)), "42", 2, "43", 2)
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			_, ls, err := tx.LockPO(ctx, lineLate.ID)
+			d3, d6 := day(3), day(6)
+			ls[0].ExpectedAt, ls[0].Received = &d6, 2 // all here: not late
+			ls[1].ExpectedAt = &d3
+			for _, l := range ls {
+				if err == nil {
+					err = tx.SavePOLine(ctx, l)
+				}
+			}
+			return err
+		})
+		openPO(t, s, shop.ID, c.ID, store.POCancelled, expect(day(1)), "42", 1)
+		openPO(t, s, shop.ID, c.ID, store.POReceived, expect(day(1)), "42", 1)
+		openPO(t, s, shop.ID, c.ID, store.POSent, nil, "42", 1) // no date: cannot be late
+		openPO(t, s, shop.ID, a.ID, store.POSent, expect(day(9)), "42", 1)
+
+		d05, d03 := day(5).Format("01-02"), day(3).Format("01-02")
+		if got, want := overdue(t, s, day(5)), fmt.Sprintf("%d@%s ", lineLate.ID, d03); got != want {
+			t.Errorf("overdue on day 5 = %q, want %q (the expected date itself is not late)", got, want)
+		}
+		if got, want := overdue(t, s, day(6)), fmt.Sprintf("%d@%s %d@%s ", late.ID, d05, lineLate.ID, d03); got != want {
+			t.Errorf("overdue on day 6 = %q, want %q", got, want)
+		}
+		// Told: not again for that date; a new date missed is news.
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			po, _, err := tx.LockPO(ctx, late.ID)
+			d := day(5)
+			po.OverdueAt = &d
+			if err == nil {
+				err = tx.SavePO(ctx, po)
+			}
+			return err
+		})
+		if got, want := overdue(t, s, day(6)), fmt.Sprintf("%d@%s ", lineLate.ID, d03); got != want {
+			t.Errorf("overdue once told = %q, want %q", got, want)
+		}
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			po, _, err := tx.LockPO(ctx, late.ID)
+			d := day(7)
+			po.ExpectedAt = &d
+			if err == nil {
+				err = tx.SavePO(ctx, po)
+			}
+			return err
+		})
+		if got := overdue(t, s, day(8)); got != fmt.Sprintf("%d@%s %d@%s ", late.ID, day(7).Format("01-02"), lineLate.ID, d03) {
+			t.Errorf("overdue after a new date passed = %q, want the order again at day 7", got)
+		}
 	})
 }

@@ -152,22 +152,23 @@ type ReorderCandidate struct {
 
 // ReorderCandidates reads, for every item of the shop with terms (or
 // those of itemIDs, when not nil), what reordering needs, in item id
-// order: three queries, however many items.
+// order: four queries, however many items.
 func (tx *Tx) ReorderCandidates(ctx context.Context, shopID int64, itemIDs []string) ([]ReorderCandidate, error) {
 	const items = `SELECT t.item_id,
 		COALESCE(NULLIF(i.sku, ''), (SELECT MAX(l.sku) FROM order_lines l WHERE l.shop_id = :shop_id AND l.item_id = t.item_id), '') AS sku,
 		COALESCE(NULLIF(i.title, ''), (SELECT MAX(l.title) FROM order_lines l WHERE l.shop_id = :shop_id AND l.item_id = t.item_id), '') AS title,
-		COALESCE(g.waiting, 0) AS waiting, COALESCE(o.on_order, 0) AS on_order
+		COALESCE(g.waiting, 0) AS waiting
 	FROM (SELECT DISTINCT item_id FROM item_suppliers
 		WHERE shop_id = :shop_id AND (:all OR item_id IN (:item_ids))) t
 	LEFT JOIN items i ON i.shop_id = :shop_id AND i.item_id = t.item_id
 	LEFT JOIN item_ledgers g ON g.shop_id = :shop_id AND g.item_id = t.item_id
-	LEFT JOIN (SELECT l.item_id, SUM(CASE WHEN l.quantity > l.received THEN l.quantity - l.received ELSE 0 END) AS on_order
-		FROM purchase_order_lines l JOIN purchase_orders p ON p.id = l.po_id
-		WHERE l.shop_id = :shop_id AND (:all OR l.item_id IN (:item_ids))
-			AND p.status IN ('draft', 'sent', 'confirmed', 'partially_received')
-		GROUP BY l.item_id) o ON o.item_id = t.item_id
 	ORDER BY t.item_id`
+	// Apart from the items: SQLite would scan the aggregate once per item.
+	const onOrder = `SELECT l.item_id, SUM(CASE WHEN l.quantity > l.received THEN l.quantity - l.received ELSE 0 END) AS on_order
+	FROM purchase_order_lines l JOIN purchase_orders p ON p.id = l.po_id
+	WHERE l.shop_id = :shop_id AND (:all OR l.item_id IN (:item_ids))
+		AND p.status IN ('draft', 'sent', 'confirmed', 'partially_received')
+	GROUP BY l.item_id`
 	const terms = `SELECT ` + itemSupplierColumns + `
 	FROM item_suppliers t JOIN suppliers s ON s.id = t.supplier_id
 	WHERE t.shop_id = :shop_id AND (:all OR t.item_id IN (:item_ids))
@@ -192,10 +193,16 @@ func (tx *Tx) ReorderCandidates(ctx context.Context, shopID int64, itemIDs []str
 		SKU     string `db:"sku"`
 		Title   string `db:"title"`
 		Waiting int    `db:"waiting"`
-		OnOrder int    `db:"on_order"`
 	}
 	if err := tx.selectNamed(ctx, &rows, items, arg); err != nil {
 		return nil, fmt.Errorf("reorder candidates: %w", err)
+	}
+	var oo []struct {
+		ItemID  string `db:"item_id"`
+		OnOrder int    `db:"on_order"`
+	}
+	if err := tx.selectNamed(ctx, &oo, onOrder, arg); err != nil {
+		return nil, fmt.Errorf("units on order of reorder candidates: %w", err)
 	}
 	var iss []ItemSupplier
 	if err := tx.selectNamed(ctx, &iss, terms, arg); err != nil {
@@ -212,8 +219,13 @@ func (tx *Tx) ReorderCandidates(ctx context.Context, shopID int64, itemIDs []str
 	at := make(map[string]*ReorderCandidate, len(rows))
 	for i, r := range rows {
 		out[i] = ReorderCandidate{ShopID: shopID, ItemID: r.ItemID, SKU: r.SKU, Title: r.Title, Waiting: r.Waiting,
-			OnOrder: r.OnOrder, CancelledSuppliers: map[int64]bool{}}
+			CancelledSuppliers: map[int64]bool{}}
 		at[r.ItemID] = &out[i]
+	}
+	for _, o := range oo {
+		if c := at[o.ItemID]; c != nil {
+			c.OnOrder = o.OnOrder
+		}
 	}
 	for _, is := range iss {
 		if c := at[is.ItemID]; c != nil {

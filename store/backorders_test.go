@@ -244,50 +244,43 @@ func TestBackordersPastTheMaximumWaitAreThoseOfOlderOrdersStillWaiting(t *testin
 
 func BenchmarkSetETAs100k(b *testing.B) {
 	const lines = 100_000
-	for _, e := range storetest.Engines() {
-		b.Run(string(e), func(b *testing.B) {
-			s := storetest.New(b, e)
-			ctx := context.Background()
-			shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, "a.myshopify.com", "secret"))
+	eachBench(b, func(b *testing.B, s *store.Store, shop store.Shop) {
+		ctx := context.Background()
+		// An item with 100,000 orders waiting for it, a line each.
+		fill(b, s, lines,
+			fmt.Sprintf(`INSERT INTO orders (shop_id, order_id, status, placed_at, store_updated_at, state_at, state_seq)
+					SELECT %d, 'o' || i, 'open', %s, %s, %s, 0 FROM n`, shop.ID, benchAt, benchAt, benchAt),
+			fmt.Sprintf(`INSERT INTO backorders (shop_id, order_id, line_id, item_id, ordered, backordered, waiting, status,
+					created_at, updated_at)
+					SELECT %d, 'o' || i, 'L1', 'A', 2, 2, 2, 'waiting', %s, %s FROM n`, shop.ID, benchAt, benchAt))
+		b.ResetTimer()
+		// What an ETA recompute does in the store: read the queue, write
+		// every line's ETA (a new one each round, so that each is written).
+		for round := range b.N {
+			err := s.InTx(ctx, func(tx *store.Tx) error {
+				ws, err := tx.WaitingLines(ctx, shop.ID, "A")
+				if err != nil {
+					return err
+				}
+				if len(ws) != lines {
+					return fmt.Errorf("waiting lines = %d, want %d", len(ws), lines)
+				}
+				eta := day(10 + round)
+				etas := make([]store.ETAWrite, len(ws))
+				for i, w := range ws {
+					etas[i] = store.ETAWrite{BackorderID: w.BackorderID, ETA: &eta, Kind: "confirmed"}
+				}
+				return tx.SetETAs(ctx, etas)
+			})
 			if err != nil {
 				b.Fatal(err)
 			}
-			// An item with 100,000 orders waiting for it, a line each.
-			fill(b, s, lines,
-				fmt.Sprintf(`INSERT INTO orders (shop_id, order_id, status, placed_at, store_updated_at, state_at, state_seq)
-					SELECT %d, 'o' || i, 'open', %s, %s, %s, 0 FROM n`, shop.ID, benchAt, benchAt, benchAt),
-				fmt.Sprintf(`INSERT INTO backorders (shop_id, order_id, line_id, item_id, ordered, backordered, waiting, status,
-					created_at, updated_at)
-					SELECT %d, 'o' || i, 'L1', 'A', 2, 2, 2, 'waiting', %s, %s FROM n`, shop.ID, benchAt, benchAt))
-			b.ResetTimer()
-			// What an ETA recompute does in the store: read the queue, write
-			// every line's ETA (a new one each round, so that each is written).
-			for round := range b.N {
-				err := s.InTx(ctx, func(tx *store.Tx) error {
-					ws, err := tx.WaitingLines(ctx, shop.ID, "A")
-					if err != nil {
-						return err
-					}
-					if len(ws) != lines {
-						return fmt.Errorf("waiting lines = %d, want %d", len(ws), lines)
-					}
-					eta := day(10 + round)
-					etas := make([]store.ETAWrite, len(ws))
-					for i, w := range ws {
-						etas[i] = store.ETAWrite{BackorderID: w.BackorderID, ETA: &eta, Kind: "confirmed"}
-					}
-					return tx.SetETAs(ctx, etas)
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(lines*b.N)/b.Elapsed().Seconds(), "lines/s")
-			b.StopTimer()
-			ws := waitingLines(b, s, shop.ID, "A")
-			if last := ws[len(ws)-1]; !eqTime(last.ETA, day(10+b.N-1)) || last.ETAKind != "confirmed" {
-				b.Errorf("the last line after %d rounds = %+v, want the last round's ETA", b.N, last)
-			}
-		})
-	}
+		}
+		b.ReportMetric(float64(lines*b.N)/b.Elapsed().Seconds(), "lines/s")
+		b.StopTimer()
+		ws := waitingLines(b, s, shop.ID, "A")
+		if last := ws[len(ws)-1]; !eqTime(last.ETA, day(10+b.N-1)) || last.ETAKind != "confirmed" {
+			b.Errorf("the last line after %d rounds = %+v, want the last round's ETA", b.N, last)
+		}
+	})
 }

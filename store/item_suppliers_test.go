@@ -234,61 +234,69 @@ func fill(b *testing.B, s *store.Store, n int, stmts ...string) {
 	}
 }
 
+// eachBench runs fn as a sub-benchmark on a fresh store of every engine,
+// with the shop a.myshopify.com.
+func eachBench(b *testing.B, fn func(b *testing.B, s *store.Store, shop store.Shop)) {
+	for _, e := range storetest.Engines() {
+		b.Run(string(e), func(b *testing.B) {
+			s := storetest.New(b, e)
+			shop, err := s.AddShop(context.Background(), store.NewShop(store.Shopify, "a.myshopify.com", "secret"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			fn(b, s, shop)
+		})
+	}
+}
+
 // benchAt is the time the benchmarks' rows are stamped with, as both
 // engines take it in text.
 const benchAt = `'2026-03-02 09:30:00+00:00'`
 
 func BenchmarkReorderCandidates10kItems(b *testing.B) {
 	const items = 10_000
-	for _, e := range storetest.Engines() {
-		b.Run(string(e), func(b *testing.B) {
-			s := storetest.New(b, e)
-			ctx := context.Background()
-			shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, "a.myshopify.com", "secret"))
+	eachBench(b, func(b *testing.B, s *store.Store, shop store.Shop) {
+		ctx := context.Background()
+		var sps []store.Supplier
+		for _, name := range []string{"a", "b"} {
+			sp, err := s.AddSupplier(ctx, store.Supplier{Name: name, Channel: store.ChannelEmail})
 			if err != nil {
 				b.Fatal(err)
 			}
-			var sps []store.Supplier
-			for _, name := range []string{"a", "b"} {
-				sp, err := s.AddSupplier(ctx, store.Supplier{Name: name, Channel: store.ChannelEmail})
-				if err != nil {
-					b.Fatal(err)
-				}
-				sps = append(sps, sp)
-			}
-			// Every item: a preferred supplier and an alternate, a ledger
-			// with waiting units, a sent order of a's and a cancelled one
-			// of b's; half of them on a's open draft too.
-			sh, a, bb := shop.ID, sps[0].ID, sps[1].ID
-			fill(b, s, 3, fmt.Sprintf(`INSERT INTO purchase_orders (shop_id, supplier_id, status, currency, created_at, updated_at)
+			sps = append(sps, sp)
+		}
+		// Every item: a preferred supplier and an alternate, a ledger
+		// with waiting units, a sent order of a's and a cancelled one
+		// of b's; half of them on a's open draft too.
+		sh, a, bb := shop.ID, sps[0].ID, sps[1].ID
+		fill(b, s, 3, fmt.Sprintf(`INSERT INTO purchase_orders (shop_id, supplier_id, status, currency, created_at, updated_at)
 				SELECT %d, CASE WHEN i = 2 THEN %d ELSE %d END, CASE i WHEN 1 THEN 'sent' WHEN 2 THEN 'cancelled' ELSE 'draft' END,
 					'USD', %s, %s FROM n`, sh, bb, a, benchAt, benchAt))
-			fill(b, s, items,
-				fmt.Sprintf(`INSERT INTO items (shop_id, item_id, sku, title, state_at, state_seq)
+		fill(b, s, items,
+			fmt.Sprintf(`INSERT INTO items (shop_id, item_id, sku, title, state_at, state_seq)
 					SELECT %d, 'item-' || i, 'SKU-' || i, 'Item ' || i, %s, 0 FROM n`, sh, benchAt),
-				fmt.Sprintf(`INSERT INTO item_ledgers (shop_id, item_id, waiting) SELECT %d, 'item-' || i, i %% 7 FROM n`, sh),
-				fmt.Sprintf(`INSERT INTO item_suppliers (shop_id, item_id, supplier_id, moq, pack_size, safety_stock, preferred, updated_at)
+			fmt.Sprintf(`INSERT INTO item_ledgers (shop_id, item_id, waiting) SELECT %d, 'item-' || i, i %% 7 FROM n`, sh),
+			fmt.Sprintf(`INSERT INTO item_suppliers (shop_id, item_id, supplier_id, moq, pack_size, safety_stock, preferred, updated_at)
 					SELECT %d, 'item-' || i, %d, 5, 6, 1, TRUE, %s FROM n`, sh, a, benchAt),
-				fmt.Sprintf(`INSERT INTO item_suppliers (shop_id, item_id, supplier_id, preferred, updated_at)
+			fmt.Sprintf(`INSERT INTO item_suppliers (shop_id, item_id, supplier_id, preferred, updated_at)
 					SELECT %d, 'item-' || i, %d, FALSE, %s FROM n`, sh, bb, benchAt),
-				fmt.Sprintf(`INSERT INTO purchase_order_lines (po_id, shop_id, item_id, quantity, received)
+			fmt.Sprintf(`INSERT INTO purchase_order_lines (po_id, shop_id, item_id, quantity, received)
 					SELECT p.id, %d, 'item-' || i, 4, CASE WHEN p.status = 'sent' THEN 1 ELSE 0 END
 					FROM n JOIN purchase_orders p ON p.status <> 'draft' OR i %% 2 = 0`, sh))
-			b.ResetTimer()
-			for range b.N {
-				err := s.InTx(ctx, func(tx *store.Tx) error {
-					cs, err := tx.ReorderCandidates(ctx, shop.ID, nil)
-					// item-1: 4 − 1 on the sent order, none on the draft.
-					if err == nil && (len(cs) != items || len(cs[0].Terms) != 2 || !cs[0].CancelledSuppliers[bb] || cs[0].OnOrder != 3) {
-						err = fmt.Errorf("candidates: %d, first %+v", len(cs), cs[0])
-					}
-					return err
-				})
-				if err != nil {
-					b.Fatal(err)
+		b.ResetTimer()
+		for range b.N {
+			err := s.InTx(ctx, func(tx *store.Tx) error {
+				cs, err := tx.ReorderCandidates(ctx, shop.ID, nil)
+				// item-1: 4 − 1 on the sent order, none on the draft.
+				if err == nil && (len(cs) != items || len(cs[0].Terms) != 2 || !cs[0].CancelledSuppliers[bb] || cs[0].OnOrder != 3) {
+					err = fmt.Errorf("candidates: %d, first %+v", len(cs), cs[0])
 				}
+				return err
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
-			b.ReportMetric(float64(items*b.N)/b.Elapsed().Seconds(), "items/s")
-		})
-	}
+		}
+		b.ReportMetric(float64(items*b.N)/b.Elapsed().Seconds(), "items/s")
+	})
 }

@@ -209,7 +209,7 @@ func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, customerID, email 
 	// A merchant's message keeps its address (the merchant's own) but not
 	// its text; its dedupe key may name the customer (bounce:{address}).
 	q := `UPDATE emails SET to_email = CASE WHEN kind LIKE 'merchant_%' THEN to_email ELSE '' END, to_name = '',
-		subject = '', text_body = '', html_body = '', data = '{}',
+		subject = '', text_body = '', html_body = '', data = '{}', attachments = '[]',
 		dedupe_key = CASE WHEN kind LIKE 'merchant_%' THEN 'redacted:' || CAST(id AS TEXT) ELSE dedupe_key END
 	WHERE ` + where
 	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), args...); err != nil {

@@ -290,5 +290,12 @@ func TestAnEmailKeepsItsAttachments(t *testing.T) {
 			}
 			return err
 		})
+		// A shop's erasure takes the files with the text.
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			return tx.RedactEmails(ctx, shop.ID, "", "", nil, true)
+		})
+		if e, err := s.Email(ctx, withFile); err != nil || e.Attachments != "[]" {
+			t.Errorf("after the shop's erasure = %q, %v; want []", e.Attachments, err)
+		}
 	})
 }

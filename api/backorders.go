@@ -33,6 +33,10 @@ type backorderView struct {
 	ShippingMethod string    `json:"shipping_method"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	// The ETA is not shown yet: it is shown as a date ("2026-12-15"),
+	// which the view will format.
+	ETA     *time.Time `json:"-"`
+	ETAKind string     `json:"-"`
 }
 
 type eventView struct {

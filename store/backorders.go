@@ -258,6 +258,11 @@ type BackorderEntry struct {
 	ShippingMethod string    `db:"shipping_method"`
 	CreatedAt      time.Time `db:"created_at"`
 	UpdatedAt      time.Time `db:"updated_at"`
+	// ETA is the date the line's last waiting unit is expected to ship
+	// (00:00 UTC of it; nil: unknown), ETAKind how sure it is: confirmed,
+	// expected, estimate or unknown.
+	ETA     *time.Time `db:"eta"`
+	ETAKind string     `db:"eta_kind"`
 }
 
 // EventEntry is one audit entry of a backorder.
@@ -273,7 +278,7 @@ type EventEntry struct {
 const backorderSelect = `SELECT b.id, b.shop_id, s.domain AS shop, b.order_id, o.name AS order_name, b.line_id,
 	b.item_id, l.sku, l.title, b.ordered, b.backordered, b.allocated, b.waiting, b.status, o.placed_at,
 	o.email AS customer_email, TRIM(o.first_name || ' ' || o.last_name) AS customer_name, o.shipping_method,
-	b.created_at, b.updated_at
+	b.created_at, b.updated_at, b.eta, b.eta_kind
 FROM backorders b
 JOIN shops s ON s.id = b.shop_id
 JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
@@ -315,6 +320,104 @@ func (tx *Tx) OrderBackorders(ctx context.Context, shopID int64, orderID string)
 	var es []BackorderEntry
 	if err := tx.tx.SelectContext(ctx, &es, tx.tx.Rebind(q), shopID, orderID); err != nil {
 		return nil, fmt.Errorf("backorders of order %s: %w", orderID, translate(err))
+	}
+	return es, nil
+}
+
+// WaitingETA is a backorder line with units waiting, with its ETA as last
+// computed.
+type WaitingETA struct {
+	BackorderID int64      `db:"id"`
+	OrderID     string     `db:"order_id"`
+	LineID      string     `db:"line_id"`
+	Waiting     int        `db:"waiting"`
+	ETA         *time.Time `db:"eta"`
+	ETAKind     string     `db:"eta_kind"`
+	// Estimate is the estimate the line was first given while no purchase
+	// order covered it; it does not slide.
+	Estimate *time.Time `db:"eta_estimate"`
+}
+
+// WaitingLines reads an item's backorder lines with units waiting, in the
+// order they are served: oldest order first (placed_at, order id, line id).
+// One query, however many lines.
+func (tx *Tx) WaitingLines(ctx context.Context, shopID int64, itemID string) ([]WaitingETA, error) {
+	const q = `SELECT b.id, b.order_id, b.line_id, b.waiting, b.eta, b.eta_kind, b.eta_estimate
+	FROM backorders b JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
+	WHERE b.shop_id = ? AND b.item_id = ? AND b.waiting > 0
+	ORDER BY o.placed_at, b.order_id, b.line_id`
+	var ws []WaitingETA
+	if err := tx.tx.SelectContext(ctx, &ws, tx.tx.Rebind(q), shopID, itemID); err != nil {
+		return nil, fmt.Errorf("waiting lines of item %s: %w", itemID, translate(err))
+	}
+	return ws, nil
+}
+
+// ETAWrite is a backorder line's new ETA: its date (nil: unknown), kind,
+// and the estimate it keeps (nil: none).
+type ETAWrite struct {
+	BackorderID int64
+	ETA         *time.Time
+	Kind        string
+	Estimate    *time.Time
+}
+
+// SetETAs writes the lines' ETAs; a line whose ETA is unchanged is not
+// written. On PostgreSQL it is one statement over arrays, on SQLite one
+// prepared statement, however many lines.
+func (tx *Tx) SetETAs(ctx context.Context, ws []ETAWrite) error {
+	if len(ws) == 0 {
+		return nil
+	}
+	if tx.store.engine == Postgres {
+		return tx.setETAsPostgres(ctx, ws)
+	}
+	return tx.setETAsSQLite(ctx, ws)
+}
+
+func (tx *Tx) setETAsPostgres(ctx context.Context, ws []ETAWrite) error {
+	const q = `UPDATE backorders b SET eta = v.eta, eta_kind = v.kind, eta_estimate = v.estimate
+	FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::timestamptz[]) AS v(id, eta, kind, estimate)
+	WHERE b.id = v.id AND (b.eta IS DISTINCT FROM v.eta OR b.eta_kind <> v.kind OR b.eta_estimate IS DISTINCT FROM v.estimate)`
+	ids := make([]int64, len(ws))
+	etas := make([]*time.Time, len(ws))
+	kinds := make([]string, len(ws))
+	estimates := make([]*time.Time, len(ws))
+	for i, w := range ws {
+		ids[i], etas[i], kinds[i], estimates[i] = w.BackorderID, utc(w.ETA), w.Kind, utc(w.Estimate)
+	}
+	if _, err := tx.tx.ExecContext(ctx, q, ids, etas, kinds, estimates); err != nil {
+		return fmt.Errorf("set ETAs: %w", translate(err))
+	}
+	return nil
+}
+
+func (tx *Tx) setETAsSQLite(ctx context.Context, ws []ETAWrite) error {
+	const q = `UPDATE backorders SET eta = ?, eta_kind = ?, eta_estimate = ?
+	WHERE id = ? AND (eta IS NOT ? OR eta_kind <> ? OR eta_estimate IS NOT ?)`
+	st, err := tx.tx.PreparexContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("prepare ETA writes: %w", translate(err))
+	}
+	defer st.Close()
+	for _, w := range ws {
+		eta, estimate := utc(w.ETA), utc(w.Estimate)
+		if _, err := st.ExecContext(ctx, eta, w.Kind, estimate, w.BackorderID, eta, w.Kind, estimate); err != nil {
+			return fmt.Errorf("set ETA of backorder %d: %w", w.BackorderID, translate(err))
+		}
+	}
+	return nil
+}
+
+// BackordersPastMaxWait lists a shop's backorder lines with units still
+// waiting whose order was placed before `before` (now less the shop's
+// maximum wait), oldest order first.
+func (tx *Tx) BackordersPastMaxWait(ctx context.Context, shopID int64, before time.Time) ([]BackorderEntry, error) {
+	const q = backorderSelect + ` WHERE b.shop_id = ? AND b.waiting > 0 AND o.placed_at < ?
+	ORDER BY o.placed_at, b.order_id, b.line_id`
+	var es []BackorderEntry
+	if err := tx.tx.SelectContext(ctx, &es, tx.tx.Rebind(q), shopID, before.UTC()); err != nil {
+		return nil, fmt.Errorf("backorders past their maximum wait: %w", translate(err))
 	}
 	return es, nil
 }

@@ -50,25 +50,32 @@ type Email struct {
 	// Delivery is the last event SendGrid reported (delivered, bounce,
 	// blocked, dropped, spamreport), "" before any.
 	Delivery string `db:"delivery"`
+	// Attachments is a JSON array of the files sent with the message,
+	// [{"filename", "type", "content"}] with content in base64; "[]" for none.
+	Attachments string `db:"attachments"`
 }
 
 const emailColumns = `id, shop_id, kind, dedupe_key, order_id, to_email, to_name, subject, text_body, html_body,
-	data, template_id, status, reason, attempts, unknown_outcomes, provider_message_id, created_at, sent_at, delivery`
+	data, template_id, status, reason, attempts, unknown_outcomes, provider_message_id, created_at, sent_at, delivery,
+	attachments`
 
 // AddEmail writes a message unless the shop has one with its dedupe key; it
 // returns the id and whether it was written now.
 func (tx *Tx) AddEmail(ctx context.Context, e Email) (int64, bool, error) {
 	const q = `INSERT INTO emails (shop_id, kind, dedupe_key, order_id, to_email, to_name, subject, text_body,
-		html_body, data, template_id, status, reason, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		html_body, data, template_id, status, reason, attachments, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (shop_id, dedupe_key) DO NOTHING
 	RETURNING id`
 	if e.Status == "" {
 		e.Status = EmailPending
 	}
+	if e.Attachments == "" {
+		e.Attachments = "[]"
+	}
 	var id int64
 	err := translate(tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(q), e.ShopID, e.Kind, e.DedupeKey, e.OrderID, e.ToEmail,
-		e.ToName, e.Subject, e.TextBody, e.HTMLBody, e.Data, e.TemplateID, e.Status, e.Reason, tx.store.nowUTC()).Scan(&id))
+		e.ToName, e.Subject, e.TextBody, e.HTMLBody, e.Data, e.TemplateID, e.Status, e.Reason, e.Attachments, tx.store.nowUTC()).Scan(&id))
 	if errors.Is(err, ErrNotFound) {
 		return 0, false, nil
 	}
@@ -202,7 +209,7 @@ func (tx *Tx) RedactEmails(ctx context.Context, shopID int64, customerID, email 
 	// A merchant's message keeps its address (the merchant's own) but not
 	// its text; its dedupe key may name the customer (bounce:{address}).
 	q := `UPDATE emails SET to_email = CASE WHEN kind LIKE 'merchant_%' THEN to_email ELSE '' END, to_name = '',
-		subject = '', text_body = '', html_body = '', data = '{}',
+		subject = '', text_body = '', html_body = '', data = '{}', attachments = '[]',
 		dedupe_key = CASE WHEN kind LIKE 'merchant_%' THEN 'redacted:' || CAST(id AS TEXT) ELSE dedupe_key END
 	WHERE ` + where
 	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), args...); err != nil {

@@ -264,3 +264,38 @@ func TestHeldMailIsListedAndDroppedIsAStatus(t *testing.T) {
 		}
 	})
 }
+
+func TestAnEmailKeepsItsAttachments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop := addShop(t, s)
+		plain, _ := addEmail(t, s, message(shop.ID, "backordered", "k1", "5001", "wren@example.net"))
+		po := message(shop.ID, "supplier_purchase_order", "po:1:sent:1", "", "orders@supplier.example")
+		po.Attachments = `[{"filename":"PO-1.csv","type":"text/csv","content":"c2t1"}]`
+		withFile, _ := addEmail(t, s, po)
+		if e, err := s.Email(ctx, plain); err != nil || e.Attachments != "[]" {
+			t.Errorf("an email without attachments = %q, %v; want []", e.Attachments, err)
+		}
+		if e, err := s.Email(ctx, withFile); err != nil || e.Attachments != po.Attachments {
+			t.Errorf("an email with a file = %q, %v; want %q", e.Attachments, err, po.Attachments)
+		}
+		es, err := s.ListEmails(ctx, store.EmailFilter{Kind: "supplier_purchase_order", Limit: 10})
+		if err != nil || len(es) != 1 || es[0].Attachments != po.Attachments {
+			t.Errorf("listed = %+v, %v; want the PO's email with its file", es, err)
+		}
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			e, err := tx.ClaimEmail(ctx, withFile)
+			if e.Attachments != po.Attachments {
+				t.Errorf("claimed = %q, want %q", e.Attachments, po.Attachments)
+			}
+			return err
+		})
+		// A shop's erasure takes the files with the text.
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			return tx.RedactEmails(ctx, shop.ID, "", "", nil, true)
+		})
+		if e, err := s.Email(ctx, withFile); err != nil || e.Attachments != "[]" {
+			t.Errorf("after the shop's erasure = %q, %v; want []", e.Attachments, err)
+		}
+	})
+}

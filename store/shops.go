@@ -50,12 +50,31 @@ type Shop struct {
 	TemplateIDs string `db:"template_ids"`
 	// WaitingCap is the shop's default cap on an item's waiting units
 	// (nil: none); an item may override it.
-	WaitingCap    *int       `db:"waiting_cap"`
+	WaitingCap *int `db:"waiting_cap"`
+	// Reorder says when items are reordered: ReorderPeriodic, or
+	// ReorderImmediate (also right after a reconcile raises an item's
+	// waiting units).
+	Reorder string `db:"reorder"`
+	// POApproval says whether a draft purchase order waits for the
+	// merchant's approval (POApprovalManual) or is sent at once
+	// (POApprovalAuto).
+	POApproval string `db:"po_approval"`
+	// MaxWaitDays is how long a customer may wait before the customer and
+	// the merchant are told (nil: no limit).
+	MaxWaitDays   *int       `db:"max_wait_days"`
 	Status        string     `db:"status"` // ShopActive or ShopUninstalled
 	UninstalledAt *time.Time `db:"uninstalled_at"`
 	CreatedAt     time.Time  `db:"created_at"`
 	UpdatedAt     time.Time  `db:"updated_at"`
 }
+
+// A shop's reorder settings.
+const (
+	ReorderPeriodic  = "periodic"
+	ReorderImmediate = "immediate"
+	POApprovalManual = "manual"
+	POApprovalAuto   = "auto"
+)
 
 // Secrets lists the secrets a delivery may be signed with, newest first.
 func (s Shop) Secrets() []string {
@@ -76,6 +95,8 @@ func NewShop(platform Platform, domain, secret string) Shop {
 		HandlingDays:      1,
 		UpdateCadenceDays: 7,
 		TemplateIDs:       "{}",
+		Reorder:           ReorderPeriodic,
+		POApproval:        POApprovalManual,
 	}
 }
 
@@ -129,16 +150,19 @@ func CheckDomain(platform Platform, domain string) error {
 
 const shopColumns = `id, platform, domain, name, webhook_secret, webhook_secret_previous,
 	merchant_email, from_email, reply_to, time_zone, handling_days, backorder_policy,
-	incentive, update_cadence_days, template_ids, waiting_cap, status, uninstalled_at, created_at, updated_at`
+	incentive, update_cadence_days, template_ids, waiting_cap, reorder, po_approval, max_wait_days,
+	status, uninstalled_at, created_at, updated_at`
 
 // AddShop registers a shop; ErrDuplicate when (platform, domain) exists.
 func (s *Store) AddShop(ctx context.Context, shop Shop) (Shop, error) {
 	const q = `INSERT INTO shops (platform, domain, name, webhook_secret, webhook_secret_previous,
 		merchant_email, from_email, reply_to, time_zone, handling_days, backorder_policy,
-		incentive, update_cadence_days, template_ids, waiting_cap, status, created_at, updated_at)
+		incentive, update_cadence_days, template_ids, waiting_cap, reorder, po_approval, max_wait_days,
+		status, created_at, updated_at)
 	VALUES (:platform, :domain, :name, :webhook_secret, :webhook_secret_previous,
 		:merchant_email, :from_email, :reply_to, :time_zone, :handling_days, :backorder_policy,
-		:incentive, :update_cadence_days, :template_ids, :waiting_cap, 'active', :created_at, :updated_at)
+		:incentive, :update_cadence_days, :template_ids, :waiting_cap, :reorder, :po_approval, :max_wait_days,
+		'active', :created_at, :updated_at)
 	RETURNING id`
 	shop = withShopDefaults(shop)
 	shop.Domain = NormalizeDomain(shop.Platform, shop.Domain)
@@ -162,7 +186,8 @@ func (s *Store) UpdateShop(ctx context.Context, shop Shop) (Shop, error) {
 		from_email = :from_email, reply_to = :reply_to, time_zone = :time_zone,
 		handling_days = :handling_days, backorder_policy = :backorder_policy,
 		incentive = :incentive, update_cadence_days = :update_cadence_days,
-		template_ids = :template_ids, waiting_cap = :waiting_cap, updated_at = :updated_at
+		template_ids = :template_ids, waiting_cap = :waiting_cap, reorder = :reorder,
+		po_approval = :po_approval, max_wait_days = :max_wait_days, updated_at = :updated_at
 	WHERE id = :id`
 	shop = withShopDefaults(shop)
 	shop.UpdatedAt = s.nowUTC()
@@ -223,6 +248,12 @@ func withShopDefaults(shop Shop) Shop {
 	}
 	if shop.TemplateIDs == "" {
 		shop.TemplateIDs = "{}"
+	}
+	if shop.Reorder == "" {
+		shop.Reorder = ReorderPeriodic
+	}
+	if shop.POApproval == "" {
+		shop.POApproval = POApprovalManual
 	}
 	return shop
 }

@@ -51,3 +51,36 @@ func TestShops(t *testing.T) {
 		}
 	})
 }
+
+func TestAShopsReorderSettingsDefaultAndAreWritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop := addShop(t, s)
+		if shop.Reorder != store.ReorderPeriodic || shop.POApproval != store.POApprovalManual || shop.MaxWaitDays != nil {
+			t.Errorf("a new shop = %q, %q, max wait %v; want periodic, manual, no limit", shop.Reorder, shop.POApproval, shop.MaxWaitDays)
+		}
+		shop.Reorder, shop.POApproval, shop.MaxWaitDays = store.ReorderImmediate, store.POApprovalAuto, ptr(21)
+		if _, err := s.UpdateShop(ctx, shop); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Shop(ctx, shop.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Reorder != store.ReorderImmediate || got.POApproval != store.POApprovalAuto || got.MaxWaitDays == nil || *got.MaxWaitDays != 21 {
+			t.Errorf("updated shop = %q, %q, max wait %v; want immediate, auto, 21", got.Reorder, got.POApproval, got.MaxWaitDays)
+		}
+		added := store.NewShop(store.Shopify, "b.myshopify.com", "s")
+		added.Reorder, added.MaxWaitDays = store.ReorderImmediate, ptr(5)
+		if added, err = s.AddShop(ctx, added); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Shop(ctx, added.ID); got.Reorder != store.ReorderImmediate || got.MaxWaitDays == nil || *got.MaxWaitDays != 5 {
+			t.Errorf("added shop = %q, max wait %v; want immediate, 5", got.Reorder, got.MaxWaitDays)
+		}
+		shop.Reorder = "hourly"
+		if _, err := s.UpdateShop(ctx, shop); err == nil {
+			t.Error("a reorder setting the schema does not know was written")
+		}
+	})
+}

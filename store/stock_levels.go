@@ -49,13 +49,17 @@ func (s *Store) Levels(ctx context.Context, shopID int64, stockKey string) ([]Le
 // location reported one, the store's total for the item (Shopify's variant
 // inventory_quantity, WooCommerce's stock_quantity). Known is false when
 // neither exists. Cap is the item's cap on waiting units, or its shop's.
+// Received is the units received on purchase orders after LevelAt (all of
+// them when no level is known): the level does not hold them yet, so they
+// count in the projection until a newer level arrives.
 type ItemStock struct {
-	Level   int
-	LevelAt time.Time
-	Known   bool
-	Cap     *int
-	SKU     string
-	Title   string
+	Level    int
+	LevelAt  time.Time
+	Known    bool
+	Received int
+	Cap      *int
+	SKU      string
+	Title    string
 }
 
 // ItemStock reads an item's level and cap.
@@ -72,7 +76,12 @@ func (tx *Tx) ItemStock(ctx context.Context, shopID int64, itemID string) (ItemS
 	}
 	err := translate(tx.tx.GetContext(ctx, &it, tx.tx.Rebind(qi), shopID, itemID))
 	if errors.Is(err, ErrNotFound) {
-		return tx.shopCap(ctx, shopID) // an item the store never described: its orders alone
+		// An item the store never described: its orders and receipts alone.
+		st, err := tx.shopCap(ctx, shopID)
+		if err != nil {
+			return ItemStock{}, err
+		}
+		return tx.withReceived(ctx, shopID, itemID, st)
 	}
 	if err != nil {
 		return ItemStock{}, fmt.Errorf("item %s: %w", itemID, err)
@@ -101,6 +110,16 @@ func (tx *Tx) ItemStock(ctx context.Context, shopID int64, itemID string) (ItemS
 		st.Known = true
 	case it.Quantity != nil:
 		st.Level, st.LevelAt, st.Known = *it.Quantity, it.StateAt, true
+	}
+	return tx.withReceived(ctx, shopID, itemID, st)
+}
+
+// withReceived sets st.Received: the units received after st.LevelAt.
+func (tx *Tx) withReceived(ctx context.Context, shopID int64, itemID string, st ItemStock) (ItemStock, error) {
+	const q = `SELECT COALESCE(SUM(quantity), 0) FROM receipt_lines
+	WHERE shop_id = ? AND item_id = ? AND received_at > ?`
+	if err := tx.tx.GetContext(ctx, &st.Received, tx.tx.Rebind(q), shopID, itemID, st.LevelAt.UTC()); err != nil {
+		return ItemStock{}, fmt.Errorf("received units of %s: %w", itemID, translate(err))
 	}
 	return st, nil
 }

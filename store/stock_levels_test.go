@@ -103,3 +103,31 @@ func TestItemStockSumsTheLocationsAndFallsBackToTheItemsQuantity(t *testing.T) {
 		}
 	})
 }
+
+func TestReceivedUnitsCountUntilALevelNewerThanTheReceipt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		shop := addShop(t, s)
+		sp := addSupplier(t, s, "a", 1)
+		po := openPO(t, s, shop.ID, sp.ID, store.POSent, nil, "42", 20)
+		receive := func(id string, d time.Duration, units int) {
+			addReceipt(t, s, store.Receipt{POID: po.ID, ReceiptID: id, ReceivedAt: t0.Add(d),
+				Lines: []store.ReceiptLine{{ItemID: "42", Quantity: units}}})
+		}
+		receive("r1", time.Hour, 3)
+		receive("r2", 3*time.Hour, 5)
+		if st := itemStock(t, s, shop.ID, "42"); st.Known || st.Received != 8 {
+			t.Errorf("an item with no level = %+v, want every receipt (8) received", st)
+		}
+		applyItem(t, s, shop.ID, teapot(nil, 0, 0))
+		applyLevel(t, s, shop.ID, level("K42", "L1", ptr(4), 2*time.Hour, 0))
+		st := itemStock(t, s, shop.ID, "42")
+		if !st.Known || st.Level != 4 || st.Received != 5 {
+			t.Errorf("a level between the receipts = %+v, want level 4 and the later receipt's 5 received", st)
+		}
+		// A level at the receipt's very time holds it.
+		applyLevel(t, s, shop.ID, level("K42", "L1", ptr(9), 3*time.Hour, 0))
+		if st := itemStock(t, s, shop.ID, "42"); st.Level != 9 || st.Received != 0 {
+			t.Errorf("a level as new as the last receipt = %+v, want level 9 and nothing received after it", st)
+		}
+	})
+}

@@ -208,6 +208,20 @@ func (s *Store) selectNamed(ctx context.Context, dest any, q string, arg any) er
 	return translate(s.db.SelectContext(ctx, dest, bound, args...))
 }
 
+// selectNamed is Store.selectNamed inside the transaction; a slice bound
+// to a name written `IN (:name)` is expanded to its elements.
+func (tx *Tx) selectNamed(ctx context.Context, dest any, q string, arg any) error {
+	named, args, err := sqlx.Named(q, arg)
+	if err != nil {
+		return fmt.Errorf("bind: %w", err)
+	}
+	expanded, args, err := sqlx.In(named, args...)
+	if err != nil {
+		return fmt.Errorf("bind: %w", err)
+	}
+	return translate(tx.tx.SelectContext(ctx, dest, tx.tx.Rebind(expanded), args...))
+}
+
 // forUpdate is the row-lock clause: PostgreSQL locks the row; SQLite's
 // immediate transactions already hold the one write lock.
 func (s *Store) forUpdate() string {

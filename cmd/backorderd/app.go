@@ -85,6 +85,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	dispatcher := jobs.NewDispatcher(client, log)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registry.MustRegister(newTxRetries(st))
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

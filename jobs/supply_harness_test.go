@@ -121,3 +121,23 @@ func (h *Harness) POs(shopID int64, status string) map[int64][]store.POLine {
 	}
 	return out
 }
+
+// RecomputeETA recomputes an item's ETAs as of today (a shop day), under
+// its ledger lock, as a purchase order change does.
+func (h *Harness) RecomputeETA(shopID int64, itemID string, today time.Time) {
+	h.T.Helper()
+	ctx := context.Background()
+	err := h.Dispatcher.InTx(ctx, h.Store, func(tx *store.Tx, out *Outbox) error {
+		shop, err := tx.Shop(ctx, shopID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.LockLedger(ctx, shopID, itemID); err != nil {
+			return err
+		}
+		return recomputeETA(ctx, tx, out, shop, itemID, today)
+	})
+	if err != nil {
+		h.T.Fatal(err)
+	}
+}

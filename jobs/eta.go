@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/backorderd/backorderd/backorder"
@@ -88,15 +87,10 @@ func etaChanged(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop,
 	if err != nil || told {
 		return err
 	}
-	orders, err := tx.CustomerOrders(ctx, shop.ID, "", "", []string{orderID})
-	if err != nil || len(orders) == 0 || orders[0].Email == "" {
+	o, bos, err := orderToTell(ctx, tx, shop.ID, orderID)
+	if err != nil || o == nil {
 		return err
 	}
-	bos, err := tx.OrderBackorders(ctx, shop.ID, orderID)
-	if err != nil {
-		return err
-	}
-	o := orders[0]
 	data := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName, OldETA: m.from.Format(time.DateOnly)}
 	for _, b := range bos {
 		if b.Waiting > 0 {
@@ -104,8 +98,7 @@ func etaChanged(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop,
 		}
 	}
 	key := "order:" + orderID + ":eta:" + m.to.Format(time.DateOnly)
-	to := recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: orderID}
-	_, _, err = writeEmail(ctx, tx, out, shop, email.ETAChanged, key, to, data)
+	_, _, err = writeEmail(ctx, tx, out, shop, email.ETAChanged, key, customer(*o), data)
 	return err
 }
 

@@ -35,19 +35,7 @@ func date(t *time.Time) string {
 func TestWaitingCustomersAreToldWhenTheirKettleComesAndWhenThatDateMoves(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		h := jobs.NewHarness(t, s)
-		ctx := context.Background()
-		shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, "eta.myshopify.com", "secret")) // one handling day
-		if err != nil {
-			t.Fatal(err)
-		}
-		sp := h.Supplier("kiln", 10)
-		h.Terms(store.ItemSupplier{ShopID: shop.ID, ItemID: "777", SupplierID: sp.ID, Preferred: true})
-		h.StartWorker()
-		t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-		h.Record(shop.ID, "products/update", "product", []byte(jobs.TwoItems))
-		h.Record(shop.ID, "inventory_levels/update", "kettle-0", jobs.LevelOf(7770, 0, t0))
-		h.Record(shop.ID, "orders/create", "order-1", jobs.TwoLineOrder(601, "wren@example.net", t0.Add(time.Second)))
-		h.Record(shop.ID, "orders/create", "order-2", jobs.TwoLineOrder(602, "ash@example.net", t0.Add(2*time.Second)))
+		shop, sp := kettleShop(t, h, 2) // one handling day, a supplier with a lead time of 10 days
 
 		// No order covers the kettles: the supplier's lead time and the
 		// shop's handling day, in the confirmation.

@@ -81,22 +81,16 @@ func (n *OrderMessages) run(ctx context.Context, tx *store.Tx, out *Outbox, task
 // writeOrder writes the messages one order's backorders call for. An order
 // with no address (never given, or erased by customers/redact) gets none.
 func (n *OrderMessages) writeOrder(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string) error {
-	orders, err := tx.CustomerOrders(ctx, shop.ID, "", "", []string{orderID})
-	if err != nil || len(orders) == 0 || orders[0].Email == "" {
-		return err
-	}
-	bos, err := tx.OrderBackorders(ctx, shop.ID, orderID)
-	if err != nil {
+	o, bos, err := orderToTell(ctx, tx, shop.ID, orderID)
+	if err != nil || o == nil {
 		return err
 	}
 	announced, err := announcedLines(ctx, tx, shop.ID, orderID)
 	if err != nil {
 		return err
 	}
-	o := orders[0]
-	for _, nt := range orderMessagesOf(shop, o, bos, announced) {
-		to := recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: o.OrderID}
-		id, created, err := writeEmail(ctx, tx, out, shop, nt.kind, nt.key, to, nt.data)
+	for _, nt := range orderMessagesOf(shop, *o, bos, announced) {
+		id, created, err := writeEmail(ctx, tx, out, shop, nt.kind, nt.key, customer(*o), nt.data)
 		if err != nil {
 			return err
 		}
@@ -108,6 +102,25 @@ func (n *OrderMessages) writeOrder(ctx context.Context, tx *store.Tx, out *Outbo
 		}
 	}
 	return nil
+}
+
+// orderToTell reads an order and its backorders for a customer message;
+// nil when it has no address (never given, or erased by customers/redact).
+func orderToTell(ctx context.Context, tx *store.Tx, shopID int64, orderID string) (*store.OrderRecord, []store.BackorderEntry, error) {
+	orders, err := tx.CustomerOrders(ctx, shopID, "", "", []string{orderID})
+	if err != nil || len(orders) == 0 || orders[0].Email == "" {
+		return nil, nil, err
+	}
+	bos, err := tx.OrderBackorders(ctx, shopID, orderID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &orders[0], bos, nil
+}
+
+// customer is the recipient of an order's customer messages.
+func customer(o store.OrderRecord) recipient {
+	return recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: o.OrderID}
 }
 
 // announcedLines are the lines of an order that a confirmation has

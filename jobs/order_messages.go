@@ -81,22 +81,16 @@ func (n *OrderMessages) run(ctx context.Context, tx *store.Tx, out *Outbox, task
 // writeOrder writes the messages one order's backorders call for. An order
 // with no address (never given, or erased by customers/redact) gets none.
 func (n *OrderMessages) writeOrder(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string) error {
-	orders, err := tx.CustomerOrders(ctx, shop.ID, "", "", []string{orderID})
-	if err != nil || len(orders) == 0 || orders[0].Email == "" {
-		return err
-	}
-	bos, err := tx.OrderBackorders(ctx, shop.ID, orderID)
-	if err != nil {
+	o, bos, err := orderToTell(ctx, tx, shop.ID, orderID)
+	if err != nil || o == nil {
 		return err
 	}
 	announced, err := announcedLines(ctx, tx, shop.ID, orderID)
 	if err != nil {
 		return err
 	}
-	o := orders[0]
-	for _, nt := range orderMessagesOf(shop, o, bos, announced) {
-		to := recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: o.OrderID}
-		id, created, err := writeEmail(ctx, tx, out, shop, nt.kind, nt.key, to, nt.data)
+	for _, nt := range orderMessagesOf(shop, *o, bos, announced) {
+		id, created, err := writeEmail(ctx, tx, out, shop, nt.kind, nt.key, customer(*o), nt.data)
 		if err != nil {
 			return err
 		}
@@ -108,6 +102,25 @@ func (n *OrderMessages) writeOrder(ctx context.Context, tx *store.Tx, out *Outbo
 		}
 	}
 	return nil
+}
+
+// orderToTell reads an order and its backorders for a customer message;
+// nil when it has no address (never given, or erased by customers/redact).
+func orderToTell(ctx context.Context, tx *store.Tx, shopID int64, orderID string) (*store.OrderRecord, []store.BackorderEntry, error) {
+	orders, err := tx.CustomerOrders(ctx, shopID, "", "", []string{orderID})
+	if err != nil || len(orders) == 0 || orders[0].Email == "" {
+		return nil, nil, err
+	}
+	bos, err := tx.OrderBackorders(ctx, shopID, orderID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &orders[0], bos, nil
+}
+
+// customer is the recipient of an order's customer messages.
+func customer(o store.OrderRecord) recipient {
+	return recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: o.OrderID}
 }
 
 // announcedLines are the lines of an order that a confirmation has
@@ -138,8 +151,7 @@ func orderMessagesOf(shop store.Shop, o store.OrderRecord, bos []store.Backorder
 	var fresh, waiting, current, cancelled []email.Line
 	allocatedUnits := 0
 	for _, b := range bos {
-		line := email.Line{LineID: b.LineID, Title: b.Title, SKU: b.SKU, Ordered: b.Ordered, Backordered: b.Backordered,
-			Waiting: b.Waiting, Allocated: b.Allocated}
+		line := emailLine(b)
 		if b.Status == string(backorder.StatusCancelled) {
 			// What was on backorder and never came is what is cancelled.
 			if line.Cancelled = b.Backordered - b.Allocated; line.Cancelled > 0 {
@@ -202,8 +214,9 @@ type recipient struct {
 	email, name, orderID string
 }
 
-// writeEmail renders one message and writes it with its send task, unless
-// the shop already has one with its dedupe key. With a SendGrid dynamic
+// writeEmail renders one message and writes it, with its attachments
+// (JSON, content in base64), and its send task, unless the shop already
+// has one with its dedupe key. With a SendGrid dynamic
 // template named for the kind, the same data goes as the template's data.
 func writeEmail(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, kind email.Kind, key string,
 	to recipient, data any) (int64, bool, error) {
@@ -215,11 +228,18 @@ func writeEmail(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop,
 	if err != nil {
 		return 0, false, fmt.Errorf("encode %s data: %w", kind, err)
 	}
+	files := []byte("[]")
+	if len(msg.Attachments) > 0 {
+		if files, err = json.Marshal(msg.Attachments); err != nil {
+			return 0, false, fmt.Errorf("encode %s attachments: %w", kind, err)
+		}
+	}
 	var templates map[string]string
 	_ = json.Unmarshal([]byte(shop.TemplateIDs), &templates) // validated when set
 	id, created, err := tx.AddEmail(ctx, store.Email{
 		ShopID: shop.ID, Kind: string(kind), DedupeKey: key, OrderID: to.orderID, ToEmail: to.email, ToName: to.name,
 		Subject: msg.Subject, TextBody: msg.Text, HTMLBody: msg.HTML, Data: string(raw), TemplateID: templates[string(kind)],
+		Attachments: string(files),
 	})
 	if err != nil || !created {
 		return id, created, err

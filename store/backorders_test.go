@@ -288,8 +288,8 @@ func TestAnETAThatMovesLaterIsListedAsSlippingWithItsDateBefore(t *testing.T) {
 		set(ws[1].BackorderID, day(10))
 		set(ws[2].BackorderID, day(10))
 		now = t0.Add(time.Hour)
-		set(ws[0].BackorderID, day(14)) // later
-		set(ws[1].BackorderID, day(8))  // earlier
+		set(ws[0].BackorderID, day(14))                            // later
+		set(ws[1].BackorderID, day(8))                             // earlier
 		inTx(t, s, func(ctx context.Context, tx *store.Tx) error { // the kind alone changes: the date did not move
 			d := day(10)
 			return tx.SetETAs(ctx, []store.ETAWrite{{BackorderID: ws[2].BackorderID, ETA: &d, Kind: "expected"}})

@@ -643,3 +643,20 @@ func (h *Harness) BackorderedAt(at time.Time) store.Shop {
 	})
 	return shop
 }
+
+// LateSupply runs the overdue purchase-order check as of today (a calendar
+// day, 00:00 UTC).
+func (h *Harness) LateSupply(today time.Time) {
+	h.T.Helper()
+	if err := runLateSupply(context.Background(), h.Store, h.Dispatcher, today); err != nil {
+		h.T.Fatal(err)
+	}
+}
+
+// PastMaxWait runs the maximum-wait check as of today.
+func (h *Harness) PastMaxWait(today time.Time) {
+	h.T.Helper()
+	if err := runPastMaxWait(context.Background(), h.Store, h.Dispatcher, today); err != nil {
+		h.T.Fatal(err)
+	}
+}

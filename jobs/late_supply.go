@@ -38,30 +38,6 @@ func runLateSupply(ctx context.Context, s TxStore, d *Dispatcher, today time.Tim
 	return nil
 }
 
-// runPastMaxWait tells of the lines waiting past their shop's maximum wait
-// as of today, a transaction per shop.
-func runPastMaxWait(ctx context.Context, s TxStore, d *Dispatcher, today time.Time) error {
-	var shops []store.Shop
-	err := s.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		shops, err = tx.ActiveShops(ctx)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("list shops: %w", err)
-	}
-	for _, shop := range shops {
-		if shop.MaxWaitDays == nil {
-			continue
-		}
-		err := d.InTx(ctx, s, func(tx *store.Tx, out *Outbox) error { return shopPastMaxWait(ctx, tx, out, shop, today) })
-		if err != nil {
-			return fmt.Errorf("tell of shop %d's orders past the maximum wait: %w", shop.ID, err)
-		}
-	}
-	return nil
-}
-
 // overduePO tells of purchase order poID past an expected date (today is
 // the calendar day, 00:00 UTC), in the caller's transaction: the order is
 // marked overdue for the newest date it missed and gets an "overdue"
@@ -233,6 +209,18 @@ func poOverdueNotice(ctx context.Context, tx *store.Tx, out *Outbox, shop store.
 // (order:{id}:delayed:{date}).
 func delayedNotice(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string, ids []int64,
 	oldETA, date string) error {
+	return customerNotice(ctx, tx, out, shop, orderID, email.Delayed, "order:"+orderID+":delayed:"+date,
+		func(d *email.Order, b store.BackorderEntry) bool {
+			d.OldETA = oldETA
+			return slices.Contains(ids, b.ID)
+		})
+}
+
+// customerNotice writes an order's customer message of kind, keyed key,
+// listing the order's lines (with their ETAs) that fill accepts; fill may
+// also set the message's other data. An order with no address gets none.
+func customerNotice(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string, kind email.Kind,
+	key string, fill func(*email.Order, store.BackorderEntry) bool) error {
 	orders, err := tx.CustomerOrders(ctx, shop.ID, "", "", []string{orderID})
 	if err != nil || len(orders) == 0 || orders[0].Email == "" {
 		return err
@@ -242,77 +230,13 @@ func delayedNotice(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Sh
 		return err
 	}
 	o := orders[0]
-	data := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName, OldETA: oldETA}
+	data := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName}
 	for _, b := range bos {
-		if slices.Contains(ids, b.ID) {
+		if fill(&data, b) {
 			data.Lines = append(data.Lines, emailLine(b))
 		}
 	}
-	key := "order:" + orderID + ":delayed:" + date
 	to := recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: orderID}
-	_, _, err = writeEmail(ctx, tx, out, shop, email.Delayed, key, to, data)
-	return err
-}
-
-// shopPastMaxWait tells of a shop's lines still waiting past its maximum
-// wait (none without one) on today, the calendar day: each order's
-// customer a wait_exceeded message (order:{id}:wait-exceeded, once per
-// order), the merchant one merchant_wait_exceeded message a day listing
-// the orders (wait-exceeded:{date}). A line is told once: it is marked
-// when its merchant's message is written (or the shop has no merchant
-// address); one that the day's message, written earlier, could not list
-// goes in the next day's.
-func shopPastMaxWait(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, today time.Time) error {
-	if shop.MaxWaitDays == nil {
-		return nil
-	}
-	lines, err := tx.BackordersPastMaxWait(ctx, shop.ID, today.AddDate(0, 0, -*shop.MaxWaitDays))
-	if err != nil || len(lines) == 0 {
-		return err
-	}
-	byOrder := map[string][]store.BackorderEntry{}
-	at := map[string]int{} // order id → its entry in late
-	var late []email.LateOrder
-	ids := make([]int64, len(lines))
-	for i, b := range lines {
-		ids[i] = b.ID
-		if _, ok := at[b.OrderID]; !ok {
-			at[b.OrderID] = len(late)
-			late = append(late, email.LateOrder{OrderName: b.OrderName, Days: int(today.Sub(utcDate(b.PlacedAt)).Hours() / 24)})
-		}
-		byOrder[b.OrderID] = append(byOrder[b.OrderID], b)
-		late[at[b.OrderID]].Waiting += b.Waiting
-	}
-	for _, orderID := range slices.Sorted(maps.Keys(byOrder)) {
-		if err := waitExceededNotice(ctx, tx, out, shop, orderID, byOrder[orderID]); err != nil {
-			return err
-		}
-	}
-	if shop.MerchantEmail != "" {
-		data := email.Merchant{Shop: emailShop(shop), MaxWaitDays: *shop.MaxWaitDays, Orders: late}
-		key := "wait-exceeded:" + today.Format(time.DateOnly)
-		_, created, err := writeEmail(ctx, tx, out, shop, email.MerchantWaitExceeded, key,
-			recipient{email: shop.MerchantEmail, name: shop.Name}, data)
-		if err != nil || !created {
-			return err
-		}
-	}
-	return tx.MarkWaitExceeded(ctx, ids, today)
-}
-
-// waitExceededNotice writes an order's wait_exceeded message, once per
-// order, listing its lines still waiting past the maximum wait.
-func waitExceededNotice(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string, bos []store.BackorderEntry) error {
-	orders, err := tx.CustomerOrders(ctx, shop.ID, "", "", []string{orderID})
-	if err != nil || len(orders) == 0 || orders[0].Email == "" {
-		return err
-	}
-	o := orders[0]
-	data := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName, MaxWaitDays: *shop.MaxWaitDays}
-	for _, b := range bos {
-		data.Lines = append(data.Lines, emailLine(b))
-	}
-	to := recipient{email: o.Email, name: strings.TrimSpace(o.FirstName + " " + o.LastName), orderID: orderID}
-	_, _, err = writeEmail(ctx, tx, out, shop, email.WaitExceeded, "order:"+orderID+":wait-exceeded", to, data)
+	_, _, err = writeEmail(ctx, tx, out, shop, kind, key, to, data)
 	return err
 }

@@ -19,6 +19,15 @@ import (
 // whose line's ETA moved by a day or more, and had one before, is told:
 // an eta_changed message, at most one per order per shop day.
 func recomputeETA(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, itemID string, today time.Time) error {
+	return recomputeETAWith(ctx, tx, out, shop, itemID, today, 0)
+}
+
+// recomputeETAWith is recomputeETA with `arrived` units of the item in
+// hand that no reconcile has allocated yet (a receipt's, in its
+// transaction): they serve the oldest lines first, today, so that a line
+// they will serve is not told of a later date meanwhile, nor of an earlier
+// one: the ready message the reconcile calls for tells it.
+func recomputeETAWith(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, itemID string, today time.Time, arrived int) error {
 	lines, err := tx.WaitingLines(ctx, shop.ID, itemID)
 	if err != nil || len(lines) == 0 {
 		return err
@@ -33,16 +42,22 @@ func recomputeETA(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Sho
 	}
 	in := backorder.ETAInput{Lines: make([]backorder.WaitingLine, len(lines)), Supply: supplyOf(shop, supply),
 		LeadTimeDays: lead, HandlingDays: shop.HandlingDays, Today: today}
+	if arrived > 0 {
+		// Dated before any other supply: in hand, it serves first.
+		in.Supply = append(in.Supply, backorder.Supply{Units: arrived, Kind: backorder.ETAConfirmed})
+	}
 	for i, l := range lines {
 		in.Lines[i] = backorder.WaitingLine{BackorderID: l.BackorderID, Waiting: l.Waiting, Estimate: l.Estimate}
 	}
 	etas := backorder.ETAs(in)
 	writes := make([]store.ETAWrite, len(etas))
 	moved := map[string]etaMove{}
+	units := 0
 	for i, e := range etas {
 		writes[i] = store.ETAWrite{BackorderID: e.BackorderID, ETA: e.Date, Kind: string(e.Kind), Estimate: e.Estimate}
+		units += lines[i].Waiting
 		old := lines[i].ETA
-		if old == nil || e.Date == nil || sameDay(*old, *e.Date) {
+		if old == nil || e.Date == nil || sameDay(*old, *e.Date) || units <= arrived {
 			continue
 		}
 		m, seen := moved[lines[i].OrderID]

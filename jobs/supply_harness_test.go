@@ -30,9 +30,8 @@ func (h *Harness) Terms(is store.ItemSupplier) {
 	}
 }
 
-// SentPO writes a purchase order of quantity units of an item to the
-// supplier, sent at sentAt, as approving it would, without its send task.
-func (h *Harness) SentPO(shopID, supplierID int64, itemID string, quantity int, sentAt time.Time) store.PurchaseOrder {
+// DraftPO writes the shop's draft to the supplier with the lines.
+func (h *Harness) DraftPO(shopID, supplierID int64, lines ...store.POLine) store.PurchaseOrder {
 	h.T.Helper()
 	var po store.PurchaseOrder
 	err := h.Store.InTx(context.Background(), func(tx *store.Tx) error {
@@ -41,15 +40,26 @@ func (h *Harness) SentPO(shopID, supplierID int64, itemID string, quantity int, 
 		if po, err = tx.DraftPO(ctx, shopID, supplierID, "USD"); err != nil {
 			return err
 		}
-		if err := tx.AddToPOLine(ctx, po.ID, store.POLine{ItemID: itemID, Quantity: quantity}); err != nil {
-			return err
+		for _, l := range lines {
+			if err := tx.AddToPOLine(ctx, po.ID, l); err != nil {
+				return err
+			}
 		}
-		po.Status, po.SentAt = store.POSent, &sentAt
-		return tx.SavePO(ctx, po)
+		return nil
 	})
 	if err != nil {
 		h.T.Fatal(err)
 	}
+	return po
+}
+
+// SentPO writes a purchase order of quantity units of an item to the
+// supplier, sent at sentAt, as approving it would, without its send task.
+func (h *Harness) SentPO(shopID, supplierID int64, itemID string, quantity int, sentAt time.Time) store.PurchaseOrder {
+	h.T.Helper()
+	po := h.DraftPO(shopID, supplierID, store.POLine{ItemID: itemID, Quantity: quantity})
+	h.SetPO(po.ID, func(p *store.PurchaseOrder) { p.Status, p.SentAt = store.POSent, &sentAt })
+	po.Status, po.SentAt = store.POSent, &sentAt
 	return po
 }
 

@@ -650,7 +650,7 @@ func (h *Harness) BackorderedAt(at time.Time) store.Shop {
 // day, 00:00 UTC).
 func (h *Harness) LateSupply(today time.Time) {
 	h.T.Helper()
-	if err := runLateSupply(context.Background(), h.Store, h.Dispatcher, today); err != nil {
+	if err := h.Purchasing.lateSupply(context.Background(), today); err != nil {
 		h.T.Fatal(err)
 	}
 }
@@ -658,7 +658,7 @@ func (h *Harness) LateSupply(today time.Time) {
 // PastMaxWait runs the maximum-wait check as of today.
 func (h *Harness) PastMaxWait(today time.Time) {
 	h.T.Helper()
-	if err := runPastMaxWait(context.Background(), h.Store, h.Dispatcher, today); err != nil {
+	if err := h.Purchasing.pastMaxWait(context.Background(), today); err != nil {
 		h.T.Fatal(err)
 	}
 }

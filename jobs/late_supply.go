@@ -17,6 +17,12 @@ import (
 // POEventOverdue is the purchase-order trail's entry for a missed date.
 const POEventOverdue = "overdue"
 
+// lateSupply tells of every purchase order past an expected date as of
+// today (the calendar day, 00:00 UTC): see overduePO.
+func (p *Purchasing) lateSupply(ctx context.Context, today time.Time) error {
+	return runLateSupply(ctx, p.store, p.dispatcher, today)
+}
+
 // runLateSupply tells of every purchase order past an expected date as of
 // today (the calendar day, 00:00 UTC), each in a transaction of its own.
 func runLateSupply(ctx context.Context, s TxStore, d *Dispatcher, today time.Time) error {

@@ -11,6 +11,12 @@ import (
 	"github.com/backorderd/backorderd/store"
 )
 
+// pastMaxWait tells of the lines waiting past their shop's maximum wait
+// as of today: see shopPastMaxWait.
+func (p *Purchasing) pastMaxWait(ctx context.Context, today time.Time) error {
+	return runPastMaxWait(ctx, p.store, p.dispatcher, today)
+}
+
 // runPastMaxWait tells of the lines waiting past their shop's maximum wait
 // as of today, a transaction per shop.
 func runPastMaxWait(ctx context.Context, s TxStore, d *Dispatcher, today time.Time) error {

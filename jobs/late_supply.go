@@ -14,20 +14,15 @@ import (
 	"github.com/backorderd/backorderd/store"
 )
 
-// POEventOverdue is the purchase-order trail's entry for a missed date.
-const POEventOverdue = "overdue"
+// poEventOverdue is the purchase-order trail's entry for a missed date.
+const poEventOverdue = "overdue"
 
 // lateSupply tells of every purchase order past an expected date as of
-// today (the calendar day, 00:00 UTC): see overduePO.
+// today (the calendar day, 00:00 UTC), each in a transaction of its own:
+// see overduePO.
 func (p *Purchasing) lateSupply(ctx context.Context, today time.Time) error {
-	return runLateSupply(ctx, p.store, p.dispatcher, today)
-}
-
-// runLateSupply tells of every purchase order past an expected date as of
-// today (the calendar day, 00:00 UTC), each in a transaction of its own.
-func runLateSupply(ctx context.Context, s TxStore, d *Dispatcher, today time.Time) error {
 	var overdue []store.OverduePO
-	err := s.InTx(ctx, func(tx *store.Tx) error {
+	err := p.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		overdue, err = tx.OverduePOs(ctx, today)
 		return err
@@ -36,7 +31,7 @@ func runLateSupply(ctx context.Context, s TxStore, d *Dispatcher, today time.Tim
 		return fmt.Errorf("list overdue purchase orders: %w", err)
 	}
 	for _, po := range overdue {
-		err := d.InTx(ctx, s, func(tx *store.Tx, out *Outbox) error { return overduePO(ctx, tx, out, po.ID, today) })
+		err := p.dispatcher.InTx(ctx, p.store, func(tx *store.Tx, out *Outbox) error { return overduePO(ctx, tx, out, po.ID, today) })
 		if err != nil {
 			return fmt.Errorf("tell of overdue purchase order %d: %w", po.ID, err)
 		}
@@ -79,7 +74,7 @@ func overduePO(ctx context.Context, tx *store.Tx, out *Outbox, poID int64, today
 		return err
 	}
 	date := missed.Format(time.DateOnly)
-	if err := tx.AddPOEvent(ctx, store.POEvent{POID: po.ID, Revision: po.Revision, Kind: POEventOverdue,
+	if err := tx.AddPOEvent(ctx, store.POEvent{POID: po.ID, Revision: po.Revision, Kind: poEventOverdue,
 		Detail: "expected by " + date}); err != nil {
 		return err
 	}

@@ -12,16 +12,10 @@ import (
 )
 
 // pastMaxWait tells of the lines waiting past their shop's maximum wait
-// as of today: see shopPastMaxWait.
+// as of today, a transaction per shop: see shopPastMaxWait.
 func (p *Purchasing) pastMaxWait(ctx context.Context, today time.Time) error {
-	return runPastMaxWait(ctx, p.store, p.dispatcher, today)
-}
-
-// runPastMaxWait tells of the lines waiting past their shop's maximum wait
-// as of today, a transaction per shop.
-func runPastMaxWait(ctx context.Context, s TxStore, d *Dispatcher, today time.Time) error {
 	var shops []store.Shop
-	err := s.InTx(ctx, func(tx *store.Tx) error {
+	err := p.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		shops, err = tx.ActiveShops(ctx)
 		return err
@@ -33,7 +27,7 @@ func runPastMaxWait(ctx context.Context, s TxStore, d *Dispatcher, today time.Ti
 		if shop.MaxWaitDays == nil {
 			continue
 		}
-		err := d.InTx(ctx, s, func(tx *store.Tx, out *Outbox) error { return shopPastMaxWait(ctx, tx, out, shop, today) })
+		err := p.dispatcher.InTx(ctx, p.store, func(tx *store.Tx, out *Outbox) error { return shopPastMaxWait(ctx, tx, out, shop, today) })
 		if err != nil {
 			return fmt.Errorf("tell of shop %d's orders past the maximum wait: %w", shop.ID, err)
 		}

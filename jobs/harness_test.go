@@ -674,19 +674,18 @@ func (h *Harness) BackorderedAt(at time.Time) store.Shop {
 	return shop
 }
 
-// LateSupply runs the overdue purchase-order check as of today (a calendar
-// day, 00:00 UTC).
-func (h *Harness) LateSupply(today time.Time) {
+// LateSupply runs the overdue purchase-order check at now.
+func (h *Harness) LateSupply(now time.Time) {
 	h.T.Helper()
-	if err := h.Purchasing.lateSupply(context.Background(), today); err != nil {
+	if err := h.Purchasing.lateSupply(context.Background(), now); err != nil {
 		h.T.Fatal(err)
 	}
 }
 
-// PastMaxWait runs the maximum-wait check as of today.
-func (h *Harness) PastMaxWait(today time.Time) {
+// PastMaxWait runs the maximum-wait check at now.
+func (h *Harness) PastMaxWait(now time.Time) {
 	h.T.Helper()
-	if err := h.Purchasing.pastMaxWait(context.Background(), today); err != nil {
+	if err := h.Purchasing.pastMaxWait(context.Background(), now); err != nil {
 		h.T.Fatal(err)
 	}
 }

@@ -17,21 +17,23 @@ import (
 // poEventOverdue is the purchase-order trail's entry for a missed date.
 const poEventOverdue = "overdue"
 
-// lateSupply tells of every purchase order past an expected date as of
-// today (the calendar day, 00:00 UTC), each in a transaction of its own:
-// see overduePO.
-func (p *Purchasing) lateSupply(ctx context.Context, today time.Time) error {
+// lateSupply tells of every purchase order past an expected date at now,
+// each as of its shop's calendar day, in a transaction of its own: see
+// overduePO.
+func (p *Purchasing) lateSupply(ctx context.Context, now time.Time) error {
 	var overdue []store.OverduePO
 	err := p.store.InTx(ctx, func(tx *store.Tx) error {
+		// The latest calendar day any shop may be on: each order is
+		// checked again against its own shop's.
 		var err error
-		overdue, err = tx.OverduePOs(ctx, today)
+		overdue, err = tx.OverduePOs(ctx, utcDate(now).AddDate(0, 0, 1))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("list overdue purchase orders: %w", err)
 	}
 	for _, po := range overdue {
-		err := p.dispatcher.InTx(ctx, p.store, func(tx *store.Tx, out *Outbox) error { return overduePO(ctx, tx, out, po.ID, today) })
+		err := p.dispatcher.InTx(ctx, p.store, func(tx *store.Tx, out *Outbox) error { return overduePO(ctx, tx, out, po.ID, now) })
 		if err != nil {
 			return fmt.Errorf("tell of overdue purchase order %d: %w", po.ID, err)
 		}
@@ -39,26 +41,27 @@ func (p *Purchasing) lateSupply(ctx context.Context, today time.Time) error {
 	return nil
 }
 
-// overduePO tells of purchase order poID past an expected date (today is
-// the calendar day, 00:00 UTC), in the caller's transaction: the order is
+// overduePO tells of purchase order poID past an expected date as of its
+// shop's calendar day at now, in the caller's transaction: the order is
 // marked overdue for the newest date it missed and gets an "overdue"
 // entry, its merchant a merchant_po_overdue message, its items' ETAs
 // count its late units from today, and every order with a waiting line
 // whose last unit a late line covered gets a delayed message. Each once
 // per missed date: the mark, and the messages' keys, say it was told. The
 // order is locked first, then its items' ledgers in item order.
-func overduePO(ctx context.Context, tx *store.Tx, out *Outbox, poID int64, today time.Time) error {
+func overduePO(ctx context.Context, tx *store.Tx, out *Outbox, poID int64, now time.Time) error {
 	po, lines, err := tx.LockPO(ctx, poID)
 	if err != nil {
 		return err
 	}
-	missed, due := missedDate(po, lines, today)
-	if missed == nil || (po.OverdueAt != nil && !po.OverdueAt.Before(*missed)) {
-		return nil // received, changed or told since it was listed
-	}
 	shop, err := tx.Shop(ctx, po.ShopID)
 	if err != nil {
 		return err
+	}
+	today := shopDay(shop, now)
+	missed, due := missedDate(po, lines, today)
+	if missed == nil || (po.OverdueAt != nil && !po.OverdueAt.Before(*missed)) {
+		return nil // not late yet in its shop's day, or received, changed or told since it was listed
 	}
 	late := map[int64]bool{}
 	for _, l := range due {

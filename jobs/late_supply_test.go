@@ -70,7 +70,9 @@ func TestAnOverdueOrderTellsTheMerchantAndTheCustomersItCoveredOnce(t *testing.T
 		// Two days after the date, nothing has come.
 		changes := len(h.Emails(shop.ID, "eta_changed", ""))
 		today := due.AddDate(0, 0, 2)
-		h.LateSupply(today)
+		if err := h.Purchasing.RunSupply(context.Background(), today.Add(9*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
 		missed := due.Format(time.DateOnly)
 		overdue := h.Emails(shop.ID, "merchant_po_overdue", "")
 		if len(overdue) != 1 || overdue[0].DedupeKey != fmt.Sprintf("po:%d:overdue:%s", po.ID, missed) {
@@ -125,7 +127,9 @@ func TestWaitingPastTheMaximumWaitTellsTheCustomerAndTheMerchantOnce(t *testing.
 		today := jobs.Today()
 		shop, _ := waitingKettles(t, h, func(sh *store.Shop) { sh.MaxWaitDays = &thirty },
 			today.AddDate(0, 0, -40), today.AddDate(0, 0, -5))
-		h.PastMaxWait(today)
+		if err := h.Purchasing.RunSupply(context.Background(), today.Add(9*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
 		if es := h.Emails(shop.ID, "wait_exceeded", "601"); len(es) != 1 || es[0].DedupeKey != "order:601:wait-exceeded" ||
 			!strings.Contains(es[0].TextBody, "waited more than 30 days") {
 			t.Fatalf("601's notices = %+v, want one", es)

@@ -12,8 +12,9 @@ import (
 )
 
 // pastMaxWait tells of the lines waiting past their shop's maximum wait
-// as of today, a transaction per shop: see shopPastMaxWait.
-func (p *Purchasing) pastMaxWait(ctx context.Context, today time.Time) error {
+// at now, each shop as of its calendar day, a transaction per shop: see
+// shopPastMaxWait.
+func (p *Purchasing) pastMaxWait(ctx context.Context, now time.Time) error {
 	var shops []store.Shop
 	err := p.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -27,7 +28,7 @@ func (p *Purchasing) pastMaxWait(ctx context.Context, today time.Time) error {
 		if shop.MaxWaitDays == nil {
 			continue
 		}
-		err := p.dispatcher.InTx(ctx, p.store, func(tx *store.Tx, out *Outbox) error { return shopPastMaxWait(ctx, tx, out, shop, today) })
+		err := p.dispatcher.InTx(ctx, p.store, func(tx *store.Tx, out *Outbox) error { return shopPastMaxWait(ctx, tx, out, shop, shopDay(shop, now)) })
 		if err != nil {
 			return fmt.Errorf("tell of shop %d's orders past the maximum wait: %w", shop.ID, err)
 		}

@@ -62,14 +62,16 @@ type ETAInput struct {
 
 // LineETA is one waiting line's ETA. Date is nil for ETAUnknown. Estimate
 // is the estimate to keep for the next computation: equal to Date for
-// ETAEstimate, nil otherwise (a covered line loses its estimate). The
-// pointers share one backing array per call: read them, do not write
-// through them.
+// ETAEstimate, nil otherwise (a covered line loses its estimate). POLineID
+// is the supply that covers the line's last waiting unit, 0 when none does:
+// the line is late when that supply is. The pointers share one backing
+// array per call: read them, do not write through them.
 type LineETA struct {
 	BackorderID int64
 	Date        *time.Time
 	Kind        ETAKind
 	Estimate    *time.Time
+	POLineID    int64
 }
 
 // ETAs gives every input line an ETA, in input order. Waiting units, oldest
@@ -127,7 +129,7 @@ func ETAs(in ETAInput) []LineETA {
 				supplyETA = latest(supply[j].Date, in.Today).AddDate(0, 0, in.HandlingDays)
 			}
 			dates[i] = supplyETA
-			out[i].Date, out[i].Kind = &dates[i], supply[j].Kind
+			out[i].Date, out[i].Kind, out[i].POLineID = &dates[i], supply[j].Kind, supply[j].POLineID
 		case in.LeadTimeDays != nil:
 			d := fresh
 			if l.Estimate != nil && !l.Estimate.Before(meetable) {

@@ -177,3 +177,21 @@ func BenchmarkETAs100kLines50Supplies(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(lines)*b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+func TestALineNamesTheSupplyThatCoversItsLastUnit(t *testing.T) {
+	lines := []WaitingLine{{1, 1, nil}, {2, 2, nil}, {3, 2, nil}, {4, 0, nil}}
+	got := ETAs(ETAInput{
+		Lines: lines,
+		Supply: []Supply{
+			{POLineID: 7, Units: 3, Date: day(10), Kind: ETAConfirmed},
+			{POLineID: 9, Units: 1, Date: day(-2), Kind: ETAConfirmed}, // overdue: still serves first
+		},
+		LeadTimeDays: days(14), Today: today,
+	})
+	want := []int64{9, 7, 0, 0} // unit 1: 9; units 2–3: 7; units 4–5: the last has no supply; none waiting
+	for i, w := range want {
+		if got[i].POLineID != w {
+			t.Errorf("backorder %d is covered by supply %d, want %d", lines[i].BackorderID, got[i].POLineID, w)
+		}
+	}
+}

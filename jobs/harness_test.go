@@ -673,3 +673,19 @@ func (h *Harness) BackorderedAt(at time.Time) store.Shop {
 	})
 	return shop
 }
+
+// LateSupply runs the overdue purchase-order check at now.
+func (h *Harness) LateSupply(now time.Time) {
+	h.T.Helper()
+	if err := h.Purchasing.lateSupply(context.Background(), now); err != nil {
+		h.T.Fatal(err)
+	}
+}
+
+// PastMaxWait runs the maximum-wait check at now.
+func (h *Harness) PastMaxWait(now time.Time) {
+	h.T.Helper()
+	if err := h.Purchasing.pastMaxWait(context.Background(), now); err != nil {
+		h.T.Fatal(err)
+	}
+}

@@ -198,8 +198,43 @@ func (n *PeriodicMessages) digest(ctx context.Context, tx *store.Tx, out *Outbox
 		}
 		data.Digest = append(data.Digest, line)
 	}
+	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
+	if err := supplyDigest(ctx, tx, shop.ID, today, now, &data); err != nil {
+		return err
+	}
 	_, _, err = writeEmail(ctx, tx, out, shop, email.Digest, key, recipient{email: shop.MerchantEmail, name: shop.Name}, data)
 	return err
+}
+
+// digestListMax bounds the digest's lists of overdue orders and slipping
+// ETAs: the merchant reads the rest through the API.
+const digestListMax = 20
+
+// supplyDigest adds the digest's supply sections to data: the shop's open
+// purchase orders, those past an expected date with units still due as of
+// today (the shop's calendar day), and the ETAs that moved later over the
+// day before now.
+func supplyDigest(ctx context.Context, tx *store.Tx, shopID int64, today, now time.Time, data *email.Merchant) error {
+	pos, err := tx.OpenPOs(ctx, shopID, today)
+	if err != nil {
+		return err
+	}
+	data.OpenPOs = len(pos)
+	for _, po := range pos {
+		if po.MissedAt != nil && len(data.OverduePOs) < digestListMax {
+			data.OverduePOs = append(data.OverduePOs, email.POSummary{ID: po.ID, Supplier: po.Supplier,
+				ExpectedAt: po.MissedAt.Format(time.DateOnly), UnitsDue: po.UnitsDue})
+		}
+	}
+	slipping, err := tx.SlippingETAs(ctx, shopID, now.Add(-24*time.Hour), digestListMax)
+	if err != nil {
+		return err
+	}
+	for _, s := range slipping {
+		data.SlippingETAs = append(data.SlippingETAs, email.SlippingETA{OrderName: s.OrderName, SKU: s.SKU,
+			From: s.From.Format(time.DateOnly), To: s.To.Format(time.DateOnly)})
+	}
+	return nil
 }
 
 // emailShop is what a message shows of a shop.

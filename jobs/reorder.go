@@ -30,7 +30,9 @@ type ReorderItemArgs struct {
 
 // RunSupply is the periodic supply run: it reorders the items of every
 // active shop, each shop as of its own calendar day at `today` (an
-// instant: the period's end).
+// instant: the period's end), then tells of what is late: overdue
+// purchase orders (lateSupply) and orders past the maximum wait
+// (pastMaxWait).
 func (p *Purchasing) RunSupply(ctx context.Context, today time.Time) error {
 	var shops []store.Shop
 	err := p.store.InTx(ctx, func(tx *store.Tx) error {
@@ -49,7 +51,10 @@ func (p *Purchasing) RunSupply(ctx context.Context, today time.Time) error {
 			return fmt.Errorf("reorder shop %d: %w", shop.ID, err)
 		}
 	}
-	return nil
+	if err := p.lateSupply(ctx, today); err != nil {
+		return err
+	}
+	return p.pastMaxWait(ctx, today)
 }
 
 // ReorderItems reorders some items of a shop now.

@@ -363,7 +363,8 @@ type ETAWrite struct {
 }
 
 // SetETAs writes the lines' ETAs; a line whose ETA is unchanged is not
-// written. On PostgreSQL it is one statement over arrays, on SQLite one
+// written. A line whose date changes keeps the date it had (eta_previous)
+// and when it changed (eta_changed_at), for SlippingETAs. On PostgreSQL it is one statement over arrays, on SQLite one
 // prepared statement, however many lines.
 func (tx *Tx) SetETAs(ctx context.Context, ws []ETAWrite) error {
 	if len(ws) == 0 {
@@ -376,7 +377,9 @@ func (tx *Tx) SetETAs(ctx context.Context, ws []ETAWrite) error {
 }
 
 func (tx *Tx) setETAsPostgres(ctx context.Context, ws []ETAWrite) error {
-	const q = `UPDATE backorders b SET eta = v.eta, eta_kind = v.kind, eta_estimate = v.estimate
+	const q = `UPDATE backorders b SET eta = v.eta, eta_kind = v.kind, eta_estimate = v.estimate,
+		eta_previous = CASE WHEN b.eta IS DISTINCT FROM v.eta THEN b.eta ELSE b.eta_previous END,
+		eta_changed_at = CASE WHEN b.eta IS DISTINCT FROM v.eta THEN $5 ELSE b.eta_changed_at END
 	FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::timestamptz[]) AS v(id, eta, kind, estimate)
 	WHERE b.id = v.id AND (b.eta IS DISTINCT FROM v.eta OR b.eta_kind <> v.kind OR b.eta_estimate IS DISTINCT FROM v.estimate)`
 	ids := make([]int64, len(ws))
@@ -386,23 +389,25 @@ func (tx *Tx) setETAsPostgres(ctx context.Context, ws []ETAWrite) error {
 	for i, w := range ws {
 		ids[i], etas[i], kinds[i], estimates[i] = w.BackorderID, utc(w.ETA), w.Kind, utc(w.Estimate)
 	}
-	if _, err := tx.tx.ExecContext(ctx, q, ids, etas, kinds, estimates); err != nil {
+	if _, err := tx.tx.ExecContext(ctx, q, ids, etas, kinds, estimates, tx.store.nowUTC()); err != nil {
 		return fmt.Errorf("set ETAs: %w", translate(err))
 	}
 	return nil
 }
 
 func (tx *Tx) setETAsSQLite(ctx context.Context, ws []ETAWrite) error {
-	const q = `UPDATE backorders SET eta = ?, eta_kind = ?, eta_estimate = ?
-	WHERE id = ? AND (eta IS NOT ? OR eta_kind <> ? OR eta_estimate IS NOT ?)`
+	const q = `UPDATE backorders SET eta_previous = CASE WHEN eta IS NOT ?1 THEN eta ELSE eta_previous END,
+		eta_changed_at = CASE WHEN eta IS NOT ?1 THEN ?5 ELSE eta_changed_at END,
+		eta = ?1, eta_kind = ?2, eta_estimate = ?3
+	WHERE id = ?4 AND (eta IS NOT ?1 OR eta_kind <> ?2 OR eta_estimate IS NOT ?3)`
 	st, err := tx.tx.PreparexContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("prepare ETA writes: %w", translate(err))
 	}
 	defer st.Close()
+	now := tx.store.nowUTC()
 	for _, w := range ws {
-		eta, estimate := utc(w.ETA), utc(w.Estimate)
-		if _, err := st.ExecContext(ctx, eta, w.Kind, estimate, w.BackorderID, eta, w.Kind, estimate); err != nil {
+		if _, err := st.ExecContext(ctx, utc(w.ETA), w.Kind, utc(w.Estimate), w.BackorderID, now); err != nil {
 			return fmt.Errorf("set ETA of backorder %d: %w", w.BackorderID, translate(err))
 		}
 	}
@@ -411,9 +416,10 @@ func (tx *Tx) setETAsSQLite(ctx context.Context, ws []ETAWrite) error {
 
 // BackordersPastMaxWait lists a shop's backorder lines with units still
 // waiting whose order was placed before `before` (now less the shop's
-// maximum wait), oldest order first.
+// maximum wait) and that MarkWaitExceeded has not marked, oldest order
+// first.
 func (tx *Tx) BackordersPastMaxWait(ctx context.Context, shopID int64, before time.Time) ([]BackorderEntry, error) {
-	const q = backorderSelect + ` WHERE b.shop_id = ? AND b.waiting > 0 AND o.placed_at < ?
+	const q = backorderSelect + ` WHERE b.shop_id = ? AND b.waiting > 0 AND o.placed_at < ? AND b.wait_exceeded_at IS NULL
 	ORDER BY o.placed_at, b.order_id, b.line_id`
 	var es []BackorderEntry
 	if err := tx.tx.SelectContext(ctx, &es, tx.tx.Rebind(q), shopID, before.UTC()); err != nil {
@@ -551,4 +557,45 @@ func (tx *Tx) Digest(ctx context.Context, shopID int64, now time.Time) ([]Digest
 		return strings.Compare(a.ItemID, b.ItemID)
 	})
 	return out, nil
+}
+
+// MarkWaitExceeded marks backorder lines as told past the maximum wait, at
+// at: BackordersPastMaxWait lists them no more.
+func (tx *Tx) MarkWaitExceeded(ctx context.Context, ids []int64, at time.Time) error {
+	const q = `UPDATE backorders SET wait_exceeded_at = ? WHERE id IN (?)`
+	for chunk := range slices.Chunk(ids, 500) {
+		query, args, err := sqlx.In(q, at.UTC(), chunk)
+		if err != nil {
+			return fmt.Errorf("mark lines past the maximum wait: %w", err)
+		}
+		if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(query), args...); err != nil {
+			return fmt.Errorf("mark lines past the maximum wait: %w", translate(err))
+		}
+	}
+	return nil
+}
+
+// SlippingETA is a waiting line whose ETA moved later: From its date
+// before, To its date now.
+type SlippingETA struct {
+	OrderName string    `db:"order_name"`
+	SKU       string    `db:"sku"`
+	From      time.Time `db:"eta_previous"`
+	To        time.Time `db:"eta"`
+}
+
+// SlippingETAs lists a shop's lines still waiting whose ETA last changed
+// at or after since and moved later, by order and line; at most limit.
+func (tx *Tx) SlippingETAs(ctx context.Context, shopID int64, since time.Time, limit int) ([]SlippingETA, error) {
+	const q = `SELECT o.name AS order_name, l.sku, b.eta_previous, b.eta
+	FROM backorders b
+	JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
+	JOIN order_lines l ON l.shop_id = b.shop_id AND l.order_id = b.order_id AND l.line_id = b.line_id
+	WHERE b.shop_id = ? AND b.waiting > 0 AND b.eta_changed_at >= ? AND b.eta > b.eta_previous
+	ORDER BY o.placed_at, b.order_id, b.line_id LIMIT ?`
+	var es []SlippingETA
+	if err := tx.tx.SelectContext(ctx, &es, tx.tx.Rebind(q), shopID, since.UTC(), limit); err != nil {
+		return nil, fmt.Errorf("slipping ETAs: %w", translate(err))
+	}
+	return es, nil
 }

@@ -242,6 +242,79 @@ func TestBackordersPastTheMaximumWaitAreThoseOfOlderOrdersStillWaiting(t *testin
 	})
 }
 
+func TestAMarkedLinePastTheMaximumWaitIsNotListedAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		shop := addShop(t, s)
+		queueOfA(t, s, shop.ID)
+		past := func() []store.BackorderEntry {
+			var es []store.BackorderEntry
+			inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+				var err error
+				es, err = tx.BackordersPastMaxWait(ctx, shop.ID, t0.Add(time.Second))
+				return err
+			})
+			return es
+		}
+		es := past()
+		if len(es) != 4 {
+			t.Fatalf("past the wait = %d lines, want 4", len(es))
+		}
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			return tx.MarkWaitExceeded(ctx, []int64{es[0].ID, es[2].ID}, t0)
+		})
+		var got string
+		for _, e := range past() {
+			got += e.OrderID + "/" + e.LineID + " "
+		}
+		if want := es[1].OrderID + "/" + es[1].LineID + " " + es[3].OrderID + "/" + es[3].LineID + " "; got != want {
+			t.Errorf("past the wait after marking two = %q, want %q", got, want)
+		}
+	})
+}
+
+func TestAnETAThatMovesLaterIsListedAsSlippingWithItsDateBefore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		shop := addShop(t, s)
+		queueOfA(t, s, shop.ID)
+		ws := waitingLines(t, s, shop.ID, "A") // 5002/L9, 5001/L1, 5001/L2
+		now := t0
+		s.SetClock(func() time.Time { return now })
+		set := func(id int64, d time.Time) {
+			inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+				return tx.SetETAs(ctx, []store.ETAWrite{{BackorderID: id, ETA: &d, Kind: "confirmed"}})
+			})
+		}
+		set(ws[0].BackorderID, day(10)) // a first ETA: nothing moved
+		set(ws[1].BackorderID, day(10))
+		set(ws[2].BackorderID, day(10))
+		now = t0.Add(time.Hour)
+		set(ws[0].BackorderID, day(14))                            // later
+		set(ws[1].BackorderID, day(8))                             // earlier
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error { // the kind alone changes: the date did not move
+			d := day(10)
+			return tx.SetETAs(ctx, []store.ETAWrite{{BackorderID: ws[2].BackorderID, ETA: &d, Kind: "expected"}})
+		})
+		slipping := func(since time.Time) string {
+			var got string
+			inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+				es, err := tx.SlippingETAs(ctx, shop.ID, since, 10)
+				for _, e := range es {
+					got += fmt.Sprintf("%s %s %s→%s ", e.OrderName, e.SKU, e.From.Format("01-02"), e.To.Format("01-02"))
+				}
+				return err
+			})
+			return got
+		}
+		want := "#1002 SKU-A " + day(10).Format("01-02") + "→" + day(14).Format("01-02") + " "
+		if got := slipping(t0.Add(time.Minute)); got != want {
+			t.Errorf("slipping since the first ETAs = %q, want %q", got, want)
+		}
+		if got := slipping(t0.Add(2 * time.Hour)); got != "" {
+			t.Errorf("slipping since after the change = %q, want none", got)
+		}
+	})
+}
+
 func BenchmarkSetETAs100k(b *testing.B) {
 	const lines = 100_000
 	eachBench(b, func(b *testing.B, s *store.Store, shop store.Shop) {

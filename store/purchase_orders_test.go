@@ -374,3 +374,40 @@ func TestAnOrderIsOverdueOncePerMissedDate(t *testing.T) {
 		}
 	})
 }
+
+func TestOpenOrdersShowTheirSupplierUnitsDueAndTheDateTheyMissed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		shop, other := addShopAt(t, s, "a.myshopify.com"), addShopAt(t, s, "b.myshopify.com")
+		a, b := addSupplier(t, s, "Acme", 1), addSupplier(t, s, "Brill", 1)
+		expect := func(d time.Time) func(*store.PurchaseOrder) {
+			return func(po *store.PurchaseOrder) { po.ExpectedAt = &d }
+		}
+		late := openPO(t, s, shop.ID, a.ID, store.POPartiallyReceived, expect(day(3)), "42", 5, "43", 2)
+		receiveOnLine(t, s, late.ID, "42", 1)
+		onTime := openPO(t, s, shop.ID, b.ID, store.POConfirmed, expect(day(9)), "42", 4)
+		sent := openPO(t, s, shop.ID, b.ID, store.POSent, nil, "43", 1)
+		openPO(t, s, shop.ID, a.ID, store.POReceived, expect(day(1)), "42", 1)
+		openPO(t, s, shop.ID, b.ID, store.POCancelled, expect(day(1)), "42", 1)
+		openPO(t, s, shop.ID, a.ID, store.PODraft, nil, "42", 1)
+		openPO(t, s, other.ID, a.ID, store.POConfirmed, expect(day(1)), "42", 1)
+
+		var got []store.OpenPO
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			got, err = tx.OpenPOs(ctx, shop.ID, day(5))
+			return err
+		})
+		if len(got) != 3 {
+			t.Fatalf("open orders = %+v, want the partially received, confirmed and sent ones", got)
+		}
+		if g := got[0]; g.ID != late.ID || g.Supplier != "Acme" || g.UnitsDue != 6 || !eqTime(g.MissedAt, day(3)) {
+			t.Errorf("the late order = %+v, want Acme's, 4 + 2 units due, missed day 3", g)
+		}
+		if g := got[1]; g.ID != onTime.ID || g.Supplier != "Brill" || g.UnitsDue != 4 || g.MissedAt != nil {
+			t.Errorf("the order on time = %+v, want Brill's, 4 units due, not late", g)
+		}
+		if g := got[2]; g.ID != sent.ID || g.UnitsDue != 1 || g.MissedAt != nil {
+			t.Errorf("the sent order = %+v, want 1 unit due, not late", g)
+		}
+	})
+}

@@ -23,7 +23,7 @@ func RequireToken(token string) gin.HandlerFunc {
 		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 			c.Set("refused", "admin token")
 			c.Header("WWW-Authenticate", `Basic realm="backorderd", charset="UTF-8"`)
-			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
+			c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody(codeUnauthorized, "the admin token is missing or wrong"))
 			return
 		}
 		c.Next()
@@ -91,6 +91,12 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, gatherer
 	g.GET("/items/:id", getItem(shops))
 	g.GET("/emails", listEmails(shops))
 	g.GET("/emails/:id", getEmail(shops))
+	g.GET("/suppliers", listSuppliers(shops))
+	g.POST("/suppliers", addSupplier(shops))
+	g.GET("/suppliers/:id", getSupplier(shops))
+	g.PATCH("/suppliers/:id", updateSupplier(shops))
+	g.PUT("/items/:id/suppliers/:supplier_id", putTerms(shops))
+	g.DELETE("/items/:id/suppliers/:supplier_id", deleteTerms(shops))
 	g.GET("/shops", func(c *gin.Context) {
 		list, err := shops.Shops(c.Request.Context())
 		if err != nil {

@@ -67,7 +67,7 @@ func getEmail(st AdminStore) gin.HandlerFunc {
 		}
 		e, err := st.Email(c.Request.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {
-			c.JSON(http.StatusNotFound, gin.H{"error": "no such email"})
+			fail(c, errNotFound("no such email"))
 			return
 		}
 		if err != nil {

@@ -63,7 +63,7 @@ func TestAnUnknownEmailKindIsABadRequestNamingTheKinds(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		r := adminRouter(s)
 		code, body := getJSON(t, r, "/api/v1/emails?kind=nope")
-		if msg, _ := body["error"].(string); code != http.StatusBadRequest || !strings.Contains(msg, "backordered") {
+		if c, msg := errorOf(body); code != http.StatusBadRequest || c != "bad_request" || !strings.Contains(msg, "backordered") {
 			t.Errorf("kind=nope = %d %v, want 400 listing the kinds", code, body)
 		}
 		if code, _ := getJSON(t, r, "/api/v1/emails?kind=backordered"); code != http.StatusOK {

@@ -3,9 +3,9 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 
 	"github.com/gin-gonic/gin"
 
@@ -105,12 +105,30 @@ func bindJSON(c *gin.Context, v any) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return &FieldError{Field: typeErr.Field, Reason: "must be " + jsonKind(typeErr.Type.Kind()) + ", not a JSON " + typeErr.Value}
 	case errors.As(err, &typeErr):
-		return &FieldError{Field: typeErr.Field, Reason: fmt.Sprintf("must be a JSON %s", typeErr.Type.Kind())}
+		return errBadRequest("the body must be a JSON object")
 	case errors.Is(err, io.EOF):
 		return errBadRequest("the body must be a JSON object")
 	default:
 		return errBadRequest("malformed JSON: " + err.Error())
+	}
+}
+
+// jsonKind says what JSON value a Go kind takes.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number"
+	case reflect.Slice:
+		return "a list"
+	default:
+		return "an object"
 	}
 }
 

@@ -92,7 +92,7 @@ func addSupplier(st SupplierStore) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		sp := store.Supplier{LeadTimeDays: DefaultLeadTimeDays, Currency: "USD"}
+		sp := store.Supplier{LeadTimeDays: DefaultLeadTimeDays, Currency: DefaultCurrency}
 		secret, err := req.apply(&sp)
 		if err == nil {
 			sp, err = st.AddSupplier(c.Request.Context(), sp)

@@ -16,8 +16,11 @@ import (
 // share: a field named in a *FieldError is a JSON field of the API and a
 // column of the CSV files alike.
 
-// DefaultLeadTimeDays is a new supplier's lead time when none is given.
-const DefaultLeadTimeDays = 14
+// A new supplier's lead time and currency when none are given.
+const (
+	DefaultLeadTimeDays = 14
+	DefaultCurrency     = "USD"
+)
 
 var (
 	moneyPattern    = regexp.MustCompile(`^\d{1,12}(\.\d{1,4})?$`)

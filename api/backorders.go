@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -96,12 +95,8 @@ func getBackorder(st AdminStore) gin.HandlerFunc {
 			return
 		}
 		b, events, err := st.Backorder(c.Request.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			fail(c, errNotFound("no such backorder"))
-			return
-		}
 		if err != nil {
-			fail(c, err)
+			fail(c, notFoundAs(err, "no such backorder"))
 			return
 		}
 		trail := make([]eventView, len(events))

@@ -94,6 +94,15 @@ func fail(c *gin.Context, err error) {
 	c.JSON(http.StatusServiceUnavailable, errorBody(codeUnavailable, "database unavailable"))
 }
 
+// notFoundAs is err, or errNotFound(msg) when err is the store's
+// ErrNotFound: the message names what was not found.
+func notFoundAs(err error, msg string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound(msg)
+	}
+	return err
+}
+
 // bindJSON decodes the request's JSON body into v, refusing unknown
 // fields: malformed JSON is a 400, a field of the wrong type a 422 naming
 // it.

@@ -168,10 +168,7 @@ func supplierParam(c *gin.Context, st SupplierStore, name string) (store.Supplie
 		return store.Supplier{}, err
 	}
 	sp, err := st.Supplier(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Supplier{}, errNotFound("no such supplier: " + c.Param(name))
-	}
-	return sp, err
+	return sp, notFoundAs(err, "no such supplier: "+c.Param(name))
 }
 
 // idParam reads the path parameter name as an id.

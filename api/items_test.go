@@ -7,9 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
@@ -32,19 +30,9 @@ func TestAnItemKnownOnlyFromAnOrderIsFoundBySKUAndID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		now := time.Now().UTC()
 		// An order arrives before any product or inventory delivery named
 		// its item.
-		err = s.InTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.ApplyOrder(ctx, shop.ID, backorder.Order{OrderID: "48213", Name: "48213",
-				Status: backorder.OrderOpen, PlacedAt: now, UpdatedAt: now, Version: backorder.Version{At: now},
-				Lines: []backorder.Line{{LineID: "1", ItemID: "1517", ProductID: "1500", SKU: "LW-APRON-CHR",
-					Title: "Apron — Charcoal", Quantity: 2, OpenUnits: 2}}})
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		orderedItem(t, s, shop.ID)
 		r := adminRouter(s)
 		for _, path := range []string{"/api/v1/items?sku=LW-APRON-CHR", "/api/v1/items/1517"} {
 			code, body := getJSON(t, r, path)

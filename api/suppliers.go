@@ -87,26 +87,8 @@ func (r supplierRequest) apply(sp *store.Supplier) (generated string, err error)
 // addSupplier serves POST /api/v1/suppliers.
 func addSupplier(st SupplierStore) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var req supplierRequest
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
 		sp := store.Supplier{LeadTimeDays: DefaultLeadTimeDays, Currency: DefaultCurrency}
-		secret, err := req.apply(&sp)
-		if err == nil {
-			sp, err = st.AddSupplier(c.Request.Context(), sp)
-		}
-		if errors.Is(err, store.ErrDuplicate) {
-			err = errConflict("a supplier named " + strconv.Quote(sp.Name) + " exists")
-		}
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		view := viewSupplier(sp)
-		view.Secret = secret
-		c.JSON(http.StatusCreated, view)
+		saveSupplier(c, sp, st.AddSupplier, http.StatusCreated)
 	}
 }
 
@@ -119,26 +101,33 @@ func updateSupplier(st SupplierStore) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		var req supplierRequest
-		if err := bindJSON(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		secret, err := req.apply(&sp)
-		if err == nil {
-			sp, err = st.UpdateSupplier(c.Request.Context(), sp)
-		}
-		if errors.Is(err, store.ErrDuplicate) {
-			err = errConflict("a supplier named " + strconv.Quote(sp.Name) + " exists")
-		}
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		view := viewSupplier(sp)
-		view.Secret = secret
-		c.JSON(http.StatusOK, view)
+		saveSupplier(c, sp, st.UpdateSupplier, http.StatusOK)
 	}
+}
+
+// saveSupplier applies the request's fields to sp, saves it and answers
+// with it, and with its secret when one was generated.
+func saveSupplier(c *gin.Context, sp store.Supplier,
+	save func(context.Context, store.Supplier) (store.Supplier, error), status int) {
+	var req supplierRequest
+	err := bindJSON(c, &req)
+	var secret string
+	if err == nil {
+		secret, err = req.apply(&sp)
+	}
+	if err == nil {
+		sp, err = save(c.Request.Context(), sp)
+	}
+	if errors.Is(err, store.ErrDuplicate) {
+		err = errConflict("a supplier named " + strconv.Quote(sp.Name) + " exists")
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	view := viewSupplier(sp)
+	view.Secret = secret
+	c.JSON(status, view)
 }
 
 // getSupplier serves GET /api/v1/suppliers/{id}.

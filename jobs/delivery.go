@@ -134,13 +134,19 @@ func (h *DeliveryHandler) markTouched(ctx context.Context, tx *store.Tx, out *Ou
 	if err != nil || len(items) == 0 {
 		return err
 	}
-	now := h.now()
-	fresh, err := tx.MarkItems(ctx, shopID, items, now, TaskID(TableInbox, inboxID))
+	return markItems(ctx, tx, out, shopID, items, h.now(), h.settle.Quiet, TaskID(TableInbox, inboxID))
+}
+
+// markItems marks items for a reconcile, a fact caused by cause having
+// arrived now, and schedules the reconcile, quiet later, of the items that
+// were settled until now (the others have theirs scheduled already).
+func markItems(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, items []string, now time.Time, quiet time.Duration, cause string) error {
+	fresh, err := tx.MarkItems(ctx, shopID, items, now, cause)
 	if err != nil {
 		return err
 	}
 	for _, item := range fresh {
-		if err := scheduleReconcile(ctx, out, ReconcileArgs{ShopID: shopID, ItemID: item}, now.Add(h.settle.Quiet)); err != nil {
+		if err := scheduleReconcile(ctx, out, ReconcileArgs{ShopID: shopID, ItemID: item}, now.Add(quiet)); err != nil {
 			return err
 		}
 	}

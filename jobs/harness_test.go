@@ -54,6 +54,7 @@ type Harness struct {
 	Metrics    *Metrics
 	Log        *slog.Logger
 	Reconciler *Reconciler // the reconcile behind Handlers, on the harness's clock
+	Purchasing *Purchasing // the purchasing service on the harness's store and dispatcher
 	Handlers   Handlers
 
 	cfg  harnessConfig
@@ -119,6 +120,7 @@ func NewHarness(tb testing.TB, s *store.Store, opts ...HarnessOption) *Harness {
 	h.Registry = prometheus.NewRegistry()
 	h.Metrics = NewMetrics(h.Registry)
 	h.Handlers, h.Relay, h.Reconciler = h.handlers(s, h.Dispatcher, h.Metrics, h.cfg.sender)
+	h.Purchasing = NewPurchasing(s, h.Dispatcher, nil, h.Metrics, h.Log)
 	if s != nil {
 		ctx := context.Background()
 		err := s.InTx(ctx, func(tx *store.Tx) error {

@@ -138,8 +138,7 @@ func orderMessagesOf(shop store.Shop, o store.OrderRecord, bos []store.Backorder
 	var fresh, waiting, current, cancelled []email.Line
 	allocatedUnits := 0
 	for _, b := range bos {
-		line := email.Line{LineID: b.LineID, Title: b.Title, SKU: b.SKU, Ordered: b.Ordered, Backordered: b.Backordered,
-			Waiting: b.Waiting, Allocated: b.Allocated}
+		line := emailLine(b)
 		if b.Status == string(backorder.StatusCancelled) {
 			// What was on backorder and never came is what is cancelled.
 			if line.Cancelled = b.Backordered - b.Allocated; line.Cancelled > 0 {

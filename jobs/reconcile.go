@@ -116,9 +116,23 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 			Quantity: l.Quantity, Open: l.Open, Waiting: l.Waiting, Committed: l.Committed,
 			Allocated: l.Allocated, Backordered: l.Backordered}
 	}
-	decision := backorder.Reconcile(backorder.Stock{Level: stock.Level, LevelAt: stock.LevelAt, Known: stock.Known}, states)
+	// Units received on purchase orders count until the store reports a
+	// level newer than their receipt (design.md, "Receiving").
+	level := stock.Level
+	if stock.Known {
+		level += stock.Received
+	}
+	decision := backorder.Reconcile(backorder.Stock{Level: level, LevelAt: stock.LevelAt, Known: stock.Known}, states)
 	writes := backorderWrites(led.ItemID, lines, states, decision)
 	if err := tx.WriteBackorders(ctx, led.ShopID, cause, writes); err != nil {
+		return err
+	}
+	// The ETAs before the order messages that show them are written.
+	shop, err := tx.Shop(ctx, led.ShopID)
+	if err != nil {
+		return err
+	}
+	if err := recomputeETA(ctx, tx, out, shop, led.ItemID, shopDay(shop, r.now())); err != nil {
 		return err
 	}
 	// The customers hear once the orders' items have settled: one message

@@ -233,6 +233,17 @@ func (tx *Tx) EmailExists(ctx context.Context, shopID int64, key string) (bool, 
 	return n > 0, nil
 }
 
+// OrderEmailSince reports whether the shop wrote an order a message of
+// kind at or after since (an ETA change is told at most once a day).
+func (tx *Tx) OrderEmailSince(ctx context.Context, shopID int64, orderID, kind string, since time.Time) (bool, error) {
+	const q = `SELECT COUNT(*) FROM emails WHERE shop_id = ? AND order_id = ? AND kind = ? AND created_at >= ?`
+	var n int
+	if err := tx.tx.GetContext(ctx, &n, tx.tx.Rebind(q), shopID, orderID, kind, since.UTC()); err != nil {
+		return false, fmt.Errorf("%s emails of order %s: %w", kind, orderID, translate(err))
+	}
+	return n > 0, nil
+}
+
 // OrderEmailData lists the data of an order's messages of one kind.
 func (tx *Tx) OrderEmailData(ctx context.Context, shopID int64, orderID, kind string) ([]string, error) {
 	const q = `SELECT data FROM emails WHERE shop_id = ? AND order_id = ? AND kind = ? ORDER BY id`

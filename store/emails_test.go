@@ -299,3 +299,34 @@ func TestAnEmailKeepsItsAttachments(t *testing.T) {
 		}
 	})
 }
+
+func TestAnOrdersMessagesOfAKindAreFoundFromATime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		shop := addShop(t, s)
+		at := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+		s.SetClock(func() time.Time { return at })
+		addEmail(t, s, message(shop.ID, "eta_changed", "order:5001:eta:2026-06-01", "5001", "wren@example.net"))
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			for _, c := range []struct {
+				order, kind string
+				since       time.Time
+				want        bool
+			}{
+				{"5001", "eta_changed", at.Add(-time.Hour), true},
+				{"5001", "eta_changed", at, true},
+				{"5001", "eta_changed", at.Add(time.Hour), false},
+				{"5001", "delayed", at.Add(-time.Hour), false},
+				{"5002", "eta_changed", at.Add(-time.Hour), false},
+			} {
+				got, err := tx.OrderEmailSince(ctx, shop.ID, c.order, c.kind, c.since)
+				if err != nil {
+					return err
+				}
+				if got != c.want {
+					t.Errorf("OrderEmailSince(%s, %s, %v) = %v, want %v", c.order, c.kind, c.since, got, c.want)
+				}
+			}
+			return nil
+		})
+	})
+}

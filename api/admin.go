@@ -79,8 +79,9 @@ func MountMetrics(r gin.IRouter, guard gin.HandlerFunc, gatherer prometheus.Gath
 }
 
 // MountAdmin adds the admin API under /api/v1, and the Prometheus metrics
-// of gatherer at /metrics, behind guard.
-func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, gatherer prometheus.Gatherer) {
+// of gatherer at /metrics, behind guard. Purchase orders change through
+// purchasing.
+func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, purchasing Purchasing, gatherer prometheus.Gatherer) {
 	MountMetrics(r, guard, gatherer)
 	g := r.Group("/api/v1", SameOrigin(), guard)
 	g.GET("/inbox", listInbox(shops))
@@ -97,6 +98,7 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, gatherer
 	g.PATCH("/suppliers/:id", updateSupplier(shops))
 	g.PUT("/items/:id/suppliers/:supplier_id", putTerms(shops))
 	g.DELETE("/items/:id/suppliers/:supplier_id", deleteTerms(shops))
+	mountPurchaseOrders(g, shops, purchasing)
 	g.GET("/shops", func(c *gin.Context) {
 		list, err := shops.Shops(c.Request.Context())
 		if err != nil {

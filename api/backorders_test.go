@@ -25,7 +25,7 @@ func TestABackordersETAIsShownAsADateWithItsKind(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := adminRouter(s)
+		r := adminRouter(t, s)
 		_, l := call(t, r, "GET", "/api/v1/backorders", "")
 		b := l["items"].([]any)[0].(map[string]any)
 		if b["eta"] != nil || b["eta_kind"] != "unknown" {

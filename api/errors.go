@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -64,6 +65,9 @@ var errorStatus = []struct {
 	{http.StatusUnprocessableEntity, codeUnprocessable, as[*FieldError]},
 	{http.StatusNotFound, codeNotFound, as[errNotFound]},
 	{http.StatusConflict, codeConflict, as[errConflict]},
+	{http.StatusConflict, codeConflict, is(jobs.ErrConflict)},
+	{http.StatusUnprocessableEntity, codeUnprocessable, is(jobs.ErrUnprocessable)},
+	{http.StatusBadRequest, codeBadRequest, is(jobs.ErrBadRequest)},
 	{http.StatusNotFound, codeNotFound, is(store.ErrNotFound)},
 	{http.StatusConflict, codeConflict, is(store.ErrDuplicate)},
 }

@@ -51,7 +51,7 @@ func TestEveryAdminErrorSaysItsCodeAndAMessage(t *testing.T) {
 	if _, err := s.AddShop(context.Background(), store.NewShop(store.Shopify, "a.myshopify.com", "s")); err != nil {
 		t.Fatal(err)
 	}
-	r := adminRouter(s)
+	r := adminRouter(t, s)
 	tests := []struct {
 		name, method, path, body string
 		headers                  []string

@@ -29,6 +29,7 @@ type AdminStore interface {
 	ListEmails(ctx context.Context, f store.EmailFilter) ([]store.Email, error)
 	Email(ctx context.Context, id int64) (store.Email, error)
 	SupplierStore
+	PurchaseOrderStore
 }
 
 const (

@@ -33,7 +33,7 @@ func TestAnItemKnownOnlyFromAnOrderIsFoundBySKUAndID(t *testing.T) {
 		// An order arrives before any product or inventory delivery named
 		// its item.
 		orderedItem(t, s, shop.ID)
-		r := adminRouter(s)
+		r := adminRouter(t, s)
 		for _, path := range []string{"/api/v1/items?sku=LW-APRON-CHR", "/api/v1/items/1517"} {
 			code, body := getJSON(t, r, path)
 			if code != http.StatusOK || body["item_id"] != "1517" || body["sku"] != "LW-APRON-CHR" ||
@@ -49,7 +49,7 @@ func TestAnItemKnownOnlyFromAnOrderIsFoundBySKUAndID(t *testing.T) {
 
 func TestAnUnknownEmailKindIsABadRequestNamingTheKinds(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		r := adminRouter(s)
+		r := adminRouter(t, s)
 		code, body := getJSON(t, r, "/api/v1/emails?kind=nope")
 		if c, msg := errorOf(body); code != http.StatusBadRequest || c != "bad_request" || !strings.Contains(msg, "backordered") {
 			t.Errorf("kind=nope = %d %v, want 400 listing the kinds", code, body)

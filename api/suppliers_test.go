@@ -13,7 +13,7 @@ import (
 
 func TestASupplierIsCreatedReadListedAndPatchedWithItsSecretShownOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		r := adminRouter(s)
+		r := adminRouter(t, s)
 		code, sp := call(t, r, "POST", "/api/v1/suppliers",
 			`{"name":"Copperworks","email":"orders@copperworks.example","channel":"http","url":"https://copperworks.example/po","currency":"EUR"}`)
 		secret, _ := sp["secret"].(string)
@@ -66,7 +66,7 @@ func TestASupplierIsCreatedReadListedAndPatchedWithItsSecretShownOnce(t *testing
 
 func TestASupplierThatBreaksARuleIsRefusedNamingTheField(t *testing.T) {
 	s := storetest.New(t, store.SQLite)
-	r := adminRouter(s)
+	r := adminRouter(t, s)
 	tests := []struct{ body, field string }{
 		{`{"channel":"email","email":"a@b.example"}`, "name"},
 		{`{"name":"A","channel":"fax"}`, "channel"},

@@ -37,7 +37,7 @@ func TestAnItemsTermsArePutShownWithTheSupplierAndDeleted(t *testing.T) {
 			t.Fatal(err)
 		}
 		orderedItem(t, s, shop.ID)
-		r := adminRouter(s)
+		r := adminRouter(t, s)
 		_, sp := call(t, r, "POST", "/api/v1/suppliers", `{"name":"Linen Co","channel":"email","email":"po@linen.example"}`)
 		path := "/api/v1/items/1517/suppliers/" + jsonID(sp["id"])
 		code, got := call(t, r, "PUT", path, `{"supplier_sku":"LC-APR-9","unit_cost":"12.50","moq":10,"pack_size":5,"preferred":true}`)
@@ -74,7 +74,7 @@ func TestTermsThatBreakARuleOrNameNoShopOrSupplierAreRefused(t *testing.T) {
 	if _, err := s.AddShop(ctx, store.NewShop(store.Shopify, "a.myshopify.com", "s")); err != nil {
 		t.Fatal(err)
 	}
-	r := adminRouter(s)
+	r := adminRouter(t, s)
 	_, sp := call(t, r, "POST", "/api/v1/suppliers", `{"name":"Linen Co","channel":"email","email":"po@linen.example"}`)
 	path := "/api/v1/items/1517/suppliers/" + jsonID(sp["id"])
 	for _, tt := range []struct{ body, field, says string }{

@@ -68,6 +68,7 @@ type harness struct {
 	eventsKey  *ecdsa.PrivateKey // signs what SendGrid posts
 	shop       store.Shop        // the Shopify fixture shop
 	woo        store.Shop        // the WooCommerce fixture shop
+	purchasing *jobs.Purchasing  // answers suppliers' callbacks
 }
 
 type harnessConfig struct {
@@ -141,7 +142,9 @@ func newHarness(tb testing.TB, s *store.Store, opts ...option) *harness {
 		enq = asynq.NewClientFromRedisClient(h.rc)
 	}
 	h.dispatcher = jobs.NewDispatcher(enq, cfg.log)
-	h.handlers, h.periodic = newHandlers(s, h.dispatcher, h.insp, jobs.NewMetrics(h.registry), cfg)
+	jm := jobs.NewMetrics(h.registry)
+	h.handlers, h.periodic = newHandlers(s, h.dispatcher, h.insp, jm, cfg)
+	h.purchasing = jobs.NewPurchasing(s, h.dispatcher, nil, jm, cfg.log)
 	h.wm = webhooks.NewMetrics(h.registry)
 	h.handler = h.mount(tb, cfg)
 	return h
@@ -167,7 +170,8 @@ func newHandlers(s *store.Store, d *jobs.Dispatcher, insp *asynq.Inspector, m *j
 	}, periodic
 }
 
-// mount is the router: the receiver and the SendGrid Event Webhook.
+// mount is the router: the receiver, the SendGrid Event Webhook and the
+// suppliers' callbacks.
 func (h *harness) mount(tb testing.TB, cfg harnessConfig) http.Handler {
 	tb.Helper()
 	shops := webhooks.NewShops(h.store, cfg.shopCache)
@@ -199,6 +203,7 @@ func (h *harness) mount(tb testing.TB, cfg harnessConfig) http.Handler {
 	}
 	h.eventsKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	webhooks.NewSendGridEvents(&h.eventsKey.PublicKey, events, 1<<20, h.wm).Mount(r)
+	webhooks.NewSupplierCallbacks(h.store, h.purchasing, cfg.maxBody, h.wm).Mount(r)
 	return r
 }
 

@@ -94,7 +94,8 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	shops := webhooks.NewShops(st, shopCacheTTL)
 	jm := jobs.NewMetrics(registry)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
-		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry, mail: jm.MailAccount()}
+		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry, mail: jm.MailAccount(),
+		purchasing: jobs.NewPurchasing(st, dispatcher, nil, jm, log)}
 	srv, monitor, err := h.start(ctx, cancel)
 	if err != nil {
 		return err
@@ -240,6 +241,9 @@ type httpParts struct {
 	adminToken string
 	registry   *prometheus.Registry
 	mail       *jobs.MailAccount
+	// purchasing changes purchase orders for the admin API and the
+	// suppliers' callbacks; it sends nothing itself (the send task does).
+	purchasing *jobs.Purchasing
 }
 
 // start listens on HTTP_ADDR and serves until shut down; a serving error
@@ -254,6 +258,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 	if h.role.serves() {
 		wm := webhooks.NewMetrics(h.registry)
 		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes, wm).Mount(router)
+		webhooks.NewSupplierCallbacks(h.store, h.purchasing, h.cfg.MaxBodyBytes, wm).Mount(router)
 		if h.cfg.SendGridWebhookKey != "" {
 			key, _ := sendgrid.ParsePublicKey(h.cfg.SendGridWebhookKey) // Load validated it
 			events := jobs.NewEmailEvents(h.store, h.dispatcher, h.log)
@@ -263,7 +268,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 	if h.adminToken != "" {
 		guard := api.RequireToken(h.adminToken)
 		if h.role.serves() {
-			api.MountAdmin(router, guard, h.store, h.registry)
+			api.MountAdmin(router, guard, h.store, h.purchasing, h.registry)
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
 				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)

@@ -13,12 +13,8 @@ import (
 func TestABackordersETAIsShownAsADateWithItsKind(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		shop, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, "https://b.example/", "s"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		orderedItem(t, s, shop.ID)
-		err = s.InTx(ctx, func(tx *store.Tx) error {
+		shop := shopWithOrder(t, s)
+		err := s.InTx(ctx, func(tx *store.Tx) error {
 			return tx.WriteBackorders(ctx, shop.ID, "test", []store.BackorderWrite{{OrderID: "48213", LineID: "1",
 				ItemID: "1517", Ordered: 2, Backordered: 2, Waiting: 2, Status: "waiting"}})
 		})

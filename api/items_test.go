@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -25,14 +24,9 @@ func getJSON(t *testing.T, r http.Handler, path string) (int, map[string]any) {
 
 func TestAnItemKnownOnlyFromAnOrderIsFoundBySKUAndID(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		shop, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, "https://b.example/", "s"))
-		if err != nil {
-			t.Fatal(err)
-		}
 		// An order arrives before any product or inventory delivery named
 		// its item.
-		orderedItem(t, s, shop.ID)
+		shopWithOrder(t, s)
 		r := adminRouter(t, s)
 		for _, path := range []string{"/api/v1/items?sku=LW-APRON-CHR", "/api/v1/items/1517"} {
 			code, body := getJSON(t, r, path)

@@ -40,11 +40,7 @@ func purchasingRouter(t *testing.T, s *store.Store) *gin.Engine {
 func draftPO(t *testing.T, s *store.Store) (shopID, supplierID, poID int64) {
 	t.Helper()
 	ctx := context.Background()
-	shop, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, "https://b.example/", "s"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	orderedItem(t, s, shop.ID)
+	shop := shopWithOrder(t, s)
 	sp, err := s.AddSupplier(ctx, store.Supplier{Name: "Linen Co", Email: "po@linen.example", Channel: store.ChannelEmail,
 		LeadTimeDays: 10, Currency: "USD"})
 	if err != nil {

@@ -12,13 +12,19 @@ import (
 	"github.com/backorderd/backorderd/store/storetest"
 )
 
-// orderedItem records an order naming item 1517 (SKU LW-APRON-CHR) in shop.
-func orderedItem(t *testing.T, s *store.Store, shopID int64) {
+// shopWithOrder registers a WooCommerce shop and records an order of it
+// naming item 1517 (SKU LW-APRON-CHR), which no product delivery has
+// described.
+func shopWithOrder(t *testing.T, s *store.Store) store.Shop {
 	t.Helper()
 	ctx := context.Background()
+	shop, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, "https://b.example/", "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now().UTC()
-	err := s.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.ApplyOrder(ctx, shopID, backorder.Order{OrderID: "48213", Name: "48213",
+	err = s.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ApplyOrder(ctx, shop.ID, backorder.Order{OrderID: "48213", Name: "48213",
 			Status: backorder.OrderOpen, PlacedAt: now, UpdatedAt: now, Version: backorder.Version{At: now},
 			Lines: []backorder.Line{{LineID: "1", ItemID: "1517", ProductID: "1500", SKU: "LW-APRON-CHR",
 				Title: "Apron — Charcoal", Quantity: 2, OpenUnits: 2}}})
@@ -27,16 +33,12 @@ func orderedItem(t *testing.T, s *store.Store, shopID int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return shop
 }
 
 func TestAnItemsTermsArePutShownWithTheSupplierAndDeleted(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		shop, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, "https://b.example/", "s"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		orderedItem(t, s, shop.ID)
+		shopWithOrder(t, s)
 		r := adminRouter(t, s)
 		_, sp := call(t, r, "POST", "/api/v1/suppliers", `{"name":"Linen Co","channel":"email","email":"po@linen.example"}`)
 		path := "/api/v1/items/1517/suppliers/" + jsonID(sp["id"])

@@ -70,6 +70,9 @@ type Config struct {
 	// NoticeWindow is the period merchants' new-backorder notices gather
 	// over, and how often customers due a status update are looked for.
 	NoticeWindow time.Duration
+	// ReorderInterval is how often the supply run reorders what customers
+	// wait for (once per period across all replicas).
+	ReorderInterval time.Duration
 
 	// MaxBodyBytes bounds a webhook body.
 	MaxBodyBytes int64
@@ -100,6 +103,7 @@ const (
 	DefaultSettleMax         = time.Minute
 	DefaultFullCheckInterval = 15 * time.Minute
 	DefaultNoticeWindow      = 15 * time.Minute
+	DefaultReorderInterval   = 30 * time.Minute
 	minAdminTokenLen         = 16
 )
 
@@ -126,6 +130,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SettleMax:                p.duration("SETTLE_MAX", DefaultSettleMax, 0, time.Hour),
 		FullCheckInterval:        p.duration("FULL_CHECK_INTERVAL", DefaultFullCheckInterval, time.Minute, 24*time.Hour),
 		NoticeWindow:             p.duration("NOTICE_WINDOW", DefaultNoticeWindow, time.Minute, 24*time.Hour),
+		ReorderInterval:          p.duration("REORDER_INTERVAL", DefaultReorderInterval, time.Second, 24*time.Hour),
 		MaxBodyBytes:             int64(p.intIn("WEBHOOK_MAX_BODY_BYTES", DefaultMaxBodyBytes, 1024, 1<<30)),
 		ShopifyShopDomain:        p.str("SHOPIFY_SHOP_DOMAIN", ""),
 		ShopifyWebhookSecret:     p.str("SHOPIFY_WEBHOOK_SECRET", ""),
@@ -248,6 +253,7 @@ func (c Config) Summary() []any {
 		"SETTLE_MAX", c.SettleMax.String(),
 		"FULL_CHECK_INTERVAL", c.FullCheckInterval.String(),
 		"NOTICE_WINDOW", c.NoticeWindow.String(),
+		"REORDER_INTERVAL", c.ReorderInterval.String(),
 		"WEBHOOK_MAX_BODY_BYTES", c.MaxBodyBytes,
 		"SHOPIFY_SHOP_DOMAIN", c.ShopifyShopDomain,
 		"SHOPIFY_WEBHOOK_SECRET", mask(c.ShopifyWebhookSecret),

@@ -19,8 +19,16 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("Load with nothing set: %v", err)
 	}
 	if c.HTTPAddr != ":8080" || c.LogFormat != "json" || c.WorkerConcurrency != 10 ||
-		c.ShutdownGrace != 25*time.Second || c.MaxBodyBytes != 10<<20 || !c.Embedded() {
+		c.ShutdownGrace != 25*time.Second || c.MaxBodyBytes != 10<<20 || !c.Embedded() ||
+		c.ReorderInterval != 30*time.Minute {
 		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestTheReorderIntervalGoesDownToOneSecondForTests(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"REORDER_INTERVAL": "1s"}))
+	if err != nil || c.ReorderInterval != time.Second {
+		t.Fatalf("REORDER_INTERVAL=1s: %v, %v", c.ReorderInterval, err)
 	}
 }
 
@@ -47,6 +55,8 @@ func TestMalformedValueNamesTheVariableOnOneLine(t *testing.T) {
 		{"sender", "EMAIL_FROM", "orders at example", "EMAIL_FROM: \"orders at example\" is not an email address"},
 		{"reply-to", "EMAIL_REPLY_TO", "@example.com", "EMAIL_REPLY_TO: \"@example.com\" is not an email address"},
 		{"merchant", "MERCHANT_EMAIL", "owner@", "MERCHANT_EMAIL: \"owner@\" is not an email address"},
+		{"reorder too often", "REORDER_INTERVAL", "500ms", "REORDER_INTERVAL:"},
+		{"reorder", "REORDER_INTERVAL", "often", "REORDER_INTERVAL:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

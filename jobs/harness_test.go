@@ -64,12 +64,14 @@ type Harness struct {
 }
 
 type harnessConfig struct {
-	enqueuer    Enqueuer
-	settle      Settle
-	now         func() time.Time
-	sender      MailSender
-	logLevel    *slog.Level
-	concurrency int
+	enqueuer Enqueuer
+	settle   Settle
+	now      func() time.Time
+	sender   MailSender
+	// supplierSender POSTs purchase orders (nil: none configured).
+	supplierSender SupplierSender
+	logLevel       *slog.Level
+	concurrency    int
 }
 
 // HarnessOption says what differs from the default harness: a real Redis,
@@ -91,6 +93,11 @@ func WithClock(now func() time.Time) HarnessOption { return func(c *harnessConfi
 
 // WithSender sends mail through sender (a FakeSendGrid's client).
 func WithSender(sender MailSender) HarnessOption { return func(c *harnessConfig) { c.sender = sender } }
+
+// WithSupplierSender POSTs purchase orders through sender.
+func WithSupplierSender(sender SupplierSender) HarnessOption {
+	return func(c *harnessConfig) { c.supplierSender = sender }
+}
 
 // WithLogs keeps the log lines at level and above, for Logs.
 func WithLogs(level slog.Level) HarnessOption { return func(c *harnessConfig) { c.logLevel = &level } }
@@ -120,7 +127,7 @@ func NewHarness(tb testing.TB, s *store.Store, opts ...HarnessOption) *Harness {
 	h.Registry = prometheus.NewRegistry()
 	h.Metrics = NewMetrics(h.Registry)
 	h.Handlers, h.Relay, h.Reconciler = h.handlers(s, h.Dispatcher, h.Metrics, h.cfg.sender)
-	h.Purchasing = NewPurchasing(s, h.Dispatcher, nil, h.Metrics, h.Log)
+	h.Purchasing = NewPurchasing(s, h.Dispatcher, h.cfg.supplierSender, h.Metrics, h.Log)
 	if s != nil {
 		ctx := context.Background()
 		err := s.InTx(ctx, func(tx *store.Tx) error {
@@ -146,6 +153,7 @@ func (h *Harness) handlers(s *store.Store, d *Dispatcher, m *Metrics, sender Mai
 	if h.cfg.now != nil {
 		reconciler.now = h.cfg.now
 	}
+	purchasing := NewPurchasing(s, d, h.cfg.supplierSender, m, h.Log)
 	return Handlers{
 		Spool:            d.SpoolHandler(s),
 		Delivery:         NewDeliveryHandler(s, d, h.cfg.settle, m, h.Log),
@@ -156,6 +164,9 @@ func (h *Harness) handlers(s *store.Store, d *Dispatcher, m *Metrics, sender Mai
 		SendEmail:        NewMailer(s, d, sender, m, h.Log).Handler(),
 		PeriodicMessages: NewPeriodicMessages(s, d, time.Minute, h.Log).Handler(),
 		Privacy:          NewPrivacyScanner(s, d).Handler(),
+		ReorderItem:      purchasing.ReorderItemHandler(),
+		SendPO:           purchasing.SendPOHandler(),
+		Supply:           purchasing.SupplyHandler(),
 	}, relay, reconciler
 }
 
@@ -409,6 +420,21 @@ type FakeSendGrid struct {
 
 	mu    sync.Mutex
 	froms []string
+	files []SentAttachment
+}
+
+// SentAttachment is a file as SendGrid received it: content in base64.
+type SentAttachment struct {
+	Filename string `json:"filename"`
+	Type     string `json:"type"`
+	Content  string `json:"content"`
+}
+
+// Attachments returns every file sent, in order.
+func (f *FakeSendGrid) Attachments() []SentAttachment {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]SentAttachment(nil), f.files...)
 }
 
 // Start serves the fake until the test ends and returns a client of it.
@@ -420,10 +446,12 @@ func (f *FakeSendGrid) Start(tb testing.TB) *sendgrid.Client {
 			From struct {
 				Email string `json:"email"`
 			} `json:"from"`
+			Attachments []SentAttachment `json:"attachments"`
 		}
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		f.mu.Lock()
 		f.froms = append(f.froms, body.From.Email)
+		f.files = append(f.files, body.Attachments...)
 		f.mu.Unlock()
 		status := f.Replies[min(n, len(f.Replies)-1)]
 		switch {

@@ -170,7 +170,7 @@ func (m *Mailer) hold(ctx context.Context, tx *store.Tx, e store.Email, shop sto
 }
 
 // mailOf is the provider's message for an email row: the shop's name, from
-// and reply-to; ids only in categories and custom args.
+// and reply-to; ids only in categories and custom args; the row's files.
 func mailOf(e store.Email, shop store.Shop) sendgrid.Mail {
 	m := sendgrid.Mail{
 		FromEmail: shop.FromEmail, FromName: shop.Name, ReplyTo: shop.ReplyTo,
@@ -181,6 +181,11 @@ func mailOf(e store.Email, shop store.Shop) sendgrid.Mail {
 	if e.TemplateID != "" {
 		m.TemplateID = e.TemplateID
 		_ = json.Unmarshal([]byte(e.Data), &m.TemplateData) // written from a struct by OrderMessages
+	}
+	var files []email.Attachment
+	_ = json.Unmarshal([]byte(e.Attachments), &files) // written by writeEmail; erased mail has "[]"
+	for _, f := range files {
+		m.Attachments = append(m.Attachments, sendgrid.Attachment{Filename: f.Filename, Type: f.Type, Content: f.Content})
 	}
 	return m
 }

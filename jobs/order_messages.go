@@ -201,8 +201,9 @@ type recipient struct {
 	email, name, orderID string
 }
 
-// writeEmail renders one message and writes it with its send task, unless
-// the shop already has one with its dedupe key. With a SendGrid dynamic
+// writeEmail renders one message and writes it, with its attachments
+// (JSON, content in base64), and its send task, unless the shop already
+// has one with its dedupe key. With a SendGrid dynamic
 // template named for the kind, the same data goes as the template's data.
 func writeEmail(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, kind email.Kind, key string,
 	to recipient, data any) (int64, bool, error) {
@@ -214,11 +215,18 @@ func writeEmail(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop,
 	if err != nil {
 		return 0, false, fmt.Errorf("encode %s data: %w", kind, err)
 	}
+	files := []byte("[]")
+	if len(msg.Attachments) > 0 {
+		if files, err = json.Marshal(msg.Attachments); err != nil {
+			return 0, false, fmt.Errorf("encode %s attachments: %w", kind, err)
+		}
+	}
 	var templates map[string]string
 	_ = json.Unmarshal([]byte(shop.TemplateIDs), &templates) // validated when set
 	id, created, err := tx.AddEmail(ctx, store.Email{
 		ShopID: shop.ID, Kind: string(kind), DedupeKey: key, OrderID: to.orderID, ToEmail: to.email, ToName: to.name,
 		Subject: msg.Subject, TextBody: msg.Text, HTMLBody: msg.HTML, Data: string(raw), TemplateID: templates[string(kind)],
+		Attachments: string(files),
 	})
 	if err != nil || !created {
 		return id, created, err

@@ -135,6 +135,9 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 	if err := recomputeETA(ctx, tx, out, shop, led.ItemID, shopDay(shop, r.now())); err != nil {
 		return err
 	}
+	if err := reorderAfterReconcile(ctx, out, shop, led, decision.Waiting); err != nil {
+		return err
+	}
 	// The customers hear once the orders' items have settled: one message
 	// per order, gathered from all its items. A restock can touch a
 	// hundred thousand orders: their messages go in tasks of orderMessagesBatch.

@@ -34,11 +34,12 @@ func NewScheduler(client Enqueuer, log *slog.Logger, entries ...Periodic) *Sched
 }
 
 // PeriodicTasks lists backorderd's periodic tasks.
-func PeriodicTasks(relayEvery, fullCheckEvery, noticeWindow time.Duration) []Periodic {
+func PeriodicTasks(relayEvery, fullCheckEvery, noticeWindow, reorderEvery time.Duration) []Periodic {
 	return []Periodic{
 		{Type: TypeRelay, Queue: QueuePeriodic, Every: relayEvery},
 		{Type: TypeFullCheck, Queue: QueuePeriodic, Every: fullCheckEvery},
 		{Type: TypePeriodicMessages, Queue: QueuePeriodic, Every: noticeWindow},
+		{Type: TypeSupply, Queue: QueuePeriodic, Every: reorderEvery},
 	}
 }
 

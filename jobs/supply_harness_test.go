@@ -84,3 +84,40 @@ func Today() time.Time {
 	y, m, d := time.Now().UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// Waiting sets the units an item's customers wait for, as its last
+// reconcile found them.
+func (h *Harness) Waiting(shopID int64, itemID string, units int) {
+	h.T.Helper()
+	err := h.Store.InTx(context.Background(), func(tx *store.Tx) error {
+		led, err := tx.LockLedger(context.Background(), shopID, itemID)
+		if err != nil {
+			return err
+		}
+		led.Waiting = units
+		return tx.SaveLedger(context.Background(), led)
+	})
+	if err != nil {
+		h.T.Fatal(err)
+	}
+}
+
+// POs lists the lines of the shop's purchase orders of a status ("":
+// any), by supplier.
+func (h *Harness) POs(shopID int64, status string) map[int64][]store.POLine {
+	h.T.Helper()
+	ctx := context.Background()
+	pos, err := h.Store.ListPurchaseOrders(ctx, store.POFilter{ShopID: shopID, Status: status, Limit: 100})
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	out := map[int64][]store.POLine{}
+	for _, po := range pos {
+		_, lines, _, err := h.Store.PurchaseOrder(ctx, po.ID)
+		if err != nil {
+			h.T.Fatal(err)
+		}
+		out[po.SupplierID] = append(out[po.SupplierID], lines...)
+	}
+	return out
+}

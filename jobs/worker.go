@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/integrations/sendgrid"
+	"github.com/backorderd/backorderd/integrations/supplier"
 )
 
 // WorkerConfig sizes the asynq server.
@@ -53,6 +54,9 @@ type Handlers struct {
 	SendEmail        asynq.Handler
 	PeriodicMessages asynq.Handler
 	Privacy          asynq.Handler
+	ReorderItem      asynq.Handler
+	SendPO           asynq.Handler
+	Supply           asynq.Handler
 }
 
 // NewMux routes each task type to its handler.
@@ -67,6 +71,9 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(TypeSendEmail, h.SendEmail)
 	mux.Handle(TypePeriodicMessages, h.PeriodicMessages)
 	mux.Handle(TypePrivacyScan, h.Privacy)
+	mux.Handle(TypeReorderItem, h.ReorderItem)
+	mux.Handle(TypeSendPO, h.SendPO)
+	mux.Handle(TypeSupply, h.Supply)
 	// The names these tasks had before they were renamed: tasks an older release left
 	// in Redis still run (their outbox rows were renamed by migration
 	// 00010).
@@ -93,13 +100,16 @@ func (l asynqLogger) Error(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 
 // retryDelay spaces retries: a rate-limited email waits for SendGrid's
-// reset; an email whose account SendGrid refuses backs off with the
+// reset, a rate-limited purchase order for the supplier's Retry-After; an email whose account SendGrid refuses backs off with the
 // refusals in a row (n does not grow: they are no failures), at most
 // accountMaxDelay apart; a spooled delivery waits for the database at most
 // spoolMaxDelay apart; everything else backs off as asynq does.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	if d := sendgrid.RetryAfter(err); d > 0 {
 		return d // SendGrid's rate limit resets then
+	}
+	if d := supplier.RetryAfter(err); d > 0 {
+		return d // the supplier's Retry-After
 	}
 	var refusal *accountRefusal
 	if errors.As(err, &refusal) {

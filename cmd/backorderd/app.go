@@ -21,6 +21,7 @@ import (
 	"github.com/backorderd/backorderd/api"
 	"github.com/backorderd/backorderd/config"
 	"github.com/backorderd/backorderd/integrations/sendgrid"
+	"github.com/backorderd/backorderd/integrations/supplier"
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/webhooks"
@@ -93,9 +94,12 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	schema.set(errors.New("not checked yet"))
 	shops := webhooks.NewShops(st, shopCacheTTL)
 	jm := jobs.NewMetrics(registry)
+	// One purchasing service: the admin API and the supplier webhook
+	// change purchase orders through it, the worker sends and reorders.
+	purchasing := jobs.NewPurchasing(st, dispatcher, supplier.New(supplierTimeout), jm, log)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
 		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry, mail: jm.MailAccount(),
-		purchasing: jobs.NewPurchasing(st, dispatcher, nil, jm, log)}
+		purchasing: purchasing}
 	srv, monitor, err := h.start(ctx, cancel)
 	if err != nil {
 		return err
@@ -108,7 +112,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	var worker *asynq.Server
 	err = prepare(ctx, r, cfg, st, shops, schema, log)
 	if err == nil && r.works() {
-		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, jm, log)
+		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, purchasing, jm, log)
 	}
 	if err == nil {
 		log.Info("backorderd ready", "role", string(r))
@@ -150,8 +154,8 @@ func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
 }
 
 func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st *store.Store, rds *redisConn,
-	client *asynq.Client, inspector *asynq.Inspector, dispatcher *jobs.Dispatcher, m *jobs.Metrics,
-	log *slog.Logger) (*asynq.Server, error) {
+	client *asynq.Client, inspector *asynq.Inspector, dispatcher *jobs.Dispatcher, purchasing *jobs.Purchasing,
+	m *jobs.Metrics, log *slog.Logger) (*asynq.Server, error) {
 	// asynq's server refuses to start without Redis: wait for it, as for the
 	// database (readiness pings Redis itself).
 	ping := func(ctx context.Context) error { return rds.client.Ping(ctx).Err() }
@@ -174,6 +178,9 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		SendEmail:        jobs.NewMailer(st, dispatcher, mailSender(cfg), m, log).Handler(),
 		PeriodicMessages: jobs.NewPeriodicMessages(st, dispatcher, cfg.NoticeWindow, log).Handler(),
 		Privacy:          jobs.NewPrivacyScanner(st, dispatcher).Handler(),
+		ReorderItem:      purchasing.ReorderItemHandler(),
+		SendPO:           purchasing.SendPOHandler(),
+		Supply:           purchasing.SupplyHandler(),
 	})
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -189,7 +196,8 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	}()
 	go func() {
 		defer wg.Done()
-		jobs.NewScheduler(client, log, jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval, cfg.NoticeWindow)...).Run(ctx)
+		jobs.NewScheduler(client, log, jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval, cfg.NoticeWindow,
+			cfg.ReorderInterval)...).Run(ctx)
 	}()
 	return worker, nil
 }
@@ -241,8 +249,8 @@ type httpParts struct {
 	adminToken string
 	registry   *prometheus.Registry
 	mail       *jobs.MailAccount
-	// purchasing changes purchase orders for the admin API and the
-	// suppliers' callbacks; it sends nothing itself (the send task does).
+	// purchasing approves, confirms, cancels and receives purchase orders
+	// for the admin API and the supplier webhook.
 	purchasing *jobs.Purchasing
 }
 
@@ -321,6 +329,10 @@ func (h *httpParts) readiness() api.Readiness {
 	}
 	return ready
 }
+
+// supplierTimeout bounds one purchase order POST to a supplier; a timeout
+// is retried.
+const supplierTimeout = 30 * time.Second
 
 // mailSender is SendGrid when a key is configured; without one, mail is
 // kept rendered in the emails table (status not_sent), never dropped.

@@ -25,6 +25,9 @@ const shopUsage = `usage:
 settings: --name --merchant-email --from --reply-to --time-zone --handling-days
           --policy --incentive --update-every-days --templates '{"kind":"d-…"}'
           --waiting-cap N|none (an item's waiting units before it is at its cap)
+          --reorder periodic|immediate (also right after an item's waiting units grow)
+          --po-approval manual|auto (drafts wait for approval, or are sent at once)
+          --max-wait-days N|none (the customer and the merchant are told when a wait passes it)
 --secret on set rotates: the old secret stays accepted until --drop-previous-secret`
 
 // shopCommand registers and configures shops in DATABASE_URL (or the
@@ -62,7 +65,8 @@ type shopSettings struct {
 }
 
 var shopSettingNames = []string{"name", "merchant-email", "from", "reply-to", "time-zone",
-	"handling-days", "policy", "incentive", "update-every-days", "templates", "waiting-cap"}
+	"handling-days", "policy", "incentive", "update-every-days", "templates", "waiting-cap",
+	"reorder", "po-approval", "max-wait-days"}
 
 func newShopFlags(name string) *shopSettings {
 	fs := flag.NewFlagSet("shop "+name, flag.ContinueOnError)
@@ -131,6 +135,22 @@ func setShopField(shop *store.Shop, name, v string) error {
 			return err
 		}
 		shop.WaitingCap = limit
+	case "reorder":
+		if v != store.ReorderPeriodic && v != store.ReorderImmediate {
+			return fmt.Errorf("%q is not periodic or immediate", v)
+		}
+		shop.Reorder = v
+	case "po-approval":
+		if v != store.POApprovalManual && v != store.POApprovalAuto {
+			return fmt.Errorf("%q is not manual or auto", v)
+		}
+		shop.POApproval = v
+	case "max-wait-days":
+		days, err := parseMaxWait(v)
+		if err != nil {
+			return err
+		}
+		shop.MaxWaitDays = days
 	case "templates":
 		var m map[string]string
 		if err := json.Unmarshal([]byte(v), &m); err != nil {
@@ -298,4 +318,17 @@ func shopClearBounce(ctx context.Context, st *store.Store, args []string, stdout
 	}
 	_, err = fmt.Fprintf(stdout, "%s will be mailed again\n", args[1])
 	return err
+}
+
+// parseMaxWait reads a maximum wait: a number of days, or 0 or "none" for
+// no limit.
+func parseMaxWait(v string) (*int, error) {
+	if v == "none" || v == "0" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 3650 {
+		return nil, fmt.Errorf("%q is not a number of days from 1 to 3650, or 0 or none for no limit", v)
+	}
+	return &n, nil
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/backorderd/backorderd/store"
 )
 
 func TestShopAddStoresTheAddressThePlatformSendsWhicheverWayItIsWritten(t *testing.T) {
@@ -61,6 +64,56 @@ func TestEnvironmentShopsWrittenWithOrWithoutSchemeReceiveDeliveries(t *testing.
 	for _, name := range []string{"shopify/orders-create", "woocommerce/order-created"} {
 		if resp := postFixture(t, p.addr, name); resp.StatusCode != http.StatusOK {
 			t.Errorf("%s answered %d, want 200", name, resp.StatusCode)
+		}
+	}
+}
+
+func TestShopSetChoosesHowItemsAreReorderedAndHowLongCustomersMayWait(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if _, err := shopCLI("add", "--platform", "shopify", "--domain", "reorder.myshopify.com", "--secret", "s1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--reorder", "hourly"},
+		{"--po-approval", "yes"},
+		{"--max-wait-days", "-3"},
+		{"--max-wait-days", "soon"},
+	} {
+		if _, err := shopCLI(append([]string{"set", "1"}, args...)...); err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("set %v = %v, want an error naming %s", args, err, args[0])
+		}
+	}
+	read := func() store.Shop {
+		t.Helper()
+		s, err := store.Open("sqlite", "backorderd.db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		shop, err := s.Shop(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return shop
+	}
+	if shop := read(); shop.Reorder != "periodic" || shop.POApproval != "manual" || shop.MaxWaitDays != nil {
+		t.Fatalf("defaults = %s %s %v, want periodic, manual, no maximum wait", shop.Reorder, shop.POApproval, shop.MaxWaitDays)
+	}
+	if _, err := shopCLI("set", "1", "--reorder", "immediate", "--po-approval", "auto", "--max-wait-days", "21"); err != nil {
+		t.Fatal(err)
+	}
+	if shop := read(); shop.Reorder != "immediate" || shop.POApproval != "auto" || shop.MaxWaitDays == nil || *shop.MaxWaitDays != 21 {
+		t.Fatalf("after set = %s %s %v, want immediate, auto, 21 days", shop.Reorder, shop.POApproval, shop.MaxWaitDays)
+	}
+	for _, none := range []string{"none", "0"} {
+		if _, err := shopCLI("set", "1", "--max-wait-days", "7"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := shopCLI("set", "1", "--max-wait-days", none); err != nil {
+			t.Fatal(err)
+		}
+		if shop := read(); shop.MaxWaitDays != nil {
+			t.Errorf("--max-wait-days %s left %d days, want none", none, *shop.MaxWaitDays)
 		}
 	}
 }

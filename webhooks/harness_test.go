@@ -143,15 +143,16 @@ func newHarness(tb testing.TB, s *store.Store, opts ...option) *harness {
 	}
 	h.dispatcher = jobs.NewDispatcher(enq, cfg.log)
 	jm := jobs.NewMetrics(h.registry)
-	h.handlers, h.periodic = newHandlers(s, h.dispatcher, h.insp, jm, cfg)
 	h.purchasing = jobs.NewPurchasing(s, h.dispatcher, nil, jm, cfg.log)
+	h.handlers, h.periodic = newHandlers(s, h.dispatcher, h.insp, h.purchasing, jm, cfg)
 	h.wm = webhooks.NewMetrics(h.registry)
 	h.handler = h.mount(tb, cfg)
 	return h
 }
 
 // newHandlers wires every job handler on s: a new handler is added here.
-func newHandlers(s *store.Store, d *jobs.Dispatcher, insp *asynq.Inspector, m *jobs.Metrics, cfg harnessConfig) (jobs.Handlers, *jobs.PeriodicMessages) {
+func newHandlers(s *store.Store, d *jobs.Dispatcher, insp *asynq.Inspector, p *jobs.Purchasing, m *jobs.Metrics,
+	cfg harnessConfig) (jobs.Handlers, *jobs.PeriodicMessages) {
 	var ti jobs.TaskInspector
 	if insp != nil {
 		ti = insp
@@ -167,6 +168,9 @@ func newHandlers(s *store.Store, d *jobs.Dispatcher, insp *asynq.Inspector, m *j
 		SendEmail:        jobs.NewMailer(s, d, cfg.sender, m, cfg.log).Handler(),
 		PeriodicMessages: periodic.Handler(),
 		Privacy:          jobs.NewPrivacyScanner(s, d).Handler(),
+		ReorderItem:      p.ReorderItemHandler(),
+		SendPO:           p.SendPOHandler(),
+		Supply:           p.SupplyHandler(),
 	}, periodic
 }
 

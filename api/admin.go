@@ -23,7 +23,7 @@ func RequireToken(token string) gin.HandlerFunc {
 		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 			c.Set("refused", "admin token")
 			c.Header("WWW-Authenticate", `Basic realm="backorderd", charset="UTF-8"`)
-			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
+			c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody(codeUnauthorized, "the admin token is missing or wrong"))
 			return
 		}
 		c.Next()
@@ -79,8 +79,9 @@ func MountMetrics(r gin.IRouter, guard gin.HandlerFunc, gatherer prometheus.Gath
 }
 
 // MountAdmin adds the admin API under /api/v1, and the Prometheus metrics
-// of gatherer at /metrics, behind guard.
-func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, gatherer prometheus.Gatherer) {
+// of gatherer at /metrics, behind guard. Purchase orders change through
+// purchasing.
+func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, purchasing Purchasing, gatherer prometheus.Gatherer) {
 	MountMetrics(r, guard, gatherer)
 	g := r.Group("/api/v1", SameOrigin(), guard)
 	g.GET("/inbox", listInbox(shops))
@@ -91,6 +92,13 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, gatherer
 	g.GET("/items/:id", getItem(shops))
 	g.GET("/emails", listEmails(shops))
 	g.GET("/emails/:id", getEmail(shops))
+	g.GET("/suppliers", listSuppliers(shops))
+	g.POST("/suppliers", addSupplier(shops))
+	g.GET("/suppliers/:id", getSupplier(shops))
+	g.PATCH("/suppliers/:id", updateSupplier(shops))
+	g.PUT("/items/:id/suppliers/:supplier_id", putTerms(shops))
+	g.DELETE("/items/:id/suppliers/:supplier_id", deleteTerms(shops))
+	mountPurchaseOrders(g, shops, purchasing)
 	g.GET("/shops", func(c *gin.Context) {
 		list, err := shops.Shops(c.Request.Context())
 		if err != nil {

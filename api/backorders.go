@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -33,10 +32,38 @@ type backorderView struct {
 	ShippingMethod string    `json:"shipping_method"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
-	// The ETA is not shown yet: it is shown as a date ("2026-12-15"),
-	// which the view will format.
+	// The ETA is shown by backorderJSON, as a date.
 	ETA     *time.Time `json:"-"`
 	ETAKind string     `json:"-"`
+}
+
+// backorderJSON is a backorder as the API shows it: with its ETA as a
+// date ("2026-12-15", null when unknown) and how sure it is.
+type backorderJSON struct {
+	backorderView
+	ETA     *day   `json:"eta"`
+	ETAKind string `json:"eta_kind"`
+}
+
+func viewBackorder(b store.BackorderEntry) backorderJSON {
+	return backorderJSON{backorderView: backorderView(b), ETA: dayOf(b.ETA), ETAKind: b.ETAKind}
+}
+
+// day is a calendar date (stored at 00:00 UTC), shown as "2026-12-15".
+type day time.Time
+
+// MarshalJSON writes the date as "YYYY-MM-DD".
+func (d day) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + time.Time(d).UTC().Format(time.DateOnly) + `"`), nil
+}
+
+// dayOf is t as a date, nil when t is.
+func dayOf(t *time.Time) *day {
+	if t == nil {
+		return nil
+	}
+	d := day(*t)
+	return &d
 }
 
 type eventView struct {
@@ -55,7 +82,7 @@ func listBackorders(st AdminStore) gin.HandlerFunc {
 	return list(st, statuses, func(c *gin.Context, q listQuery) ([]store.BackorderEntry, error) {
 		return st.ListBackorders(c.Request.Context(), store.BackorderFilter{ShopID: q.shopID, SKU: c.Query("sku"),
 			ItemID: c.Query("item"), Status: q.status, Order: c.Query("order"), Before: q.before, Limit: q.limit})
-	}, func(b store.BackorderEntry) (any, int64) { return backorderView(b), b.ID })
+	}, func(b store.BackorderEntry) (any, int64) { return viewBackorder(b), b.ID })
 }
 
 // getBackorder serves GET /api/v1/backorders/{id}: one backorder with its
@@ -68,18 +95,14 @@ func getBackorder(st AdminStore) gin.HandlerFunc {
 			return
 		}
 		b, events, err := st.Backorder(c.Request.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			c.JSON(http.StatusNotFound, gin.H{"error": "no such backorder"})
-			return
-		}
 		if err != nil {
-			fail(c, err)
+			fail(c, notFoundAs(err, "no such backorder"))
 			return
 		}
 		trail := make([]eventView, len(events))
 		for i, e := range events {
 			trail[i] = eventView(e)
 		}
-		c.JSON(http.StatusOK, gin.H{"backorder": backorderView(b), "events": trail})
+		c.JSON(http.StatusOK, gin.H{"backorder": viewBackorder(b), "events": trail})
 	}
 }

@@ -23,7 +23,7 @@ func SameOrigin() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := protection.Check(c.Request); err != nil {
 			c.Set("refused", "cross-origin")
-			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "cross-origin request refused: " + err.Error()})
+			c.AbortWithStatusJSON(http.StatusForbidden, errorBody(codeForbidden, "cross-origin request refused: "+err.Error()))
 			return
 		}
 		c.Next()

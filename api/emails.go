@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -66,12 +65,8 @@ func getEmail(st AdminStore) gin.HandlerFunc {
 			return
 		}
 		e, err := st.Email(c.Request.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			c.JSON(http.StatusNotFound, gin.H{"error": "no such email"})
-			return
-		}
 		if err != nil {
-			fail(c, err)
+			fail(c, notFoundAs(err, "no such email"))
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"email": viewEmail(e), "text": e.TextBody, "html": e.HTMLBody})

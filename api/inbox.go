@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -29,17 +28,14 @@ type AdminStore interface {
 	Ledger(ctx context.Context, shopID int64, itemID string) (store.LedgerRow, error)
 	ListEmails(ctx context.Context, f store.EmailFilter) ([]store.Email, error)
 	Email(ctx context.Context, id int64) (store.Email, error)
+	SupplierStore
+	PurchaseOrderStore
 }
 
 const (
 	defaultPageSize = 50
 	maxPageSize     = 500
 )
-
-// errBadRequest is a query the caller must fix.
-type errBadRequest string
-
-func (e errBadRequest) Error() string { return string(e) }
 
 // page reads limit and cursor: the cursor is the last id of the previous
 // page, as next_cursor gave it.
@@ -75,7 +71,9 @@ func shopFilter(c *gin.Context, st AdminStore) (int64, error) {
 		return 0, nil
 	}
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		if _, err := st.Shop(c.Request.Context(), id); err != nil {
+		if _, err := st.Shop(c.Request.Context(), id); errors.Is(err, store.ErrNotFound) {
+			return 0, errNotFound("no such shop: " + ref)
+		} else if err != nil {
 			return 0, err
 		}
 		return id, nil
@@ -89,22 +87,7 @@ func shopFilter(c *gin.Context, st AdminStore) (int64, error) {
 			return 0, err
 		}
 	}
-	return 0, store.ErrNotFound
-}
-
-// fail answers an error: 400 for the caller's, 404 for an unknown shop,
-// 503 for the database's.
-func fail(c *gin.Context, err error) {
-	var bad errBadRequest
-	switch {
-	case errors.As(err, &bad):
-		c.JSON(http.StatusBadRequest, gin.H{"error": bad.Error()})
-	case errors.Is(err, store.ErrNotFound):
-		c.JSON(http.StatusNotFound, gin.H{"error": "no such shop"})
-	default:
-		_ = c.Error(err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "database unavailable"})
-	}
+	return 0, errNotFound("no such shop: " + ref)
 }
 
 type inboxView struct {

@@ -10,20 +10,16 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/backorderd/backorderd/api"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
 
 const adminToken = "0123456789abcdef-admin"
 
-func adminRouter(s *store.Store) *gin.Engine {
-	gin.SetMode(gin.TestMode)
-	r := gin.New()
-	api.MountAdmin(r, api.RequireToken(adminToken), s, prometheus.NewRegistry())
-	return r
+func adminRouter(t *testing.T, s *store.Store) *gin.Engine {
+	t.Helper()
+	return purchasingRouter(t, s)
 }
 
 type listing struct {
@@ -77,7 +73,7 @@ func TestInboxListing(t *testing.T) {
 				}
 			}
 		}
-		r := adminRouter(s)
+		r := adminRouter(t, s)
 		code, all := get(t, r, "/api/v1/inbox")
 		if code != http.StatusOK || len(all.Items) != 5 || all.NextCursor != nil {
 			t.Fatalf("all = %d %+v", code, all)
@@ -149,7 +145,7 @@ func TestPrivacyRequestsListing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, l := get(t, adminRouter(s), "/api/v1/privacy-requests?shop=a.myshopify.com")
+	code, l := get(t, adminRouter(t, s), "/api/v1/privacy-requests?shop=a.myshopify.com")
 	if code != http.StatusOK || len(l.Items) != 1 || string(l.Items[0].Document) != `{"customer":{"id":"7"}}` {
 		t.Fatalf("privacy requests = %d %+v", code, l)
 	}
@@ -160,7 +156,7 @@ func TestBackorderAndItemQueriesAreValidated(t *testing.T) {
 	if _, err := s.AddShop(context.Background(), store.NewShop(store.Shopify, "a.myshopify.com", "s")); err != nil {
 		t.Fatal(err)
 	}
-	r := adminRouter(s)
+	r := adminRouter(t, s)
 	for path, want := range map[string]int{
 		"/api/v1/backorders":                          http.StatusOK,
 		"/api/v1/backorders?status=late":              http.StatusBadRequest,

@@ -38,6 +38,8 @@ type itemView struct {
 	Drift           int         `json:"drift_corrected"`
 	Settling        bool        `json:"settling"`
 	ReconciledAt    *time.Time  `json:"reconciled_at"`
+	// Suppliers are the item's terms, the preferred supplier's first.
+	Suppliers []termsView `json:"suppliers"`
 }
 
 // getItem serves GET /api/v1/items/{id}[?shop=…] and GET /api/v1/items?sku=…[&shop=…].
@@ -55,7 +57,7 @@ func getItem(st AdminStore) gin.HandlerFunc {
 		}
 		switch len(its) {
 		case 0:
-			c.JSON(http.StatusNotFound, gin.H{"error": "no such item"})
+			fail(c, errNotFound("no such item"))
 			return
 		case 1:
 		default:
@@ -104,6 +106,11 @@ func itemLedger(c *gin.Context, st AdminStore, it store.ItemRecord) (itemView, e
 			v.Levels = append(v.Levels, levelView{LocationID: l.LocationID, Available: l.Available, At: l.StateAt})
 		}
 	}
+	terms, err := itemTerms(c, st, it.ShopID, it.ItemID)
+	if err != nil {
+		return itemView{}, err
+	}
+	v.Suppliers = terms
 	led, err := st.Ledger(c.Request.Context(), it.ShopID, it.ItemID)
 	if errors.Is(err, store.ErrNotFound) {
 		return v, nil // never reconciled: no orders for it yet

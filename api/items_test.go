@@ -1,15 +1,12 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
@@ -27,25 +24,10 @@ func getJSON(t *testing.T, r http.Handler, path string) (int, map[string]any) {
 
 func TestAnItemKnownOnlyFromAnOrderIsFoundBySKUAndID(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		shop, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, "https://b.example/", "s"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now().UTC()
 		// An order arrives before any product or inventory delivery named
 		// its item.
-		err = s.InTx(ctx, func(tx *store.Tx) error {
-			_, err := tx.ApplyOrder(ctx, shop.ID, backorder.Order{OrderID: "48213", Name: "48213",
-				Status: backorder.OrderOpen, PlacedAt: now, UpdatedAt: now, Version: backorder.Version{At: now},
-				Lines: []backorder.Line{{LineID: "1", ItemID: "1517", ProductID: "1500", SKU: "LW-APRON-CHR",
-					Title: "Apron — Charcoal", Quantity: 2, OpenUnits: 2}}})
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := adminRouter(s)
+		shopWithOrder(t, s)
+		r := adminRouter(t, s)
 		for _, path := range []string{"/api/v1/items?sku=LW-APRON-CHR", "/api/v1/items/1517"} {
 			code, body := getJSON(t, r, path)
 			if code != http.StatusOK || body["item_id"] != "1517" || body["sku"] != "LW-APRON-CHR" ||
@@ -61,9 +43,9 @@ func TestAnItemKnownOnlyFromAnOrderIsFoundBySKUAndID(t *testing.T) {
 
 func TestAnUnknownEmailKindIsABadRequestNamingTheKinds(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		r := adminRouter(s)
+		r := adminRouter(t, s)
 		code, body := getJSON(t, r, "/api/v1/emails?kind=nope")
-		if msg, _ := body["error"].(string); code != http.StatusBadRequest || !strings.Contains(msg, "backordered") {
+		if c, msg := errorOf(body); code != http.StatusBadRequest || c != "bad_request" || !strings.Contains(msg, "backordered") {
 			t.Errorf("kind=nope = %d %v, want 400 listing the kinds", code, body)
 		}
 		if code, _ := getJSON(t, r, "/api/v1/emails?kind=backordered"); code != http.StatusOK {

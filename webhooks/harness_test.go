@@ -68,6 +68,7 @@ type harness struct {
 	eventsKey  *ecdsa.PrivateKey // signs what SendGrid posts
 	shop       store.Shop        // the Shopify fixture shop
 	woo        store.Shop        // the WooCommerce fixture shop
+	purchasing *jobs.Purchasing  // answers suppliers' callbacks
 }
 
 type harnessConfig struct {
@@ -141,14 +142,17 @@ func newHarness(tb testing.TB, s *store.Store, opts ...option) *harness {
 		enq = asynq.NewClientFromRedisClient(h.rc)
 	}
 	h.dispatcher = jobs.NewDispatcher(enq, cfg.log)
-	h.handlers, h.periodic = newHandlers(s, h.dispatcher, h.insp, jobs.NewMetrics(h.registry), cfg)
+	jm := jobs.NewMetrics(h.registry)
+	h.purchasing = jobs.NewPurchasing(s, h.dispatcher, nil, jm, cfg.log)
+	h.handlers, h.periodic = newHandlers(s, h.dispatcher, h.insp, h.purchasing, jm, cfg)
 	h.wm = webhooks.NewMetrics(h.registry)
 	h.handler = h.mount(tb, cfg)
 	return h
 }
 
 // newHandlers wires every job handler on s: a new handler is added here.
-func newHandlers(s *store.Store, d *jobs.Dispatcher, insp *asynq.Inspector, m *jobs.Metrics, cfg harnessConfig) (jobs.Handlers, *jobs.PeriodicMessages) {
+func newHandlers(s *store.Store, d *jobs.Dispatcher, insp *asynq.Inspector, p *jobs.Purchasing, m *jobs.Metrics,
+	cfg harnessConfig) (jobs.Handlers, *jobs.PeriodicMessages) {
 	var ti jobs.TaskInspector
 	if insp != nil {
 		ti = insp
@@ -164,10 +168,14 @@ func newHandlers(s *store.Store, d *jobs.Dispatcher, insp *asynq.Inspector, m *j
 		SendEmail:        jobs.NewMailer(s, d, cfg.sender, m, cfg.log).Handler(),
 		PeriodicMessages: periodic.Handler(),
 		Privacy:          jobs.NewPrivacyScanner(s, d).Handler(),
+		ReorderItem:      p.ReorderItemHandler(),
+		SendPO:           p.SendPOHandler(),
+		Supply:           p.SupplyHandler(),
 	}, periodic
 }
 
-// mount is the router: the receiver and the SendGrid Event Webhook.
+// mount is the router: the receiver, the SendGrid Event Webhook and the
+// suppliers' callbacks.
 func (h *harness) mount(tb testing.TB, cfg harnessConfig) http.Handler {
 	tb.Helper()
 	shops := webhooks.NewShops(h.store, cfg.shopCache)
@@ -199,6 +207,7 @@ func (h *harness) mount(tb testing.TB, cfg harnessConfig) http.Handler {
 	}
 	h.eventsKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	webhooks.NewSendGridEvents(&h.eventsKey.PublicKey, events, 1<<20, h.wm).Mount(r)
+	webhooks.NewSupplierCallbacks(h.store, h.purchasing, cfg.maxBody, h.wm).Mount(r)
 	return r
 }
 

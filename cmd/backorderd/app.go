@@ -267,6 +267,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 	if h.role.serves() {
 		wm := webhooks.NewMetrics(h.registry)
 		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes, wm).Mount(router)
+		webhooks.NewSupplierCallbacks(h.store, h.purchasing, h.cfg.MaxBodyBytes, wm).Mount(router)
 		if h.cfg.SendGridWebhookKey != "" {
 			key, _ := sendgrid.ParsePublicKey(h.cfg.SendGridWebhookKey) // Load validated it
 			events := jobs.NewEmailEvents(h.store, h.dispatcher, h.log)
@@ -276,7 +277,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 	if h.adminToken != "" {
 		guard := api.RequireToken(h.adminToken)
 		if h.role.serves() {
-			api.MountAdmin(router, guard, h.store, h.registry)
+			api.MountAdmin(router, guard, h.store, h.purchasing, h.registry)
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
 				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -177,4 +178,31 @@ func releaseHeld(ctx context.Context, st *store.Store, shopID int64) (jobs.Relea
 		return err
 	})
 	return r, err
+}
+
+// commandStore opens the store of a command that writes to it (shop,
+// import): the embedded SQLite file is migrated first, as `run` does; a
+// DATABASE_URL must have the schema already. It says which database it
+// writes to: without DATABASE_URL that is the file in the working
+// directory, and it is easy to write where `run` elsewhere never looks.
+func commandStore(ctx context.Context, getenv func(string) string, stdout io.Writer) (*store.Store, error) {
+	st, cfg, err := storeFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL == "" {
+		_, err = st.Migrate(ctx)
+	} else {
+		err = st.CheckSchema(ctx)
+	}
+	if err == nil {
+		_, err = fmt.Fprintf(stdout, "database: %s\n", cfg.Database())
+	} else {
+		err = fmt.Errorf("DATABASE_URL (%s): %w", cfg.Database(), err)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }

@@ -9,6 +9,7 @@
 //	backorderd work        asynq worker, relays and scheduler
 //	backorderd migrate     apply the database schema and exit
 //	backorderd shop ...    register and configure shops
+//	backorderd import ...  load suppliers or items' terms from a CSV file
 //	backorderd sign ...    print the signature header a store would send with a body
 //	backorderd healthcheck ask the local process's /healthz (for containers)
 //	backorderd version     print the version
@@ -40,7 +41,7 @@ func main() {
 }
 
 // errUsage is a command line that names no known subcommand.
-var errUsage = errors.New("usage: backorderd [run|serve|work|migrate|shop|sign|healthcheck|version]")
+var errUsage = errors.New("usage: backorderd [run|serve|work|migrate|shop|import|sign|healthcheck|version]")
 
 // run is the whole program: main only adds the process's signals,
 // environment and exit code, so that tests can run it as it runs.
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, getenv, stdout)
 	case "shop":
 		return shopCommand(ctx, args, getenv, stdout)
+	case "import":
+		return importCommand(ctx, args, getenv, stdout)
 	case "sign":
 		return sign(args, stdout)
 	case "healthcheck":

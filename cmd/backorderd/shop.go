@@ -36,25 +36,11 @@ func shopCommand(ctx context.Context, args []string, getenv func(string) string,
 	if len(args) == 0 {
 		return errors.New(shopUsage)
 	}
-	st, cfg, err := storeFromEnv(getenv)
+	st, err := commandStore(ctx, getenv, stdout)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if cfg.DatabaseURL == "" {
-		_, err = st.Migrate(ctx)
-	} else {
-		err = st.CheckSchema(ctx)
-	}
-	if err != nil {
-		return fmt.Errorf("DATABASE_URL (%s): %w", cfg.Database(), err)
-	}
-	// Without DATABASE_URL the shop goes to the file in the working
-	// directory: say so, or it is easy to register it where `run` elsewhere
-	// never looks.
-	if _, err := fmt.Fprintf(stdout, "database: %s\n", cfg.Database()); err != nil {
-		return err
-	}
 	switch args[0] {
 	case "add":
 		return shopAdd(ctx, st, args[1:], stdout)

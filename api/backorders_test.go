@@ -1,0 +1,47 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/backorderd/backorderd/store"
+	"github.com/backorderd/backorderd/store/storetest"
+)
+
+func TestABackordersETAIsShownAsADateWithItsKind(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop := shopWithOrder(t, s)
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			return tx.WriteBackorders(ctx, shop.ID, "test", []store.BackorderWrite{{OrderID: "48213", LineID: "1",
+				ItemID: "1517", Ordered: 2, Backordered: 2, Waiting: 2, Status: "waiting"}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := adminRouter(t, s)
+		_, l := call(t, r, "GET", "/api/v1/backorders", "")
+		b := l["items"].([]any)[0].(map[string]any)
+		if b["eta"] != nil || b["eta_kind"] != "unknown" {
+			t.Errorf("before any ETA: eta = %v, eta_kind = %v, want null and unknown", b["eta"], b["eta_kind"])
+		}
+		eta := time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC)
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			return tx.SetETAs(ctx, []store.ETAWrite{{BackorderID: int64(b["id"].(float64)), ETA: &eta, Kind: "confirmed"}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, l = call(t, r, "GET", "/api/v1/backorders", "")
+		b = l["items"].([]any)[0].(map[string]any)
+		if b["eta"] != "2026-12-15" || b["eta_kind"] != "confirmed" {
+			t.Errorf("list: eta = %v, eta_kind = %v, want 2026-12-15 confirmed", b["eta"], b["eta_kind"])
+		}
+		code, one := call(t, r, "GET", "/api/v1/backorders/"+jsonID(b["id"]), "")
+		if got := one["backorder"].(map[string]any); code != http.StatusOK || got["eta"] != "2026-12-15" || got["eta_kind"] != "confirmed" {
+			t.Errorf("one: %d %v, want the ETA", code, one)
+		}
+	})
+}

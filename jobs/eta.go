@@ -49,6 +49,15 @@ func recomputeETAWith(ctx context.Context, tx *store.Tx, out *Outbox, shop store
 		in.Lines[i] = backorder.WaitingLine{BackorderID: l.BackorderID, Waiting: l.Waiting, Estimate: l.Estimate}
 	}
 	etas := backorder.ETAs(in)
+	// A late purchase-order line counts from today, so the ETAs it covers
+	// move a day each day it stays late: its customers hear of that from
+	// the delayed message (once per missed date), not every day from here.
+	late := map[int64]bool{}
+	for _, sp := range in.Supply {
+		if sp.POLineID != 0 && sp.Date.Before(today) {
+			late[sp.POLineID] = true
+		}
+	}
 	writes := make([]store.ETAWrite, len(etas))
 	moved := map[string]etaMove{}
 	units := 0
@@ -56,7 +65,7 @@ func recomputeETAWith(ctx context.Context, tx *store.Tx, out *Outbox, shop store
 		writes[i] = store.ETAWrite{BackorderID: e.BackorderID, ETA: e.Date, Kind: string(e.Kind), Estimate: e.Estimate}
 		units += lines[i].Waiting
 		old := lines[i].ETA
-		if old == nil || e.Date == nil || sameDay(*old, *e.Date) || units <= arrived {
+		if old == nil || e.Date == nil || sameDay(*old, *e.Date) || units <= arrived || late[e.POLineID] {
 			continue
 		}
 		m, seen := moved[lines[i].OrderID]

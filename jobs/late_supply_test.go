@@ -117,6 +117,14 @@ func TestAnOverdueOrderTellsTheMerchantAndTheCustomersItCoveredOnce(t *testing.T
 		if n := len(h.Emails(shop.ID, "", "")); n != all {
 			t.Errorf("emails after two more runs = %d, want still %d", n, all)
 		}
+		// While the order stays late its ETAs count from each new day: no
+		// ETA change a day on top of the delayed message.
+		for day := 1; day <= 3; day++ {
+			h.RecomputeETA(shop.ID, "777", today.AddDate(0, 0, day))
+		}
+		if n := len(h.Emails(shop.ID, "eta_changed", "")); n != changes {
+			t.Errorf("ETA changes after three late days = %d, want still %d", n, changes)
+		}
 	})
 }
 

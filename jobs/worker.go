@@ -71,16 +71,12 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(TypeSendEmail, h.SendEmail)
 	mux.Handle(TypePeriodicMessages, h.PeriodicMessages)
 	mux.Handle(TypePrivacyScan, h.Privacy)
-	// The supply tasks are served when wired (NewPurchasing): a mux built
-	// without them, as some tests build one, does not route them.
-	for taskType, handler := range map[string]asynq.Handler{TypeReorderItem: h.ReorderItem, TypeSendPO: h.SendPO, TypeSupply: h.Supply} {
-		if handler != nil {
-			mux.Handle(taskType, handler)
-		}
-	}
-	// The names these tasks had before they were renamed: tasks an older release left
-	// in Redis still run (their outbox rows were renamed by migration
-	// 00010).
+	mux.Handle(TypeReorderItem, h.ReorderItem)
+	mux.Handle(TypeSendPO, h.SendPO)
+	mux.Handle(TypeSupply, h.Supply)
+	// The names these tasks had before they were renamed: tasks an older
+	// release left in Redis still run (their outbox rows were renamed by
+	// migration 00010).
 	mux.Handle(legacyTypeOrderMessages, h.OrderMessages)
 	mux.Handle(legacyTypePeriodicMessages, h.PeriodicMessages)
 	return mux

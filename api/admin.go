@@ -96,8 +96,8 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, purchasi
 	g.POST("/suppliers", addSupplier(shops))
 	g.GET("/suppliers/:id", getSupplier(shops))
 	g.PATCH("/suppliers/:id", updateSupplier(shops))
-	g.PUT("/items/:id/suppliers/:supplier_id", putTerms(shops))
-	g.DELETE("/items/:id/suppliers/:supplier_id", deleteTerms(shops))
+	g.PUT("/items/:id/suppliers/:supplier_id", putTerms(shops, purchasing))
+	g.DELETE("/items/:id/suppliers/:supplier_id", deleteTerms(shops, purchasing))
 	mountPurchaseOrders(g, shops, purchasing)
 	g.GET("/shops", func(c *gin.Context) {
 		list, err := shops.Shops(c.Request.Context())

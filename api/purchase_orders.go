@@ -19,6 +19,7 @@ type Purchasing interface {
 	Confirm(ctx context.Context, poID int64, c jobs.Confirmation) (store.PurchaseOrder, error)
 	Cancel(ctx context.Context, poID int64, reason string) (store.PurchaseOrder, error)
 	Receive(ctx context.Context, poID int64, r store.Receipt) (store.PurchaseOrder, bool, error)
+	TermsChanged(ctx context.Context, shopID int64, itemID string) error
 }
 
 // PurchaseOrderStore is the part of the store the purchase order

@@ -65,8 +65,10 @@ func (r termsRequest) terms(shopID int64, itemID string, supplierID int64) (stor
 	return is, CheckTerms(is)
 }
 
-// putTerms serves PUT /api/v1/items/{id}/suppliers/{supplier_id}.
-func putTerms(st AdminStore) gin.HandlerFunc {
+// putTerms serves PUT /api/v1/items/{id}/suppliers/{supplier_id}; the
+// item's ETAs follow its new terms (a supplier's lead time is what an
+// estimate counts).
+func putTerms(st AdminStore, p Purchasing) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		shopID, sp, err := termsTarget(c, st)
 		if err != nil {
@@ -82,6 +84,9 @@ func putTerms(st AdminStore) gin.HandlerFunc {
 		if err == nil {
 			is, err = st.SetItemSupplier(c.Request.Context(), is)
 		}
+		if err == nil {
+			err = p.TermsChanged(c.Request.Context(), shopID, is.ItemID)
+		}
 		if err != nil {
 			fail(c, err)
 			return
@@ -91,7 +96,7 @@ func putTerms(st AdminStore) gin.HandlerFunc {
 }
 
 // deleteTerms serves DELETE /api/v1/items/{id}/suppliers/{supplier_id}.
-func deleteTerms(st AdminStore) gin.HandlerFunc {
+func deleteTerms(st AdminStore, p Purchasing) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		shopID, sp, err := termsTarget(c, st)
 		if err == nil {
@@ -99,6 +104,9 @@ func deleteTerms(st AdminStore) gin.HandlerFunc {
 		}
 		if errors.Is(err, store.ErrNotFound) {
 			err = errNotFound("item " + c.Param("id") + " has no terms from supplier " + c.Param("supplier_id"))
+		}
+		if err == nil {
+			err = p.TermsChanged(c.Request.Context(), shopID, c.Param("id"))
 		}
 		if err != nil {
 			fail(c, err)

@@ -108,6 +108,16 @@ func (p *Purchasing) change(ctx context.Context, poID int64,
 	return res, err
 }
 
+// TermsChanged recomputes an item's ETAs after its supplier terms were set
+// or removed: the lead time an estimate counts, or whether it has a
+// supplier at all, may have changed. Setting terms again is harmless, so a
+// caller whose recompute failed sets them again.
+func (p *Purchasing) TermsChanged(ctx context.Context, shopID int64, itemID string) error {
+	return p.dispatcher.InTx(ctx, p.store, func(tx *store.Tx, out *Outbox) error {
+		return p.recomputeItems(ctx, tx, out, shopID, []store.POLine{{ItemID: itemID}}, nil)
+	})
+}
+
 // recomputeItems recomputes the ETAs of the order's items, each under its
 // ledger lock, in item id order.
 func (p *Purchasing) recomputeItems(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, lines []store.POLine, arrived map[string]int) error {

@@ -239,6 +239,17 @@ func supplyDigest(ctx context.Context, tx *store.Tx, shopID int64, today, now ti
 
 // emailShop is what a message shows of a shop.
 func emailShop(shop store.Shop) email.Shop {
-	return email.Shop{Name: shop.Name, Domain: shop.Domain, ReplyTo: shop.ReplyTo,
+	return email.Shop{Name: shopName(shop), Domain: shop.Domain, ReplyTo: shop.ReplyTo,
 		BackorderPolicy: shop.BackorderPolicy, Incentive: shop.Incentive}
+}
+
+// shopName is the name a message gives the shop: its own, or, for a shop
+// nobody named (`shop set --name`), its address without the scheme — never
+// "a purchase order from ".
+func shopName(shop store.Shop) string {
+	if shop.Name != "" {
+		return shop.Name
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(shop.Domain, "https://"), "http://")
+	return strings.TrimSuffix(host, "/")
 }

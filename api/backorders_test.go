@@ -13,14 +13,7 @@ import (
 func TestABackordersETAIsShownAsADateWithItsKind(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		shop := shopWithOrder(t, s)
-		err := s.InTx(ctx, func(tx *store.Tx) error {
-			return tx.WriteBackorders(ctx, shop.ID, "test", []store.BackorderWrite{{OrderID: "48213", LineID: "1",
-				ItemID: "1517", Ordered: 2, Backordered: 2, Waiting: 2, Status: "waiting"}})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		shopWaitingForAprons(t, s)
 		r := adminRouter(t, s)
 		_, l := call(t, r, "GET", "/api/v1/backorders", "")
 		b := l["items"].([]any)[0].(map[string]any)
@@ -28,7 +21,7 @@ func TestABackordersETAIsShownAsADateWithItsKind(t *testing.T) {
 			t.Errorf("before any ETA: eta = %v, eta_kind = %v, want null and unknown", b["eta"], b["eta_kind"])
 		}
 		eta := time.Date(2026, 12, 15, 0, 0, 0, 0, time.UTC)
-		err = s.InTx(ctx, func(tx *store.Tx) error {
+		err := s.InTx(ctx, func(tx *store.Tx) error {
 			return tx.SetETAs(ctx, []store.ETAWrite{{BackorderID: int64(b["id"].(float64)), ETA: &eta, Kind: "confirmed"}})
 		})
 		if err != nil {
@@ -48,15 +41,7 @@ func TestABackordersETAIsShownAsADateWithItsKind(t *testing.T) {
 
 func TestSettingAnItemsTermsGivesItsWaitingLinesAnEstimateAndRemovingThemTakesItAway(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		shop := shopWithOrder(t, s)
-		err := s.InTx(ctx, func(tx *store.Tx) error {
-			return tx.WriteBackorders(ctx, shop.ID, "test", []store.BackorderWrite{{OrderID: "48213", LineID: "1",
-				ItemID: "1517", Ordered: 2, Backordered: 2, Waiting: 2, Status: "waiting"}})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		shop := shopWaitingForAprons(t, s)
 		r := adminRouter(t, s)
 		code, sp := call(t, r, "POST", "/api/v1/suppliers", `{"name":"Kiln","email":"po@kiln.example","channel":"email","lead_time_days":10}`)
 		if code != http.StatusCreated {
@@ -83,4 +68,20 @@ func TestSettingAnItemsTermsGivesItsWaitingLinesAnEstimateAndRemovingThemTakesIt
 			t.Errorf("after the terms went: eta = %v %v, want null unknown", b["eta"], b["eta_kind"])
 		}
 	})
+}
+
+// shopWaitingForAprons is a shop whose order 48213 has two units of item
+// 1517 waiting.
+func shopWaitingForAprons(t *testing.T, s *store.Store) store.Shop {
+	t.Helper()
+	ctx := context.Background()
+	shop := shopWithOrder(t, s)
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		return tx.WriteBackorders(ctx, shop.ID, "test", []store.BackorderWrite{{OrderID: "48213", LineID: "1",
+			ItemID: "1517", Ordered: 2, Backordered: 2, Waiting: 2, Status: "waiting"}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shop
 }

@@ -41,8 +41,11 @@ func TestWaitingCustomersAreToldWhenTheirKettleComesAndWhenThatDateMoves(t *test
 		// shop's handling day, in the confirmation.
 		today := jobs.Today()
 		estimate := today.AddDate(0, 0, 11).Format(time.DateOnly)
+		// 602 also waits for the one teapot short: the two items settle
+		// apart, so its kettle and its teapot may be confirmed together or
+		// in two messages.
 		h.WaitFor("both confirmations", func() bool {
-			return len(h.Emails(shop.ID, "backordered", "601")) == 1 && len(h.Emails(shop.ID, "backordered", "602")) == 1
+			return len(h.Emails(shop.ID, "backordered", "601")) == 1 && len(h.Emails(shop.ID, "backordered", "602")) >= 1
 		})
 		if body := h.Emails(shop.ID, "backordered", "601")[0].TextBody; !strings.Contains(body, "estimated around "+estimate) {
 			t.Fatalf("confirmation:\n%s\nwant the kettle estimated around %s", body, estimate)

@@ -15,14 +15,9 @@ import (
 // at now, each shop as of its calendar day, a transaction per shop: see
 // shopPastMaxWait.
 func (p *Purchasing) pastMaxWait(ctx context.Context, now time.Time) error {
-	var shops []store.Shop
-	err := p.store.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		shops, err = tx.ActiveShops(ctx)
-		return err
-	})
+	shops, err := p.activeShops(ctx)
 	if err != nil {
-		return fmt.Errorf("list shops: %w", err)
+		return err
 	}
 	for _, shop := range shops {
 		if shop.MaxWaitDays == nil {

@@ -28,18 +28,27 @@ type ReorderItemArgs struct {
 	ItemID string `json:"item_id"`
 }
 
-// RunSupply is the periodic supply run: it reorders the items of every
-// active shop, each shop as of its own calendar day at `today` (an
-// instant: the period's end), then tells of what is late: overdue
-// purchase orders (lateSupply) and orders past the maximum wait
-// (pastMaxWait).
-func (p *Purchasing) RunSupply(ctx context.Context, today time.Time) error {
+// activeShops lists the shops the supply run works for.
+func (p *Purchasing) activeShops(ctx context.Context) ([]store.Shop, error) {
 	var shops []store.Shop
 	err := p.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		shops, err = tx.ActiveShops(ctx)
 		return err
 	})
+	if err != nil {
+		return nil, fmt.Errorf("list shops: %w", err)
+	}
+	return shops, nil
+}
+
+// RunSupply is the periodic supply run: it reorders the items of every
+// active shop, each shop as of its own calendar day at `today` (an
+// instant: the period's end), then tells of what is late: overdue
+// purchase orders (lateSupply) and orders past the maximum wait
+// (pastMaxWait).
+func (p *Purchasing) RunSupply(ctx context.Context, today time.Time) error {
+	shops, err := p.activeShops(ctx)
 	if err != nil {
 		return fmt.Errorf("run supply: %w", err)
 	}

@@ -113,16 +113,20 @@ func listInbox(st AdminStore) gin.HandlerFunc {
 }
 
 type privacyView struct {
-	ID         int64     `json:"id"`
-	ShopID     int64     `json:"shop_id"`
-	InboxID    int64     `json:"inbox_id"`
-	Kind       string    `json:"kind"`
-	RequestID  string    `json:"request_id"`
-	CustomerID string    `json:"customer_id"`
-	Orders     int       `json:"orders"`
-	Deliveries int       `json:"deliveries"`
-	Document   *rawJSON  `json:"document"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         int64  `json:"id"`
+	ShopID     int64  `json:"shop_id"`
+	InboxID    int64  `json:"inbox_id"`
+	Kind       string `json:"kind"`
+	RequestID  string `json:"request_id"`
+	CustomerID string `json:"customer_id"`
+	Orders     int    `json:"orders"`
+	Deliveries int    `json:"deliveries"`
+	// Scanned recorded deliveries so far; CompletedAt is null while the
+	// scan, a page per transaction, goes on.
+	Scanned     int        `json:"scanned"`
+	CompletedAt *time.Time `json:"completed_at"`
+	Document    *rawJSON   `json:"document"`
+	CreatedAt   time.Time  `json:"created_at"`
 }
 
 // rawJSON is a stored JSON document passed through as it is.
@@ -137,7 +141,8 @@ func listPrivacy(st AdminStore) gin.HandlerFunc {
 		return st.PrivacyRecords(c.Request.Context(), q.shopID, q.before, q.limit)
 	}, func(r store.PrivacyRecord) (any, int64) {
 		v := privacyView{ID: r.ID, ShopID: r.ShopID, InboxID: r.InboxID, Kind: r.Kind, RequestID: r.RequestID,
-			CustomerID: r.CustomerID, Orders: r.Orders, Deliveries: r.Deliveries, CreatedAt: r.CreatedAt}
+			CustomerID: r.CustomerID, Orders: r.Orders, Deliveries: r.Deliveries, Scanned: r.Scanned,
+			CompletedAt: r.CompletedAt, CreatedAt: r.CreatedAt}
 		if r.Document != "" {
 			doc := rawJSON(r.Document)
 			v.Document = &doc

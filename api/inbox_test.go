@@ -32,6 +32,8 @@ type listing struct {
 		Reason     string          `json:"reason"`
 		Duplicates int             `json:"duplicates"`
 		Document   json.RawMessage `json:"document"`
+		Scanned    int             `json:"scanned"`
+		Completed  *time.Time      `json:"completed_at"`
 	} `json:"items"`
 	NextCursor *string `json:"next_cursor"`
 }
@@ -148,6 +150,18 @@ func TestPrivacyRequestsListing(t *testing.T) {
 	code, l := get(t, adminRouter(t, s), "/api/v1/privacy-requests?shop=a.myshopify.com")
 	if code != http.StatusOK || len(l.Items) != 1 || string(l.Items[0].Document) != `{"customer":{"id":"7"}}` {
 		t.Fatalf("privacy requests = %d %+v", code, l)
+	}
+	if l.Items[0].Completed != nil {
+		t.Errorf("completed_at = %v while the scan goes on, want null", l.Items[0].Completed)
+	}
+	// The scan of the recorded deliveries ends: 3 looked through, 1 names them.
+	err = s.InTx(ctx, func(tx *store.Tx) error { return tx.CompletePrivacyScan(ctx, id, 3, 1, "") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, l = get(t, adminRouter(t, s), "/api/v1/privacy-requests")
+	if it := l.Items[0]; it.Scanned != 3 || it.Completed == nil {
+		t.Errorf("after the scan: scanned %d, completed_at %v; want 3 and a time", it.Scanned, it.Completed)
 	}
 }
 

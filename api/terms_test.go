@@ -5,35 +5,16 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
 
-// shopWithOrder registers a WooCommerce shop and records an order of it
-// naming item 1517 (SKU LW-APRON-CHR), which no product delivery has
-// described.
+// shopWithOrder is a shop whose order names item 1517, which no product
+// delivery has described.
 func shopWithOrder(t *testing.T, s *store.Store) store.Shop {
 	t.Helper()
-	ctx := context.Background()
-	shop, err := s.AddShop(ctx, store.NewShop(store.WooCommerce, "https://b.example/", "s"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	err = s.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.ApplyOrder(ctx, shop.ID, backorder.Order{OrderID: "48213", Name: "48213",
-			Status: backorder.OrderOpen, PlacedAt: now, UpdatedAt: now, Version: backorder.Version{At: now},
-			Lines: []backorder.Line{{LineID: "1", ItemID: "1517", ProductID: "1500", SKU: "LW-APRON-CHR",
-				Title: "Apron — Charcoal", Quantity: 2, OpenUnits: 2}}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return shop
+	return storetest.ShopWithOrder(t, s, "https://b.example/")
 }
 
 func TestAnItemsTermsArePutShownWithTheSupplierAndDeleted(t *testing.T) {

@@ -8,9 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
@@ -29,21 +27,7 @@ func importStore(t *testing.T, engine store.Engine) (*store.Store, func(string) 
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	shop, err := st.AddShop(ctx, store.NewShop(store.WooCommerce, "https://larchwood-goods.example/", "s"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	err = st.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.ApplyOrder(ctx, shop.ID, backorder.Order{OrderID: "48213", Name: "48213",
-			Status: backorder.OrderOpen, PlacedAt: now, UpdatedAt: now, Version: backorder.Version{At: now},
-			Lines: []backorder.Line{{LineID: "1", ItemID: "1517", ProductID: "1500", SKU: "LW-APRON-CHR",
-				Title: "Apron — Charcoal", Quantity: 2, OpenUnits: 2}}})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	shop := storetest.ShopWithOrder(t, st, "https://larchwood-goods.example/")
 	url := dsn
 	if engine == store.SQLite {
 		url = "sqlite:" + dsn

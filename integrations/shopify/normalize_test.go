@@ -36,9 +36,8 @@ func kettleOrderLines(mug, kettle, teapot int) []backorder.Line {
 
 var wren = backorder.Customer{ID: "7302214451337", Email: "wren.okafor@example.net", FirstName: "Wren", LastName: "Okafor", Phone: "+16135550148"}
 
-// fixtureCases are every signed sample (and, for WooCommerce, its
-// documented objects, which carry no headers: topic says which delivery
-// they are), with the facts each must give.
+// fixtureCases are every signed Shopify sample, with the facts each must
+// give.
 var fixtureCases = []struct {
 	dir, name, topic string
 	want             backorder.Facts

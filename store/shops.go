@@ -61,11 +61,20 @@ type Shop struct {
 	POApproval string `db:"po_approval"`
 	// MaxWaitDays is how long a customer may wait before the customer and
 	// the merchant are told (nil: no limit).
-	MaxWaitDays   *int       `db:"max_wait_days"`
-	Status        string     `db:"status"` // ShopActive or ShopUninstalled
-	UninstalledAt *time.Time `db:"uninstalled_at"`
-	CreatedAt     time.Time  `db:"created_at"`
-	UpdatedAt     time.Time  `db:"updated_at"`
+	MaxWaitDays *int `db:"max_wait_days"`
+	// WritesOff lists the writes to the store the shop has turned off,
+	// comma-separated (see StoreWrites); every other write is on once the
+	// shop has store credentials.
+	WritesOff string `db:"writes_off"`
+	// CustomerNote makes WooCommerce's order note visible to the customer.
+	CustomerNote bool `db:"customer_note"`
+	// CancelAfterMaxWait cancels (and refunds) in the store an order whose
+	// line waited past MaxWaitDays.
+	CancelAfterMaxWait bool       `db:"cancel_after_max_wait"`
+	Status             string     `db:"status"` // ShopActive or ShopUninstalled
+	UninstalledAt      *time.Time `db:"uninstalled_at"`
+	CreatedAt          time.Time  `db:"created_at"`
+	UpdatedAt          time.Time  `db:"updated_at"`
 }
 
 // A shop's reorder settings.
@@ -75,6 +84,31 @@ const (
 	POApprovalManual = "manual"
 	POApprovalAuto   = "auto"
 )
+
+// The writes backorderd makes to a store with credentials, each of which a
+// shop may turn off.
+const (
+	WriteTag     = "tag"     // Shopify: the order tag `backordered` while a line waits
+	WriteHold    = "hold"    // Shopify: the fulfillment hold on waiting lines
+	WriteETA     = "eta"     // Shopify's metafield and note line, WooCommerce's order note
+	WriteStatus  = "status"  // WooCommerce: on-hold while a line waits
+	WriteSelling = "selling" // stop selling at the cap (DENY / backorders "no") and resume below it
+	WriteStock   = "stock"   // a purchase-order receipt added to the store's stock
+)
+
+// StoreWrites lists every write a shop can turn off, in the order they are
+// shown.
+var StoreWrites = []string{WriteTag, WriteHold, WriteETA, WriteStatus, WriteSelling, WriteStock}
+
+// Writes reports whether the shop wants the named write made.
+func (s Shop) Writes(name string) bool {
+	for off := range strings.SplitSeq(s.WritesOff, ",") {
+		if strings.TrimSpace(off) == name {
+			return false
+		}
+	}
+	return true
+}
 
 // Secrets lists the secrets a delivery may be signed with, newest first.
 func (s Shop) Secrets() []string {
@@ -151,18 +185,18 @@ func CheckDomain(platform Platform, domain string) error {
 const shopColumns = `id, platform, domain, name, webhook_secret, webhook_secret_previous,
 	merchant_email, from_email, reply_to, time_zone, handling_days, backorder_policy,
 	incentive, update_cadence_days, template_ids, waiting_cap, reorder, po_approval, max_wait_days,
-	status, uninstalled_at, created_at, updated_at`
+	writes_off, customer_note, cancel_after_max_wait, status, uninstalled_at, created_at, updated_at`
 
 // AddShop registers a shop; ErrDuplicate when (platform, domain) exists.
 func (s *Store) AddShop(ctx context.Context, shop Shop) (Shop, error) {
 	const q = `INSERT INTO shops (platform, domain, name, webhook_secret, webhook_secret_previous,
 		merchant_email, from_email, reply_to, time_zone, handling_days, backorder_policy,
 		incentive, update_cadence_days, template_ids, waiting_cap, reorder, po_approval, max_wait_days,
-		status, created_at, updated_at)
+		writes_off, customer_note, cancel_after_max_wait, status, created_at, updated_at)
 	VALUES (:platform, :domain, :name, :webhook_secret, :webhook_secret_previous,
 		:merchant_email, :from_email, :reply_to, :time_zone, :handling_days, :backorder_policy,
 		:incentive, :update_cadence_days, :template_ids, :waiting_cap, :reorder, :po_approval, :max_wait_days,
-		'active', :created_at, :updated_at)
+		:writes_off, :customer_note, :cancel_after_max_wait, 'active', :created_at, :updated_at)
 	RETURNING id`
 	shop = withShopDefaults(shop)
 	shop.Domain = NormalizeDomain(shop.Platform, shop.Domain)
@@ -187,7 +221,8 @@ func (s *Store) UpdateShop(ctx context.Context, shop Shop) (Shop, error) {
 		handling_days = :handling_days, backorder_policy = :backorder_policy,
 		incentive = :incentive, update_cadence_days = :update_cadence_days,
 		template_ids = :template_ids, waiting_cap = :waiting_cap, reorder = :reorder,
-		po_approval = :po_approval, max_wait_days = :max_wait_days, updated_at = :updated_at
+		po_approval = :po_approval, max_wait_days = :max_wait_days, writes_off = :writes_off,
+		customer_note = :customer_note, cancel_after_max_wait = :cancel_after_max_wait, updated_at = :updated_at
 	WHERE id = :id`
 	shop = withShopDefaults(shop)
 	shop.UpdatedAt = s.nowUTC()

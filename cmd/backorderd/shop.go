@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -28,6 +29,9 @@ settings: --name --merchant-email --from --reply-to --time-zone --handling-days
           --reorder periodic|immediate (also right after an item's waiting units grow)
           --po-approval manual|auto (drafts wait for approval, or are sent at once)
           --max-wait-days N|none (the customer and the merchant are told when a wait passes it)
+          --store-writes all|none|LIST (with store credentials, the writes made: tag,hold,eta,status,selling,stock)
+          --customer-note yes|no (WooCommerce's order note is shown to the customer)
+          --cancel-after-max-wait yes|no (with credentials, cancel and refund in the store an order past --max-wait-days)
 --secret on set rotates: the old secret stays accepted until --drop-previous-secret`
 
 // shopCommand registers and configures shops in DATABASE_URL (or the
@@ -66,7 +70,7 @@ type shopSettings struct {
 
 var shopSettingNames = []string{"name", "merchant-email", "from", "reply-to", "time-zone",
 	"handling-days", "policy", "incentive", "update-every-days", "templates", "waiting-cap",
-	"reorder", "po-approval", "max-wait-days"}
+	"reorder", "po-approval", "max-wait-days", "store-writes", "customer-note", "cancel-after-max-wait"}
 
 func newShopFlags(name string) *shopSettings {
 	fs := flag.NewFlagSet("shop "+name, flag.ContinueOnError)
@@ -151,6 +155,22 @@ func setShopField(shop *store.Shop, name, v string) error {
 			return err
 		}
 		shop.MaxWaitDays = days
+	case "store-writes":
+		off, err := parseStoreWrites(v)
+		if err != nil {
+			return err
+		}
+		shop.WritesOff = off
+	case "customer-note", "cancel-after-max-wait":
+		on, err := parseYesNo(v)
+		if err != nil {
+			return err
+		}
+		if name == "customer-note" {
+			shop.CustomerNote = on
+		} else {
+			shop.CancelAfterMaxWait = on
+		}
 	case "templates":
 		var m map[string]string
 		if err := json.Unmarshal([]byte(v), &m); err != nil {
@@ -331,4 +351,41 @@ func parseMaxWait(v string) (*int, error) {
 		return nil, fmt.Errorf("%q is not a number of days from 1 to 3650, or 0 or none for no limit", v)
 	}
 	return &n, nil
+}
+
+// parseStoreWrites reads the writes a shop wants ("all", "none" or a list
+// such as "tag,eta") as the list of those turned off, which is what the
+// shop keeps.
+func parseStoreWrites(v string) (string, error) {
+	on := map[string]bool{}
+	switch v {
+	case "all":
+		return "", nil
+	case "none":
+	default:
+		for name := range strings.SplitSeq(v, ",") {
+			name = strings.TrimSpace(name)
+			if !slices.Contains(store.StoreWrites, name) {
+				return "", fmt.Errorf("%q is not all, none or a list of %s", name, strings.Join(store.StoreWrites, ","))
+			}
+			on[name] = true
+		}
+	}
+	var off []string
+	for _, name := range store.StoreWrites {
+		if !on[name] {
+			off = append(off, name)
+		}
+	}
+	return strings.Join(off, ","), nil
+}
+
+func parseYesNo(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "yes", "true", "on":
+		return true, nil
+	case "no", "false", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not yes or no", v)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,5 +116,68 @@ func TestShopSetChoosesHowItemsAreReorderedAndHowLongCustomersMayWait(t *testing
 		if shop := read(); shop.MaxWaitDays != nil {
 			t.Errorf("--max-wait-days %s left %d days, want none", none, *shop.MaxWaitDays)
 		}
+	}
+}
+
+func TestShopSetChoosesWhatIsWrittenToTheStore(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if _, err := shopCLI("add", "--platform", "woocommerce", "--domain", "https://writes.example/", "--secret", "s1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--store-writes", "tag,colour"},
+		{"--customer-note", "maybe"},
+		{"--cancel-after-max-wait", "2"},
+	} {
+		if _, err := shopCLI(append([]string{"set", "1"}, args...)...); err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("set %v = %v, want an error naming %s", args, err, args[0])
+		}
+	}
+	read := func() store.Shop {
+		t.Helper()
+		s, err := store.Open("sqlite", "backorderd.db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		shop, err := s.Shop(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return shop
+	}
+	on := func(shop store.Shop) []string {
+		var names []string
+		for _, w := range store.StoreWrites {
+			if shop.Writes(w) {
+				names = append(names, w)
+			}
+		}
+		return names
+	}
+	if shop := read(); len(on(shop)) != len(store.StoreWrites) || shop.CustomerNote || shop.CancelAfterMaxWait {
+		t.Fatalf("defaults: writes %v, customer note %t, cancel %t; want every write, no customer note, no cancel",
+			on(shop), shop.CustomerNote, shop.CancelAfterMaxWait)
+	}
+	for _, tc := range []struct {
+		arg  string
+		want []string
+	}{
+		{"eta,status", []string{store.WriteETA, store.WriteStatus}},
+		{"none", nil},
+		{"all", store.StoreWrites},
+	} {
+		if _, err := shopCLI("set", "1", "--store-writes", tc.arg); err != nil {
+			t.Fatal(err)
+		}
+		if got := on(read()); !slices.Equal(got, tc.want) {
+			t.Errorf("--store-writes %s: writes on = %v, want %v", tc.arg, got, tc.want)
+		}
+	}
+	if _, err := shopCLI("set", "1", "--customer-note", "yes", "--cancel-after-max-wait", "yes"); err != nil {
+		t.Fatal(err)
+	}
+	if shop := read(); !shop.CustomerNote || !shop.CancelAfterMaxWait {
+		t.Errorf("after set: customer note %t, cancel %t; want both on", shop.CustomerNote, shop.CancelAfterMaxWait)
 	}
 }

@@ -1,0 +1,16 @@
+-- +goose Up
+-- What backorderd writes back to a shop's store when it has credentials:
+-- every write is on unless named in writes_off (a comma-separated list of
+-- tag, hold, eta, status, selling, stock), so a shop added before write-back
+-- existed, or without a word about it, gets them all.
+ALTER TABLE shops ADD COLUMN writes_off TEXT NOT NULL DEFAULT '';
+-- WooCommerce's order note is shown to the customer too.
+ALTER TABLE shops ADD COLUMN customer_note BOOLEAN NOT NULL DEFAULT FALSE;
+-- An order whose line waits past max_wait_days is cancelled in the store,
+-- with its refund.
+ALTER TABLE shops ADD COLUMN cancel_after_max_wait BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- +goose Down
+ALTER TABLE shops DROP COLUMN cancel_after_max_wait;
+ALTER TABLE shops DROP COLUMN customer_note;
+ALTER TABLE shops DROP COLUMN writes_off;

@@ -10,7 +10,17 @@ ALTER TABLE shops ADD COLUMN customer_note BOOLEAN NOT NULL DEFAULT FALSE;
 -- with its refund.
 ALTER TABLE shops ADD COLUMN cancel_after_max_wait BOOLEAN NOT NULL DEFAULT FALSE;
 
+-- A shop's credentials for its store's Admin API (a Shopify access token,
+-- WooCommerce's consumer key and secret), sealed with SECRETS_KEY: never
+-- stored or shown in the clear. A shop without a row works on webhooks alone.
+CREATE TABLE shop_credentials (
+    shop_id    INTEGER PRIMARY KEY REFERENCES shops (id),
+    sealed     BLOB NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
 -- +goose Down
+DROP TABLE shop_credentials;
 ALTER TABLE shops DROP COLUMN cancel_after_max_wait;
 ALTER TABLE shops DROP COLUMN customer_note;
 ALTER TABLE shops DROP COLUMN writes_off;

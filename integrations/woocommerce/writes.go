@@ -25,10 +25,11 @@ const receiptMeta = "_backorderd_receipt_"
 
 // orderState is what the writes read of an order.
 type orderState struct {
-	Status   string      `json:"status"`
-	Total    string      `json:"total"`
-	MetaData []metaEntry `json:"meta_data"`
-	Refunds  []struct {
+	Status      string      `json:"status"`
+	Total       string      `json:"total"`
+	DatePaidGMT *string     `json:"date_paid_gmt"` // null until paid
+	MetaData    []metaEntry `json:"meta_data"`
+	Refunds     []struct {
 		Reason string `json:"reason"`
 		Total  string `json:"total"` // negative: "-10.00"
 	} `json:"refunds"`
@@ -73,6 +74,10 @@ func (c *Client) syncNote(ctx context.Context, o storeapi.Order, customer bool) 
 		if strings.Contains(n.Note, "(backorderd)") && (latest == nil || n.ID > latest.ID) {
 			latest = &notes[i]
 		}
+	}
+	if latest == nil && !o.Waiting() {
+		// The order never showed a backorder: "allocated" would puzzle.
+		return nil
 	}
 	if latest != nil && sameText(latest.Note, text) {
 		return nil
@@ -194,7 +199,7 @@ func (c *Client) stock(ctx context.Context, path string) (stockState, error) {
 	return st, err
 }
 
-// CancelOrder refunds what the order has not had refunded (a manual
+// CancelOrder refunds what a paid order has not had refunded (a manual
 // refund: api_refund false, the merchant returns the money through the
 // gateway) and cancels it, once: the refund's reason carries cn.Key, and a
 // cancelled order is left alone. An order already completed or failed is
@@ -222,7 +227,10 @@ func (c *Client) CancelOrder(ctx context.Context, cn storeapi.Cancel) error {
 	default:
 		return &storeapi.Error{Op: "cancel order " + cn.OrderID, Message: "order is " + st.Status + " in the store: not cancelled"}
 	}
-	if !refunded && due.positive() {
+	// Only money taken is refunded: an order awaiting payment (pending,
+	// or on-hold for a bank transfer) has no date_paid.
+	paid := st.DatePaidGMT != nil && *st.DatePaidGMT != "" || st.Status == "processing"
+	if paid && !refunded && due.positive() {
 		refund := map[string]any{"amount": due.String(), "reason": strings.TrimSpace(cn.Reason + " " + marker), "api_refund": false}
 		if _, err := c.call(ctx, http.MethodPost, path+"/refunds", nil, refund, nil); err != nil {
 			return fmt.Errorf("refund order %s: %w", cn.OrderID, err)

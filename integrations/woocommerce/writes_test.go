@@ -125,6 +125,17 @@ func TestSyncOrderReleasesItsOwnHoldOnly(t *testing.T) {
 	}
 }
 
+func TestSyncOrderWritesNoAllocatedNoteOnAnOrderThatNeverShowedABackorder(t *testing.T) {
+	s, c := newStore(t)
+	id := s.AddOrder(`{"id":48213,"status":"processing"}`)
+	if err := c.SyncOrder(context.Background(), waitingOrder(0), storeapi.OrderWrites{ETA: true, Status: true}); err != nil {
+		t.Fatalf("SyncOrder: %v", err)
+	}
+	if notes := ourNotes(s, id); len(notes) != 0 || len(s.Writes()) != 0 {
+		t.Errorf("notes %+v, writes %v: want none", notes, writesOf(s))
+	}
+}
+
 func TestSyncOrderWritesANewNoteWhenTheETAChanges(t *testing.T) {
 	s, c := newStore(t)
 	id := s.AddOrder(`{"id":48213,"status":"processing"}`)
@@ -239,7 +250,7 @@ func TestAddStockOncePerReceipt(t *testing.T) {
 
 func TestCancelOrderRefundsTheRestAsAStringAndCancelsOnce(t *testing.T) {
 	s, c := newStore(t)
-	id := s.AddOrder(`{"id":48213,"status":"on-hold","total":"177.80","refunds":[{"id":1,"reason":"goodwill","total":"-10.00"}]}`)
+	id := s.AddOrder(`{"id":48213,"status":"on-hold","total":"177.80","date_paid_gmt":"2025-11-18T14:42:21","refunds":[{"id":1,"reason":"goodwill","total":"-10.00"}]}`)
 	cn := storeapi.Cancel{Key: "cancel-48213", OrderID: "48213", Reason: "Waited past 30 days"}
 	for i := range 2 {
 		if err := c.CancelOrder(context.Background(), cn); err != nil {
@@ -288,6 +299,24 @@ func TestCancelOrderRetriedAfterTheRefundRefundsOnce(t *testing.T) {
 	}
 	if got := orderStatus(s, id); got != "cancelled" {
 		t.Errorf("status: got %q, want cancelled", got)
+	}
+}
+
+func TestCancelOrderRefundsNothingOnAnUnpaidOrder(t *testing.T) {
+	for _, status := range []string{"pending", "on-hold"} {
+		t.Run(status, func(t *testing.T) {
+			s, c := newStore(t)
+			id := s.AddOrder(fmt.Sprintf(`{"id":48213,"status":%q,"total":"177.80","date_paid_gmt":null}`, status))
+			if err := c.CancelOrder(context.Background(), storeapi.Cancel{Key: "k", OrderID: "48213", Reason: "late"}); err != nil {
+				t.Fatalf("CancelOrder: %v", err)
+			}
+			if got := writesOf(s); !slices.Equal(got, []string{"PUT orders/48213"}) {
+				t.Errorf("writes: got %v, want only the cancel", got)
+			}
+			if got := orderStatus(s, id); got != "cancelled" {
+				t.Errorf("status: got %q, want cancelled", got)
+			}
+		})
 	}
 }
 

@@ -22,20 +22,39 @@ const (
 	MetafieldKey       = "eta"
 )
 
+// foFields are what SyncOrder reads of a fulfillment order. Five of them
+// with 50 lines each keep the read near 530 of the 1,000 points one query
+// may cost; more are read on with the paging queries below.
+const foFields = `id
+        status
+        fulfillmentHolds { id handle heldByRequestingApp }
+        lineItems(first: 50) { nodes { lineItem { id } } pageInfo { hasNextPage endCursor } }`
+
 const orderStateQuery = `query OrderState($id: ID!) {
   order(id: $id) {
     id
     tags
     note
     metafield(namespace: "backorderd", key: "eta") { id value }
-    fulfillmentOrders(first: 20) {
-      nodes {
-        id
-        status
-        fulfillmentHolds { id handle heldByRequestingApp }
-        lineItems(first: 100) { nodes { lineItem { id } } }
-      }
+    fulfillmentOrders(first: 5) {
+      nodes { ` + foFields + ` }
+      pageInfo { hasNextPage endCursor }
     }
+  }
+}`
+
+const moreFulfillmentOrdersQuery = `query OrderFulfillmentOrders($id: ID!, $after: String) {
+  order(id: $id) {
+    fulfillmentOrders(first: 5, after: $after) {
+      nodes { ` + foFields + ` }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`
+
+const moreFOLinesQuery = `query FulfillmentOrderLineItems($id: ID!, $after: String) {
+  fulfillmentOrder(id: $id) {
+    lineItems(first: 100, after: $after) { nodes { lineItem { id } } pageInfo { hasNextPage endCursor } }
   }
 }`
 
@@ -48,9 +67,13 @@ type orderState struct {
 		ID    string `json:"id"`
 		Value string `json:"value"`
 	} `json:"metafield"`
-	FulfillmentOrders struct {
-		Nodes []fulfillmentOrder `json:"nodes"`
-	} `json:"fulfillmentOrders"`
+	FulfillmentOrders foPage `json:"fulfillmentOrders"`
+}
+
+// foPage is a page of an order's fulfillment orders.
+type foPage struct {
+	Nodes    []fulfillmentOrder `json:"nodes"`
+	PageInfo pageInfo           `json:"pageInfo"`
 }
 
 type fulfillmentOrder struct {
@@ -61,9 +84,13 @@ type fulfillmentOrder struct {
 		Handle string `json:"handle"`
 		Mine   bool   `json:"heldByRequestingApp"`
 	} `json:"fulfillmentHolds"`
-	LineItems struct {
-		Nodes []foLineItem `json:"nodes"`
-	} `json:"lineItems"`
+	LineItems foLines `json:"lineItems"`
+}
+
+// foLines is a page of a fulfillment order's lines.
+type foLines struct {
+	Nodes    []foLineItem `json:"nodes"`
+	PageInfo pageInfo     `json:"pageInfo"`
 }
 
 // foLineItem is a fulfillment order's line: the order line it ships.
@@ -71,6 +98,56 @@ type foLineItem struct {
 	LineItem struct {
 		ID string `json:"id"`
 	} `json:"lineItem"`
+}
+
+// readOrderState reads the order with all its fulfillment orders and all
+// their lines: deciding on a part would hold or release wrongly. nil: no
+// such order.
+func (c *Client) readOrderState(ctx context.Context, orderID string) (*orderState, error) {
+	var data struct {
+		Order *orderState `json:"order"`
+	}
+	if err := c.do(ctx, "order", orderStateQuery, map[string]any{"id": gid("Order", orderID)}, &data); err != nil {
+		return nil, err
+	}
+	st := data.Order
+	if st == nil {
+		return nil, nil
+	}
+	for p := st.FulfillmentOrders.PageInfo; p.HasNextPage; {
+		var more struct {
+			Order *struct {
+				FulfillmentOrders foPage `json:"fulfillmentOrders"`
+			} `json:"order"`
+		}
+		if err := c.do(ctx, "order", moreFulfillmentOrdersQuery, map[string]any{"id": st.ID, "after": p.EndCursor}, &more); err != nil {
+			return nil, err
+		}
+		if more.Order == nil {
+			return nil, nil
+		}
+		st.FulfillmentOrders.Nodes = append(st.FulfillmentOrders.Nodes, more.Order.FulfillmentOrders.Nodes...)
+		p = more.Order.FulfillmentOrders.PageInfo
+	}
+	for i := range st.FulfillmentOrders.Nodes {
+		fo := &st.FulfillmentOrders.Nodes[i]
+		for p := fo.LineItems.PageInfo; p.HasNextPage; {
+			var more struct {
+				FO *struct {
+					LineItems foLines `json:"lineItems"`
+				} `json:"fulfillmentOrder"`
+			}
+			if err := c.do(ctx, "fulfillmentOrder", moreFOLinesQuery, map[string]any{"id": fo.ID, "after": p.EndCursor}, &more); err != nil {
+				return nil, err
+			}
+			if more.FO == nil {
+				return nil, notFound("fulfillmentOrder", "fulfillment order", fo.ID)
+			}
+			fo.LineItems.Nodes = append(fo.LineItems.Nodes, more.FO.LineItems.Nodes...)
+			p = more.FO.LineItems.PageInfo
+		}
+	}
+	return st, nil
 }
 
 // SyncOrder makes the order in Shopify show what backorderd knows of it,
@@ -84,13 +161,10 @@ func (c *Client) SyncOrder(ctx context.Context, o storeapi.Order, w storeapi.Ord
 	if o.OrderID == "" {
 		return invalid("order", "order has no id")
 	}
-	var data struct {
-		Order *orderState `json:"order"`
-	}
-	if err := c.do(ctx, "order", orderStateQuery, map[string]any{"id": gid("Order", o.OrderID)}, &data); err != nil {
+	st, err := c.readOrderState(ctx, o.OrderID)
+	if err != nil {
 		return err
 	}
-	st := data.Order
 	if st == nil {
 		return notFound("order", "order", o.OrderID)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -210,5 +211,60 @@ func TestSyncOrderAfterAThrottledWriteRepeatsNothing(t *testing.T) {
 	o, _ := s.Order("6120458839152")
 	if n := len(ourHolds(o.FulfillmentOrders[0])); n != 1 {
 		t.Errorf("holds of ours after the retry: got %d, want 1", n)
+	}
+}
+
+func TestSyncOrderSeesEveryFulfillmentOrderAndLine(t *testing.T) {
+	s, c := newShop(t)
+	o := shopifytest.Order{ID: "77", Name: "#77"}
+	// Seven fulfillment orders of one line, then one of sixty: more than
+	// one read of each returns.
+	for i := range 7 {
+		id := strconv.Itoa(100 + i)
+		o.Lines = append(o.Lines, shopifytest.LineItem{ID: id, VariantID: "5", Quantity: 1})
+		o.FulfillmentOrders = append(o.FulfillmentOrders, shopifytest.FulfillmentOrder{ID: "90" + id, LineIDs: []string{id}})
+	}
+	big := shopifytest.FulfillmentOrder{ID: "999"}
+	for i := range 60 {
+		id := strconv.Itoa(200 + i)
+		o.Lines = append(o.Lines, shopifytest.LineItem{ID: id, VariantID: "6", Quantity: 1})
+		big.LineIDs = append(big.LineIDs, id)
+	}
+	o.FulfillmentOrders = append(o.FulfillmentOrders, big)
+	s.AddOrder(o)
+	ctx := context.Background()
+	waiting := storeapi.Order{OrderID: "77", Lines: []storeapi.Line{
+		{LineID: "106", Waiting: 1}, // the seventh fulfillment order
+		{LineID: "255", Waiting: 1}, // the 56th line of the big one
+	}}
+	if err := c.SyncOrder(ctx, waiting, storeapi.OrderWrites{Hold: true}); err != nil {
+		t.Fatalf("SyncOrder: %v", err)
+	}
+	got, _ := s.Order("77")
+	var held []string
+	for _, fo := range got.FulfillmentOrders {
+		if len(ourHolds(fo)) > 0 {
+			held = append(held, fo.ID)
+		}
+	}
+	if want := []string{"90106", "999"}; !slices.Equal(held, want) {
+		t.Errorf("held fulfillment orders: got %v, want %v", held, want)
+	}
+	reads := map[string]int{}
+	for _, call := range s.Calls() {
+		reads[call.Name]++
+	}
+	if reads["OrderFulfillmentOrders"] == 0 || reads["FulfillmentOrderLineItems"] == 0 {
+		t.Errorf("reads: got %v, want the fulfillment orders and the big one's lines read on", reads)
+	}
+
+	// The big one's waiting line allocated: only its hold is released.
+	waiting.Lines[1].Waiting = 0
+	if err := c.SyncOrder(ctx, waiting, storeapi.OrderWrites{Hold: true}); err != nil {
+		t.Fatalf("SyncOrder: %v", err)
+	}
+	got, _ = s.Order("77")
+	if n, m := len(ourHolds(got.FulfillmentOrders[6])), len(ourHolds(got.FulfillmentOrders[7])); n != 1 || m != 0 {
+		t.Errorf("holds of ours on 90106 and 999: got %d and %d, want 1 and 0", n, m)
 	}
 }

@@ -15,27 +15,43 @@ import (
 // webhook that would have carried it, for the package's own decoders to
 // read through the same inbox.
 
+// orderLineFields are what decodeOrder reads of a line item.
+const orderLineFields = `id name title sku quantity currentQuantity unfulfilledQuantity
+          variant { legacyResourceId }
+          product { legacyResourceId }`
+
+// changedOrdersQuery asks for 10 orders of up to 25 lines each, under
+// Shopify's 1,000-point cap on one query's cost (each line costs 3: the
+// line, its variant and its product); orders with more lines are read
+// on with orderLinesQuery.
 const changedOrdersQuery = `query ChangedOrders($query: String!, $after: String) {
-  orders(first: 100, after: $after, sortKey: UPDATED_AT, query: $query) {
+  orders(first: 10, after: $after, sortKey: UPDATED_AT, query: $query) {
     nodes {
-      legacyResourceId name email phone createdAt updatedAt cancelledAt
+      id legacyResourceId name email phone createdAt updatedAt cancelledAt
       displayFinancialStatus displayFulfillmentStatus
       customer { legacyResourceId firstName lastName defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } }
       shippingLine { title }
-      lineItems(first: 100) {
-        nodes {
-          id name title sku quantity currentQuantity unfulfilledQuantity
-          variant { legacyResourceId }
-          product { legacyResourceId }
-        }
+      lineItems(first: 25) {
+        nodes { ` + orderLineFields + ` }
+        pageInfo { hasNextPage endCursor }
       }
     }
     pageInfo { hasNextPage endCursor }
   }
 }`
 
+const orderLinesQuery = `query OrderLineItems($id: ID!, $after: String) {
+  order(id: $id) {
+    lineItems(first: 100, after: $after) {
+      nodes { ` + orderLineFields + ` }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`
+
 // gqlOrder is an orders node.
 type gqlOrder struct {
+	ID                string  `json:"id"`
 	LegacyResourceID  string  `json:"legacyResourceId"`
 	Name              string  `json:"name"`
 	Email             *string `json:"email"`
@@ -59,19 +75,25 @@ type gqlOrder struct {
 	ShippingLine *struct {
 		Title string `json:"title"`
 	} `json:"shippingLine"`
-	LineItems struct {
-		Nodes []struct {
-			ID                  string     `json:"id"`
-			Name                string     `json:"name"`
-			Title               string     `json:"title"`
-			SKU                 *string    `json:"sku"`
-			Quantity            int        `json:"quantity"`
-			CurrentQuantity     int        `json:"currentQuantity"`
-			UnfulfilledQuantity int        `json:"unfulfilledQuantity"`
-			Variant             *legacyRef `json:"variant"`
-			Product             *legacyRef `json:"product"`
-		} `json:"nodes"`
-	} `json:"lineItems"`
+	LineItems gqlLines `json:"lineItems"`
+}
+
+// gqlLines is a page of an order's line items.
+type gqlLines struct {
+	Nodes    []gqlLine `json:"nodes"`
+	PageInfo pageInfo  `json:"pageInfo"`
+}
+
+type gqlLine struct {
+	ID                  string     `json:"id"`
+	Name                string     `json:"name"`
+	Title               string     `json:"title"`
+	SKU                 *string    `json:"sku"`
+	Quantity            int        `json:"quantity"`
+	CurrentQuantity     int        `json:"currentQuantity"`
+	UnfulfilledQuantity int        `json:"unfulfilledQuantity"`
+	Variant             *legacyRef `json:"variant"`
+	Product             *legacyRef `json:"product"`
 }
 
 type legacyRef struct {
@@ -103,6 +125,9 @@ func (c *Client) changedOrders(ctx context.Context, filter string, fn func(store
 			return err
 		}
 		for _, o := range data.Orders.Nodes {
+			if err := c.restOfLines(ctx, &o); err != nil {
+				return err
+			}
 			ch, err := orderChange(o)
 			if err != nil {
 				return err
@@ -117,6 +142,27 @@ func (c *Client) changedOrders(ctx context.Context, filter string, fn func(store
 		}
 		after = &p.EndCursor
 	}
+}
+
+// restOfLines reads the order's lines past the first page: a body short
+// of lines would tell the decoder they were removed.
+func (c *Client) restOfLines(ctx context.Context, o *gqlOrder) error {
+	for p := o.LineItems.PageInfo; p.HasNextPage; {
+		var data struct {
+			Order *struct {
+				LineItems gqlLines `json:"lineItems"`
+			} `json:"order"`
+		}
+		if err := c.do(ctx, "order", orderLinesQuery, map[string]any{"id": o.ID, "after": p.EndCursor}, &data); err != nil {
+			return err
+		}
+		if data.Order == nil {
+			return notFound("order", "order", o.LegacyResourceID)
+		}
+		o.LineItems.Nodes = append(o.LineItems.Nodes, data.Order.LineItems.Nodes...)
+		p = data.Order.LineItems.PageInfo
+	}
+	return nil
 }
 
 // restOrder is the REST order of the orders/* webhooks, with the fields

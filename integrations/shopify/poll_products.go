@@ -10,33 +10,38 @@ import (
 	"github.com/backorderd/backorderd/integrations/storeapi"
 )
 
-// variantFields are what decodeProduct and decodeLevel read of a variant
-// and its inventory item's levels.
-const variantFields = `legacyResourceId title sku inventoryPolicy inventoryQuantity updatedAt
-        inventoryItem {
-          legacyResourceId
-          inventoryLevels(first: 10) {
-            nodes { updatedAt location { legacyResourceId } quantities(names: ["available"]) { name quantity } }
-          }
-        }`
+// variantCore is what decodeProduct reads of a variant.
+const variantCore = `legacyResourceId title sku inventoryPolicy inventoryQuantity updatedAt`
 
+// changedVariantsQuery asks for 25 variants with up to 10 levels each:
+// about 880 of the 1,000 points one query may cost (each level costs 3:
+// the level, its location and its quantities).
 const changedVariantsQuery = `query ChangedVariants($query: String!, $after: String) {
-  productVariants(first: 100, after: $after, query: $query) {
+  productVariants(first: 25, after: $after, query: $query) {
     nodes {
-      ` + variantFields + `
+      ` + variantCore + `
+      inventoryItem {
+        legacyResourceId
+        inventoryLevels(first: 10) {
+          nodes { updatedAt location { legacyResourceId } quantities(names: ["available"]) { name quantity } }
+        }
+      }
       product { legacyResourceId title updatedAt }
     }
     pageInfo { hasNextPage endCursor }
   }
 }`
 
+// resolveItemQuery reads the item's variant and up to 100 of its
+// product's variants, without levels (about 210 points).
 const resolveItemQuery = `query ResolveInventoryItem($id: ID!) {
   inventoryItem(id: $id) {
     id
     variant {
+      ` + variantCore + ` inventoryItem { legacyResourceId }
       product {
         legacyResourceId title updatedAt
-        variants(first: 100) { nodes { ` + variantFields + ` } }
+        variants(first: 100) { nodes { ` + variantCore + ` inventoryItem { legacyResourceId } } }
       }
     }
   }
@@ -256,6 +261,7 @@ func (c *Client) Resolve(ctx context.Context, stockKey string) (storeapi.Change,
 	var data struct {
 		Item *struct {
 			Variant *struct {
+				gqlVariant
 				Product *struct {
 					gqlProduct
 					Variants struct {
@@ -271,10 +277,15 @@ func (c *Client) Resolve(ctx context.Context, stockKey string) (storeapi.Change,
 	if data.Item == nil || data.Item.Variant == nil || data.Item.Variant.Product == nil {
 		return storeapi.Change{}, notFound(op, "inventory item", stockKey)
 	}
-	gp := data.Item.Variant.Product
+	own, gp := data.Item.Variant.gqlVariant, data.Item.Variant.Product
 	p := restProduct{ID: json.Number(gp.LegacyResourceID), Title: gp.Title, UpdatedAt: gp.UpdatedAt, Variants: []restVariant{}}
+	found := false
 	for _, v := range gp.Variants.Nodes {
+		found = found || v.LegacyResourceID == own.LegacyResourceID
 		p.Variants = append(p.Variants, restVariantOf(v, p.ID))
+	}
+	if !found { // a product of more than 100 variants
+		p.Variants = append(p.Variants, restVariantOf(own, p.ID))
 	}
 	return productChange("resolve", p)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -186,5 +187,29 @@ func TestResolveMapsAnUnknownInventoryItemThroughItsProduct(t *testing.T) {
 	_, err = c.Resolve(context.Background(), "999")
 	if e := storeError(t, err); e.Retryable {
 		t.Errorf("unknown item: got retryable %v, want permanent", e)
+	}
+}
+
+func TestChangesReadEveryLineOfALongOrder(t *testing.T) {
+	s, c := newShop(t)
+	o := shopifytest.Order{ID: "500", Name: "#500"}
+	for i := range 130 {
+		o.Lines = append(o.Lines, shopifytest.LineItem{ID: strconv.Itoa(1000 + i), VariantID: "7", ProductID: "8", Quantity: 1})
+	}
+	s.AddOrder(o)
+	changes := collect(t, c, time.Time{})
+	if len(changes) != 1 {
+		t.Fatalf("changes: got %d, want 1", len(changes))
+	}
+	lines := decoded(t, changes[0].Topic, changes[0].Body).Orders[0].Lines
+	if len(lines) != 130 || lines[129].LineID != "1129" {
+		t.Errorf("lines: got %d, want all 130 in order", len(lines))
+	}
+	var names []string
+	for _, call := range s.Calls() {
+		names = append(names, call.Name)
+	}
+	if want := []string{"ChangedOrders", "OrderLineItems", "OrderLineItems", "ChangedVariants"}; !slices.Equal(names, want) {
+		t.Errorf("calls: got %v, want %v", names, want)
 	}
 }

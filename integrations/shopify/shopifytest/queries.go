@@ -27,6 +27,7 @@ func init() {
 	for _, op := range []operation{
 		{"webhookSubscriptions", false, (*Server).webhookSubscriptions},
 		{"order", false, (*Server).order},
+		{"fulfillmentOrder", false, (*Server).fulfillmentOrderQuery},
 		{"orders", false, (*Server).ordersPage},
 		{"productVariant", false, (*Server).productVariant},
 		{"productVariants", false, (*Server).productVariantsPage},
@@ -73,30 +74,74 @@ func gid(kind, id string) string { return "gid://shopify/" + kind + "/" + id }
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-var firstRe = regexp.MustCompile(`\(\s*first:\s*(\d+)`)
+// paging is one connection's page in a request: how many nodes the
+// query asks for and after which cursor. A connection the query does not
+// page (or does not name) is answered whole.
+type paging struct {
+	first, offset int
+}
 
-// page is one page of n nodes after the cursor "after" (the index of the
-// next node): first from the query text, capped by PageSize.
-func (s *Server) page(query string, after *string, n int) (lo, hi int, info map[string]any, err error) {
-	size := 250
-	if m := firstRe.FindStringSubmatch(query); m != nil {
-		size, _ = strconv.Atoi(m[1])
+// pagingOf reads conn's first: from the query text and, when the query
+// passes $after to conn, the cursor in after (the index of the next node,
+// as the fake gives it).
+func pagingOf(query, conn string, after *string) (paging, error) {
+	re := regexp.MustCompile(`\b` + conn + `\(\s*first:\s*(\d+)(\s*,\s*after:\s*\$after)?`)
+	m := re.FindStringSubmatch(query)
+	if m == nil {
+		return paging{first: -1}, nil
 	}
-	if size < 1 || size > 250 {
-		return 0, 0, nil, fmt.Errorf("first: %d is not in 1..250", size)
+	pg := paging{}
+	pg.first, _ = strconv.Atoi(m[1])
+	if pg.first < 1 || pg.first > 250 {
+		return pg, fmt.Errorf("%s(first: %d): want 1..250", conn, pg.first)
 	}
-	if s.PageSize > 0 {
-		size = min(size, s.PageSize)
-	}
-	if after != nil {
+	if m[2] != "" && after != nil {
 		i, err := strconv.Atoi(strings.TrimPrefix(*after, "cursor:"))
-		if err != nil || !strings.HasPrefix(*after, "cursor:") || i < 0 || i > n {
-			return 0, 0, nil, fmt.Errorf("after %q is not a cursor the fake gave", *after)
+		if err != nil || !strings.HasPrefix(*after, "cursor:") || i < 0 {
+			return pg, fmt.Errorf("after %q is not a cursor the fake gave", *after)
 		}
-		lo = i
+		pg.offset = i
 	}
-	hi = min(lo+size, n)
-	return lo, hi, map[string]any{"hasNextPage": hi < n, "endCursor": "cursor:" + strconv.Itoa(hi)}, nil
+	return pg, nil
+}
+
+// window is the page's range of n nodes, capped at size when size > 0,
+// and its pageInfo.
+func (pg paging) window(n, size int) (lo, hi int, info map[string]any) {
+	first := pg.first
+	if first < 0 {
+		first = n
+	}
+	if size > 0 {
+		first = min(first, size)
+	}
+	lo = min(pg.offset, n)
+	hi = min(lo+first, n)
+	return lo, hi, map[string]any{"hasNextPage": hi < n, "endCursor": "cursor:" + strconv.Itoa(hi)}
+}
+
+// connection is nodes paged as the query asks for conn.
+func connection(query, conn string, after *string, nodes []any) (map[string]any, error) {
+	pg, err := pagingOf(query, conn, after)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, info := pg.window(len(nodes), 0)
+	return map[string]any{"nodes": nodes[lo:hi], "pageInfo": info}, nil
+}
+
+// page is a top-level list's page of n nodes: it must name first:, and
+// PageSize caps it.
+func (s *Server) page(query, conn string, after *string, n int) (lo, hi int, info map[string]any, err error) {
+	pg, err := pagingOf(query, conn, after)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if pg.first < 0 {
+		return 0, 0, nil, fmt.Errorf("%s: want first: and after: $after", conn)
+	}
+	lo, hi, info = pg.window(n, s.PageSize)
+	return lo, hi, info, nil
 }
 
 func (s *Server) webhookSubscriptions(c Call, vars json.RawMessage) (any, error) {
@@ -106,7 +151,7 @@ func (s *Server) webhookSubscriptions(c Call, vars json.RawMessage) (any, error)
 	if err := decodeVars(vars, &v); err != nil {
 		return nil, err
 	}
-	lo, hi, info, err := s.page(c.Query, v.After, len(s.subs))
+	lo, hi, info, err := s.page(c.Query, "webhookSubscriptions", v.After, len(s.subs))
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +164,8 @@ func (s *Server) webhookSubscriptions(c Call, vars json.RawMessage) (any, error)
 
 func (s *Server) order(c Call, vars json.RawMessage) (any, error) {
 	var v struct {
-		ID string `json:"id"`
+		ID    string  `json:"id"`
+		After *string `json:"after"`
 	}
 	if err := decodeVars(vars, &v); err != nil {
 		return nil, err
@@ -132,7 +178,7 @@ func (s *Server) order(c Call, vars json.RawMessage) (any, error) {
 	if !ok {
 		return nil, nil
 	}
-	return orderNode(o, c.Query), nil
+	return orderNode(o, c.Query, v.After)
 }
 
 var filterRe = regexp.MustCompile(`^updated_at:>'([^']+)'$`)
@@ -179,13 +225,17 @@ func (s *Server) ordersPage(c Call, vars json.RawMessage) (any, error) {
 		}
 		return cmpID(a.ID, b.ID)
 	})
-	lo, hi, info, err := s.page(c.Query, v.After, len(list))
+	lo, hi, info, err := s.page(c.Query, "orders", v.After, len(list))
 	if err != nil {
 		return nil, err
 	}
 	nodes := []any{}
 	for _, o := range list[lo:hi] {
-		nodes = append(nodes, orderNode(o, c.Query))
+		n, err := orderNode(o, c.Query, nil)
+		if err != nil {
+			return nil, err
+		}
+		nodes = append(nodes, n)
 	}
 	return map[string]any{"nodes": nodes, "pageInfo": info}, nil
 }
@@ -200,7 +250,10 @@ func cmpID(a, b string) int {
 
 var metafieldRe = regexp.MustCompile(`metafield\(namespace:\s*"([^"]+)",\s*key:\s*"([^"]+)"\)`)
 
-func orderNode(o *Order, query string) map[string]any {
+// orderNode is an order with every field the client may ask for; its
+// line items and fulfillment orders (and theirs) are paged as the query
+// asks, after is the cursor of the one the query passes $after to.
+func orderNode(o *Order, query string, after *string) (map[string]any, error) {
 	lines := []any{}
 	for _, l := range o.Lines {
 		n := map[string]any{
@@ -217,16 +270,21 @@ func orderNode(o *Order, query string) map[string]any {
 		lines = append(lines, n)
 	}
 	fos := []any{}
-	for _, fo := range o.FulfillmentOrders {
-		holds := []any{}
-		for _, h := range fo.Holds {
-			holds = append(holds, map[string]any{"id": h.ID, "handle": nilIfEmpty(h.Handle), "heldByRequestingApp": h.Ours, "reason": h.Reason, "reasonNotes": h.ReasonNotes})
+	for i := range o.FulfillmentOrders {
+		// The fulfillment orders' lines page on in fulfillmentOrder(id:).
+		fo, err := foNode(&o.FulfillmentOrders[i], query, nil)
+		if err != nil {
+			return nil, err
 		}
-		items := []any{}
-		for _, id := range fo.LineIDs {
-			items = append(items, map[string]any{"lineItem": map[string]any{"id": gid("LineItem", id)}})
-		}
-		fos = append(fos, map[string]any{"id": gid("FulfillmentOrder", fo.ID), "status": fo.Status, "fulfillmentHolds": holds, "lineItems": map[string]any{"nodes": items}})
+		fos = append(fos, fo)
+	}
+	lineConn, err := connection(query, "lineItems", after, lines)
+	if err != nil {
+		return nil, err
+	}
+	foConn, err := connection(query, "fulfillmentOrders", after, fos)
+	if err != nil {
+		return nil, err
 	}
 	n := map[string]any{
 		"id": gid("Order", o.ID), "legacyResourceId": o.ID, "name": o.Name,
@@ -234,7 +292,7 @@ func orderNode(o *Order, query string) map[string]any {
 		"createdAt": ts(o.CreatedAt), "updatedAt": ts(o.UpdatedAt), "cancelledAt": nil,
 		"displayFinancialStatus": o.FinancialStatus, "displayFulfillmentStatus": o.FulfillmentStatus,
 		"tags": append([]string{}, o.Tags...), "note": nilIfEmpty(o.Note), "metafield": nil, "customer": nil, "shippingLine": nil,
-		"lineItems": map[string]any{"nodes": lines}, "fulfillmentOrders": map[string]any{"nodes": fos},
+		"lineItems": lineConn, "fulfillmentOrders": foConn,
 	}
 	if o.CancelledAt != nil {
 		n["cancelledAt"] = ts(*o.CancelledAt)
@@ -260,7 +318,39 @@ func orderNode(o *Order, query string) map[string]any {
 	if o.ShippingTitle != "" {
 		n["shippingLine"] = map[string]any{"title": o.ShippingTitle}
 	}
-	return n
+	return n, nil
+}
+
+// foNode is a fulfillment order with its holds and lines.
+func foNode(fo *FulfillmentOrder, query string, after *string) (map[string]any, error) {
+	holds := []any{}
+	for _, h := range fo.Holds {
+		holds = append(holds, map[string]any{"id": h.ID, "handle": nilIfEmpty(h.Handle), "heldByRequestingApp": h.Ours, "reason": h.Reason, "reasonNotes": h.ReasonNotes})
+	}
+	items := []any{}
+	for _, id := range fo.LineIDs {
+		items = append(items, map[string]any{"lineItem": map[string]any{"id": gid("LineItem", id)}})
+	}
+	lineConn, err := connection(query, "lineItems", after, items)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"id": gid("FulfillmentOrder", fo.ID), "status": fo.Status, "fulfillmentHolds": holds, "lineItems": lineConn}, nil
+}
+
+func (s *Server) fulfillmentOrderQuery(c Call, vars json.RawMessage) (any, error) {
+	var v struct {
+		ID    string  `json:"id"`
+		After *string `json:"after"`
+	}
+	if err := decodeVars(vars, &v); err != nil {
+		return nil, err
+	}
+	_, fo, err := s.fulfillmentOrder(v.ID)
+	if err != nil || fo == nil {
+		return nil, err
+	}
+	return foNode(fo, c.Query, v.After)
 }
 
 func nilIfEmpty(s string) any {
@@ -364,7 +454,7 @@ func (s *Server) productVariantsPage(c Call, vars json.RawMessage) (any, error) 
 		}
 	}
 	slices.SortFunc(list, func(a, b pv) int { return cmpID(a.p.Variants[a.i].ID, b.p.Variants[b.i].ID) })
-	lo, hi, info, err := s.page(c.Query, v.After, len(list))
+	lo, hi, info, err := s.page(c.Query, "productVariants", v.After, len(list))
 	if err != nil {
 		return nil, err
 	}

@@ -148,7 +148,11 @@ func ours(uri string, want *url.URL) bool {
 	if err != nil {
 		return false
 	}
-	return u.String() == want.String() || strings.TrimRight(u.Path, "/") == strings.TrimRight(want.Path, "/") && u.Path != ""
+	if u.String() == want.String() {
+		return true
+	}
+	path := strings.TrimRight(want.Path, "/")
+	return path != "" && strings.TrimRight(u.Path, "/") == path
 }
 
 func subscription(topic, id, uri string) storeapi.Subscription {

@@ -230,8 +230,9 @@ const releaseMutation = `mutation FulfillmentOrderReleaseHold($id: ID!, $holdIds
 }`
 
 // syncHolds holds each open fulfillment order with a waiting line that
-// backorderd does not hold yet, and releases backorderd's holds (only
-// those) on fulfillment orders with no waiting line.
+// backorderd does not hold yet (another app's hold does not stop it), and
+// releases backorderd's holds (only those) on held fulfillment orders
+// with no waiting line.
 func (c *Client) syncHolds(ctx context.Context, st *orderState, o storeapi.Order) error {
 	waiting := map[string]bool{}
 	for _, l := range o.WaitingLines() {
@@ -252,7 +253,9 @@ func (c *Client) syncHolds(ctx context.Context, st *orderState, o storeapi.Order
 			if err := c.hold(ctx, fo.ID, holdNotes(o)); err != nil {
 				return err
 			}
-		case !hasWaiting && len(mine) > 0:
+		case !hasWaiting && len(mine) > 0 && fo.Status == "ON_HOLD":
+			// A closed or cancelled fulfillment order cannot be released,
+			// and ships nothing anyway.
 			if err := c.release(ctx, fo.ID, mine); err != nil {
 				return err
 			}

@@ -137,3 +137,22 @@ func TestCancelOrderTwiceCancelsOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestSyncOrderOfACancelledOrderReleasesNothing(t *testing.T) {
+	s, c := newShop(t)
+	kettleOrder(s, "")
+	ctx := context.Background()
+	if err := c.SyncOrder(ctx, kettleState(2, 0), allWrites); err != nil {
+		t.Fatalf("SyncOrder waiting: %v", err)
+	}
+	if err := c.CancelOrder(ctx, storeapi.Cancel{Key: "k", OrderID: "6120458839152", Reason: "waited too long"}); err != nil {
+		t.Fatalf("CancelOrder: %v", err)
+	}
+	s.ResetCalls()
+	if err := c.SyncOrder(ctx, kettleState(0, 0), storeapi.OrderWrites{Hold: true}); err != nil {
+		t.Fatalf("SyncOrder after the cancel: got %v, want no error", err)
+	}
+	if m := s.Mutations(); len(m) != 0 {
+		t.Errorf("mutations: got %v, want none on closed fulfillment orders", roots(m))
+	}
+}

@@ -1,6 +1,7 @@
 package shopifytest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,10 +79,16 @@ func (s *Server) inventoryAdjustQuantities(c Call, vars json.RawMessage) (any, e
 	if !strings.Contains(c.Query, "@idempotent(key: $key)") || v.Key == "" {
 		return nil, errors.New("inventoryAdjustQuantities needs @idempotent(key: $key) with a key since 2026-04")
 	}
-	if answer, ok := s.idempotent[v.Key]; ok {
-		var prior any
-		_ = json.Unmarshal(answer, &prior)
-		return prior, nil
+	input, _ := json.Marshal(v.Input)
+	if prior, ok := s.idempotent[v.Key]; ok {
+		// Shopify answers a repeated key with the first answer, and
+		// refuses it with other input.
+		if !bytes.Equal(prior.input, input) {
+			return nil, fmt.Errorf("idempotency key %q was used with other input", v.Key)
+		}
+		var answer any
+		_ = json.Unmarshal(prior.answer, &answer)
+		return answer, nil
 	}
 	if v.Input.Name != "available" && v.Input.Name != "on_hand" {
 		return nil, fmt.Errorf("input.name %q: want available or on_hand", v.Input.Name)
@@ -126,6 +133,6 @@ func (s *Server) inventoryAdjustQuantities(c Call, vars json.RawMessage) (any, e
 	}
 	answer := payload(map[string]any{"inventoryAdjustmentGroup": map[string]any{"id": gid("InventoryAdjustmentGroup", s.newID())}})
 	raw, _ := json.Marshal(answer)
-	s.idempotent[v.Key] = raw
+	s.idempotent[v.Key] = idempotentCall{input: input, answer: raw}
 	return answer, nil
 }

@@ -76,9 +76,14 @@ type Server struct {
 	levels         map[levelKey]*Level
 	itemLocations  map[string][]string
 	subs           []*Subscription
-	idempotent     map[string]json.RawMessage // @idempotent key → the answer given
+	idempotent     map[string]idempotentCall // by @idempotent key
 	calls          []Call
 	faults         map[string][]Fault
+}
+
+// idempotentCall is a keyed mutation's input and the answer it got.
+type idempotentCall struct {
+	input, answer json.RawMessage
 }
 
 // New starts a fake shop that accepts token, closed when the test ends.
@@ -93,7 +98,7 @@ func New(t testing.TB, token string) *Server {
 		itemVariant:    map[string]string{},
 		levels:         map[levelKey]*Level{},
 		itemLocations:  map[string][]string{},
-		idempotent:     map[string]json.RawMessage{},
+		idempotent:     map[string]idempotentCall{},
 		faults:         map[string][]Fault{},
 	}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/backorderd/backorderd/integrations/shopify/shopifytest"
 )
@@ -103,5 +104,46 @@ func TestFaultsAreConsumedInOrderAndChangeNothing(t *testing.T) {
 	}
 	if n := len(s.Mutations()); n != 3 {
 		t.Errorf("recorded mutations: got %d, want 3 (failed ones too)", n)
+	}
+}
+
+func TestAnIdempotencyKeyAddsOnceAndOnlyForItsInput(t *testing.T) {
+	rec := &recorder{TB: t}
+	s := shopifytest.New(rec, "tok")
+	s.AddProduct(shopifytest.Product{ID: "1", Variants: []shopifytest.Variant{{ID: "2", InventoryItemID: "3"}}})
+	s.SetLevel("3", "4", 10, time.Time{})
+	adjust := func(delta int) string {
+		body := fmt.Sprintf(`{"query":"mutation A($input: InventoryAdjustQuantitiesInput!, $key: String!) { inventoryAdjustQuantities(input: $input) @idempotent(key: $key) { userErrors { message } } }",`+
+			`"variables":{"key":"receipt-1","input":{"name":"available","reason":"received","changes":[{"inventoryItemId":"gid://shopify/InventoryItem/3","locationId":"gid://shopify/Location/4","delta":%d}]}}}`, delta)
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/admin/api/2026-10/graphql.json", strings.NewReader(body))
+		req.Header.Set("X-Shopify-Access-Token", "tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	for i, tc := range []struct {
+		delta     int
+		want      int
+		wantError bool
+	}{
+		{5, 15, false},
+		{5, 15, false}, // the same receipt again
+		{6, 15, true},  // the same key for another receipt
+	} {
+		answer := adjust(tc.delta)
+		l, _ := s.Level("3", "4")
+		if l.Available != tc.want {
+			t.Errorf("call %d: available got %d, want %d", i+1, l.Available, tc.want)
+		}
+		if got := strings.Contains(answer, `"errors"`); got != tc.wantError {
+			t.Errorf("call %d: answer %s: error got %v, want %v", i+1, answer, got, tc.wantError)
+		}
+		if got := len(rec.errs) > 0; got != tc.wantError {
+			t.Errorf("call %d: test failed by the fake: got %v, want %v", i+1, got, tc.wantError)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package shopify
 import (
 	"context"
 	"slices"
+	"strconv"
 
 	"github.com/backorderd/backorderd/integrations/storeapi"
 )
@@ -65,7 +66,7 @@ func holdNotes(o storeapi.Order) string {
 	for _, l := range o.WaitingLines() {
 		units += l.Waiting
 	}
-	return "backorderd: " + itoa(units) + " unit(s) waiting for stock; released when allocated"
+	return "backorderd: " + strconv.Itoa(units) + " unit(s) waiting for stock; released when allocated"
 }
 
 func (c *Client) hold(ctx context.Context, foID, notes string) error {

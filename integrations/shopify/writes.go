@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/backorderd/backorderd/integrations/storeapi"
@@ -204,6 +203,3 @@ func (c *Client) CancelOrder(ctx context.Context, cn storeapi.Cancel) error {
 	}
 	return userErrors(op, res.R.UserErrors)
 }
-
-// itoa is strconv.Itoa, short for the REST bodies' numbers.
-func itoa(n int) string { return strconv.Itoa(n) }

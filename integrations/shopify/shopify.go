@@ -1,7 +1,9 @@
 // Package shopify holds what backorderd knows of Shopify: the headers of
 // its webhook deliveries, the topics it acts on and what each becomes in
 // the domain's facts, how a delivery is named for deduplication and how
-// its signature is checked.
+// its signature is checked — and its Admin GraphQL API client (client.go),
+// which connects the shop's webhooks, writes backorderd's state back to the
+// store and polls for the changes a webhook may have missed.
 package shopify
 
 import (

@@ -1,7 +1,10 @@
 // Package woocommerce holds what backorderd knows of WooCommerce: the
 // headers of its webhook deliveries and its ping, the topics it acts on
 // and what each becomes in the domain's facts, how a delivery is named
-// for deduplication and how its signature is checked.
+// for deduplication and how its signature is checked — and its REST API
+// client (client.go), which connects the store's webhooks, writes
+// backorderd's state back and polls for the changes a webhook may have
+// missed.
 package woocommerce
 
 import (

@@ -56,6 +56,10 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 		return fmt.Errorf("%s needs DATABASE_URL and REDIS_URL: the embedded defaults are only for `backorderd run`", r)
 	}
 	log := newLogger(cfg, stderr)
+	sealer, err := newSealer(cfg)
+	if err != nil {
+		return err
+	}
 	// go-redis logs by itself (failed dials, twice a second with Redis
 	// down): through our logger, rate-limited. The setting is global.
 	redis.SetLogger(newRedisLog(log, redisLogEvery))
@@ -100,7 +104,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	purchasing := jobs.NewPurchasing(st, dispatcher, supplier.New(supplierTimeout), jm, log)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
 		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry, mail: jm.MailAccount(),
-		purchasing: purchasing}
+		purchasing: purchasing, sealer: sealer}
 	srv, monitor, err := h.start(ctx, cancel)
 	if err != nil {
 		return err
@@ -111,7 +115,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 
 	var wg sync.WaitGroup
 	var worker *asynq.Server
-	err = prepare(ctx, r, cfg, st, shops, schema, log)
+	err = prepare(ctx, r, cfg, st, sealer, shops, schema, log)
 	if err == nil && r.works() {
 		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, purchasing, jm, log)
 	}
@@ -129,8 +133,9 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 
 // prepare brings the database to the schema this binary knows (run), or
 // checks that it is there (serve, work), waiting for a database that is not
-// up yet; then it registers the shops named in the environment.
-func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
+// up yet; then it checks that SECRETS_KEY opens the shops' store
+// credentials and registers the shops named in the environment.
+func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store, sealer *store.Sealer,
 	shops *webhooks.Shops, schema *schemaState, log *slog.Logger) error {
 	if err := waitFor(ctx, "database", "DATABASE_URL", st.Ping, schema.set, log); err != nil {
 		return err
@@ -145,6 +150,9 @@ func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
 		return err
 	}
 	schema.set(nil)
+	if err := checkCredentials(ctx, st, sealer); err != nil {
+		return err
+	}
 	if err := registerEnvShops(ctx, cfg, st, log); err != nil {
 		return err
 	}
@@ -253,6 +261,9 @@ type httpParts struct {
 	// purchasing approves, confirms, cancels and receives purchase orders
 	// for the admin API and the supplier webhook.
 	purchasing *jobs.Purchasing
+	// sealer seals the store credentials the Shopify install obtains (nil
+	// without SECRETS_KEY).
+	sealer *store.Sealer
 }
 
 // start listens on HTTP_ADDR and serves until shut down; a serving error

@@ -264,6 +264,31 @@ type httpParts struct {
 	// sealer seals the store credentials the Shopify install obtains (nil
 	// without SECRETS_KEY).
 	sealer *store.Sealer
+	// connectShop starts connecting a shop the Shopify install just gave a
+	// token (the connect job); nil: the install's page tells the merchant
+	// to run `backorderd shop connect`.
+	connectShop webhooks.ConnectShop
+}
+
+// installTimeout bounds the install's token request to Shopify.
+const installTimeout = 15 * time.Second
+
+// mountShopifyInstall serves the public app's OAuth install when the app,
+// PUBLIC_URL and SECRETS_KEY are all set, and says why not when only some
+// are.
+func (h *httpParts) mountShopifyInstall(router gin.IRouter) {
+	if h.cfg.OAuthInstall() {
+		app := webhooks.ShopifyApp{APIKey: h.cfg.ShopifyAPIKey, APISecret: h.cfg.ShopifyAPISecret,
+			PublicURL: h.cfg.PublicURL, APIBaseURL: h.cfg.ShopifyAPIBaseURL}
+		webhooks.NewShopifyInstall(h.store, app, h.sealer, h.connectShop, &http.Client{Timeout: installTimeout}).Mount(router)
+		h.log.Info("Shopify app install is on", "install_url", h.cfg.PublicURL+webhooks.InstallPath+"?shop=…",
+			"redirect_url", h.cfg.PublicURL+webhooks.InstallCallbackPath)
+		return
+	}
+	if h.cfg.ShopifyAPIKey != "" {
+		h.log.Warn("Shopify app install is off: it needs SHOPIFY_API_KEY, SHOPIFY_API_SECRET, PUBLIC_URL and SECRETS_KEY",
+			"public_url_set", h.cfg.PublicURL != "", "secrets_key_set", h.cfg.SecretsKey != nil)
+	}
 }
 
 // start listens on HTTP_ADDR and serves until shut down; a serving error
@@ -279,6 +304,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 		wm := webhooks.NewMetrics(h.registry)
 		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes, wm).Mount(router)
 		webhooks.NewSupplierCallbacks(h.store, h.purchasing, h.cfg.MaxBodyBytes, wm).Mount(router)
+		h.mountShopifyInstall(router)
 		if h.cfg.SendGridWebhookKey != "" {
 			key, _ := sendgrid.ParsePublicKey(h.cfg.SendGridWebhookKey) // Load validated it
 			events := jobs.NewEmailEvents(h.store, h.dispatcher, h.log)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,4 +77,50 @@ func TestEveryRoleRefusesToStartWithCredentialsItCannotOpen(t *testing.T) {
 			t.Errorf("logs show the token or the key:\n%s", logs)
 		}
 	})
+}
+
+func TestTheShopifyInstallIsServedOnlyWithTheAppAPublicURLAndAKey(t *testing.T) {
+	app := map[string]string{"SHOPIFY_API_KEY": "client-id", "SHOPIFY_API_SECRET": "app-secret",
+		"PUBLIC_URL": "https://backorderd.example", "SECRETS_KEY": base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32))}
+	without := func(name string) map[string]string {
+		env := map[string]string{}
+		for k, v := range app {
+			if k != name {
+				env[k] = v
+			}
+		}
+		return env
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		want     int
+		wantLogs string
+	}{
+		{"all set", without(""), http.StatusFound, "Shopify app install is on"},
+		{"no key", without("SECRETS_KEY"), http.StatusNotFound, "Shopify app install is off"},
+		{"no public URL", without("PUBLIC_URL"), http.StatusNotFound, "Shopify app install is off"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			p := start(t, []string{"run"}, tt.env)
+			p.waitReady(t)
+			resp, err := noRedirect.Get("http://" + p.addr + "/shopify/install?shop=" + shopDomain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("GET /shopify/install answered %d, want %d", resp.StatusCode, tt.want)
+			}
+			if tt.want == http.StatusFound && !strings.Contains(resp.Header.Get("Location"), "https://"+shopDomain+"/admin/oauth/authorize?") {
+				t.Errorf("redirect to %q, want the shop's authorize page", resp.Header.Get("Location"))
+			}
+			if logs := p.stderr.String(); !strings.Contains(logs, tt.wantLogs) || strings.Contains(logs, "app-secret") {
+				t.Errorf("logs lack %q or show the app's secret:\n%s", tt.wantLogs, logs)
+			}
+		})
+	}
 }

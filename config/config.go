@@ -5,6 +5,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -87,6 +88,26 @@ type Config struct {
 	EmailFrom     string
 	EmailReplyTo  string
 	MerchantEmail string
+
+	// SecretsKey seals the shops' store credentials (AES-256-GCM): exactly
+	// 32 bytes, given base64-encoded in SECRETS_KEY; nil when unset, and
+	// then no shop can have credentials.
+	SecretsKey []byte
+	// ShopifyAPIKey and ShopifyAPISecret are a public app's client id and
+	// secret, for the OAuth install; both or neither.
+	ShopifyAPIKey    string
+	ShopifyAPISecret string
+	// ShopifyAPIBaseURL replaces https://{shop domain} for the Admin API
+	// and the OAuth endpoints: for tests and proxies only.
+	ShopifyAPIBaseURL string
+	// PublicURL is where the stores reach backorderd: the base of the
+	// webhook callback URLs and of the OAuth redirect.
+	PublicURL string
+	// ReconcileInterval is how often each shop with credentials is polled
+	// for what changed since its watermark; ReconcileLookback is how far
+	// back the first poll of a shop looks.
+	ReconcileInterval time.Duration
+	ReconcileLookback time.Duration
 }
 
 // Defaults, exported so that tests and documentation agree with the code.
@@ -104,7 +125,12 @@ const (
 	DefaultFullCheckInterval = 15 * time.Minute
 	DefaultNoticeWindow      = 15 * time.Minute
 	DefaultReorderInterval   = 30 * time.Minute
+	DefaultReconcileInterval = 10 * time.Minute
+	DefaultReconcileLookback = 24 * time.Hour
 	minAdminTokenLen         = 16
+	// SecretsKeySize is the length of SECRETS_KEY once decoded: an
+	// AES-256 key.
+	SecretsKeySize = 32
 )
 
 // Load reads the configuration through getenv (os.Getenv in production) and
@@ -139,6 +165,13 @@ func Load(getenv func(string) string) (Config, error) {
 		EmailFrom:                p.address("EMAIL_FROM"),
 		EmailReplyTo:             p.address("EMAIL_REPLY_TO"),
 		MerchantEmail:            p.address("MERCHANT_EMAIL"),
+		SecretsKey:               p.key("SECRETS_KEY"),
+		ShopifyAPIKey:            p.str("SHOPIFY_API_KEY", ""),
+		ShopifyAPISecret:         p.str("SHOPIFY_API_SECRET", ""),
+		ShopifyAPIBaseURL:        p.str("SHOPIFY_API_BASE_URL", ""),
+		PublicURL:                strings.TrimRight(p.str("PUBLIC_URL", ""), "/"),
+		ReconcileInterval:        p.duration("RECONCILE_INTERVAL", DefaultReconcileInterval, time.Second, 24*time.Hour),
+		ReconcileLookback:        p.duration("RECONCILE_LOOKBACK", DefaultReconcileLookback, time.Second, 365*24*time.Hour),
 	}
 	var invalid Error
 	if errors.As(c.Validate(), &invalid) {
@@ -216,10 +249,69 @@ func (c Config) Validate() error {
 			bad("WOOCOMMERCE_STORE_URL", "%v", err)
 		}
 	}
+	errs = append(errs, c.validateStoreAPI()...)
 	if len(errs) == 0 {
 		return nil
 	}
 	return Error(errs)
+}
+
+// validateStoreAPI checks the settings of the stores' Admin APIs: the key
+// that seals credentials, the public app and the URLs.
+func (c Config) validateStoreAPI() []error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if c.SecretsKey != nil && len(c.SecretsKey) != SecretsKeySize {
+		bad("SECRETS_KEY", "must be the base64 of exactly %d bytes (for example the output of `openssl rand -base64 32`)", SecretsKeySize)
+	}
+	if (c.ShopifyAPIKey == "") != (c.ShopifyAPISecret == "") {
+		bad("SHOPIFY_API_KEY", "and SHOPIFY_API_SECRET must be set together (the public app's client id and secret)")
+	}
+	if c.ShopifyAPIBaseURL != "" {
+		if err := checkBaseURL(c.ShopifyAPIBaseURL, false); err != nil {
+			bad("SHOPIFY_API_BASE_URL", "%v", err)
+		}
+	}
+	if c.PublicURL != "" {
+		if err := checkBaseURL(c.PublicURL, true); err != nil {
+			bad("PUBLIC_URL", "%v", err)
+		}
+	}
+	return errs
+}
+
+// checkBaseURL says why raw cannot be the base of URLs: it must be an
+// absolute http(s) URL without query or fragment; a public one must be
+// https unless it is on this machine.
+func checkBaseURL(raw string, public bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("%q is not an absolute http(s) URL (for example https://backorderd.example.com)", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return fmt.Errorf("%q has a query or fragment; want the base URL alone", raw)
+	}
+	if public && u.Scheme == "http" && !isLocalHost(u.Hostname()) {
+		return fmt.Errorf("%q is plain http: the stores send webhooks and Shopify redirects only to https (http is allowed for localhost)", raw)
+	}
+	return nil
+}
+
+func isLocalHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// OAuthInstall reports whether the Shopify public app's install is served:
+// it needs the app's key and secret, a public URL to come back to and a
+// key to seal the tokens it gets.
+func (c Config) OAuthInstall() bool {
+	return c.ShopifyAPIKey != "" && c.PublicURL != "" && c.SecretsKey != nil
 }
 
 // Embedded reports whether this configuration runs on the embedded default
@@ -262,6 +354,13 @@ func (c Config) Summary() []any {
 		"EMAIL_FROM", c.EmailFrom,
 		"EMAIL_REPLY_TO", c.EmailReplyTo,
 		"MERCHANT_EMAIL", c.MerchantEmail,
+		"SECRETS_KEY", maskKey(c.SecretsKey),
+		"SHOPIFY_API_KEY", c.ShopifyAPIKey,
+		"SHOPIFY_API_SECRET", mask(c.ShopifyAPISecret),
+		"SHOPIFY_API_BASE_URL", c.ShopifyAPIBaseURL,
+		"PUBLIC_URL", c.PublicURL,
+		"RECONCILE_INTERVAL", c.ReconcileInterval.String(),
+		"RECONCILE_LOOKBACK", c.ReconcileLookback.String(),
 	}
 }
 
@@ -373,6 +472,13 @@ func mask(secret string) string {
 	return "****"
 }
 
+func maskKey(key []byte) string {
+	if key == nil {
+		return "(unset)"
+	}
+	return "****"
+}
+
 func maskURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -456,6 +562,23 @@ func (p *parser) address(name string) string {
 		return ""
 	}
 	return a.Address
+}
+
+// key reads a base64-encoded key (standard or URL alphabet, padded or
+// not); its length is checked by Validate. The value never appears in the
+// error.
+func (p *parser) key(name string) []byte {
+	raw := p.str(name, "")
+	if raw == "" {
+		return nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(raw); err == nil {
+			return b
+		}
+	}
+	p.errs = append(p.errs, fmt.Errorf("%s: is not base64 (want the base64 of exactly %d random bytes, for example the output of `openssl rand -base64 32`)", name, SecretsKeySize))
+	return nil
 }
 
 func (p *parser) intIn(name string, def, lo, hi int) int {

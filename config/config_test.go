@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -57,6 +59,20 @@ func TestMalformedValueNamesTheVariableOnOneLine(t *testing.T) {
 		{"merchant", "MERCHANT_EMAIL", "owner@", "MERCHANT_EMAIL: \"owner@\" is not an email address"},
 		{"reorder too often", "REORDER_INTERVAL", "500ms", "REORDER_INTERVAL:"},
 		{"reorder", "REORDER_INTERVAL", "often", "REORDER_INTERVAL:"},
+		{"secrets key not base64", "SECRETS_KEY", "not base64!", "SECRETS_KEY: is not base64"},
+		{"secrets key too short", "SECRETS_KEY", base64.StdEncoding.EncodeToString(make([]byte, 16)), "SECRETS_KEY: must be the base64 of exactly 32 bytes"},
+		{"secrets key too long", "SECRETS_KEY", base64.StdEncoding.EncodeToString(make([]byte, 33)), "SECRETS_KEY: must be the base64 of exactly 32 bytes"},
+		{"shopify app key alone", "SHOPIFY_API_KEY", "client-id", "SHOPIFY_API_KEY: and SHOPIFY_API_SECRET must be set together"},
+		{"shopify app secret alone", "SHOPIFY_API_SECRET", "client-secret", "SHOPIFY_API_KEY: and SHOPIFY_API_SECRET must be set together"},
+		{"shopify base not a URL", "SHOPIFY_API_BASE_URL", "shopify-proxy:8443", "SHOPIFY_API_BASE_URL:"},
+		{"shopify base relative", "SHOPIFY_API_BASE_URL", "/admin", "SHOPIFY_API_BASE_URL: \"/admin\" is not an absolute http(s) URL"},
+		{"public URL relative", "PUBLIC_URL", "backorderd.example.com", "PUBLIC_URL: \"backorderd.example.com\" is not an absolute http(s) URL"},
+		{"public URL with query", "PUBLIC_URL", "https://backorderd.example.com/?x=1", "PUBLIC_URL: \"https://backorderd.example.com/?x=1\" has a query"},
+		{"public URL plain http", "PUBLIC_URL", "http://backorderd.example.com", "PUBLIC_URL: \"http://backorderd.example.com\" is plain http"},
+		{"reconcile too often", "RECONCILE_INTERVAL", "500ms", "RECONCILE_INTERVAL:"},
+		{"reconcile interval", "RECONCILE_INTERVAL", "hourly", "RECONCILE_INTERVAL:"},
+		{"lookback zero", "RECONCILE_LOOKBACK", "0s", "RECONCILE_LOOKBACK:"},
+		{"lookback negative", "RECONCILE_LOOKBACK", "-1h", "RECONCILE_LOOKBACK:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,5 +156,79 @@ func TestSenderAddressesKeepTheAddressAlone(t *testing.T) {
 	}
 	if c.EmailFrom != "shop@example.com" || c.EmailReplyTo != "orders@example.com" || c.MerchantEmail != "owner@example.com" {
 		t.Errorf("addresses = %q, %q, %q", c.EmailFrom, c.EmailReplyTo, c.MerchantEmail)
+	}
+}
+
+func TestStoreAPISettingsHaveDefaultsAndAcceptWhatTheyShould(t *testing.T) {
+	key := bytes.Repeat([]byte{0xfb}, 32) // 0xfb encodes to + and / in standard base64, - and _ in URL base64
+	tests := []struct {
+		name string
+		vars map[string]string
+		want func(config.Config) bool
+	}{
+		{"defaults", nil, func(c config.Config) bool {
+			return c.SecretsKey == nil && c.ReconcileInterval == 10*time.Minute && c.ReconcileLookback == 24*time.Hour &&
+				c.PublicURL == "" && c.ShopifyAPIBaseURL == "" && !c.OAuthInstall()
+		}},
+		{"standard base64 key", map[string]string{"SECRETS_KEY": base64.StdEncoding.EncodeToString(key)},
+			func(c config.Config) bool { return bytes.Equal(c.SecretsKey, key) }},
+		{"URL base64 key without padding", map[string]string{"SECRETS_KEY": base64.RawURLEncoding.EncodeToString(key)},
+			func(c config.Config) bool { return bytes.Equal(c.SecretsKey, key) }},
+		{"public URL loses its trailing slash", map[string]string{"PUBLIC_URL": "https://backorderd.example.com/"},
+			func(c config.Config) bool { return c.PublicURL == "https://backorderd.example.com" }},
+		{"plain http on localhost", map[string]string{"PUBLIC_URL": "http://localhost:8080"},
+			func(c config.Config) bool { return c.PublicURL == "http://localhost:8080" }},
+		{"plain http on loopback", map[string]string{"PUBLIC_URL": "http://127.0.0.1:8080/backorderd"},
+			func(c config.Config) bool { return c.PublicURL == "http://127.0.0.1:8080/backorderd" }},
+		{"plain http base for a test fake", map[string]string{"SHOPIFY_API_BASE_URL": "http://fake-shopify.internal:9000"},
+			func(c config.Config) bool { return c.ShopifyAPIBaseURL == "http://fake-shopify.internal:9000" }},
+		{"reconcile down to a second", map[string]string{"RECONCILE_INTERVAL": "1s", "RECONCILE_LOOKBACK": "72h"},
+			func(c config.Config) bool {
+				return c.ReconcileInterval == time.Second && c.ReconcileLookback == 72*time.Hour
+			}},
+		{"install needs the app, a public URL and a key", map[string]string{"SHOPIFY_API_KEY": "id", "SHOPIFY_API_SECRET": "s",
+			"PUBLIC_URL": "https://b.example", "SECRETS_KEY": base64.StdEncoding.EncodeToString(key)},
+			func(c config.Config) bool { return c.OAuthInstall() }},
+		{"install without a key is off", map[string]string{"SHOPIFY_API_KEY": "id", "SHOPIFY_API_SECRET": "s",
+			"PUBLIC_URL": "https://b.example"},
+			func(c config.Config) bool { return !c.OAuthInstall() }},
+		{"install without a public URL is off", map[string]string{"SHOPIFY_API_KEY": "id", "SHOPIFY_API_SECRET": "s",
+			"SECRETS_KEY": base64.StdEncoding.EncodeToString(key)},
+			func(c config.Config) bool { return !c.OAuthInstall() }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(env(tt.vars))
+			if err != nil {
+				t.Fatalf("Load(%v) = %v, want no error", tt.vars, err)
+			}
+			if !tt.want(c) {
+				t.Errorf("Load(%v) = %+v, not what the case wants", tt.vars, c)
+			}
+		})
+	}
+}
+
+func TestTheSecretsKeyAndTheAppSecretNeverShow(t *testing.T) {
+	raw := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+	c, err := config.Load(env(map[string]string{"SECRETS_KEY": raw, "SHOPIFY_API_KEY": "client-id-1",
+		"SHOPIFY_API_SECRET": "shpss_app-secret-hunter2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := fmt.Sprint(c.Summary()...)
+	for _, secret := range []string{raw, "0123456789abcdef", "shpss_app-secret-hunter2"} {
+		if strings.Contains(shown, secret) {
+			t.Errorf("summary shows %q: %s", secret, shown)
+		}
+	}
+	if !strings.Contains(shown, "SECRETS_KEY****") || !strings.Contains(shown, "client-id-1") {
+		t.Errorf("summary = %s, want SECRETS_KEY masked as **** and the app's client id shown", shown)
+	}
+	// A key of the wrong length is refused without being echoed.
+	short := base64.StdEncoding.EncodeToString([]byte("hunter2-hunter2"))
+	_, err = config.Load(env(map[string]string{"SECRETS_KEY": short}))
+	if err == nil || strings.Contains(err.Error(), short) || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error = %v, want a refusal that does not show the key", err)
 	}
 }

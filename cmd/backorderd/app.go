@@ -56,6 +56,10 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 		return fmt.Errorf("%s needs DATABASE_URL and REDIS_URL: the embedded defaults are only for `backorderd run`", r)
 	}
 	log := newLogger(cfg, stderr)
+	sealer, err := newSealer(cfg)
+	if err != nil {
+		return err
+	}
 	// go-redis logs by itself (failed dials, twice a second with Redis
 	// down): through our logger, rate-limited. The setting is global.
 	redis.SetLogger(newRedisLog(log, redisLogEvery))
@@ -100,7 +104,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	purchasing := jobs.NewPurchasing(st, dispatcher, supplier.New(supplierTimeout), jm, log)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
 		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry, mail: jm.MailAccount(),
-		purchasing: purchasing}
+		purchasing: purchasing, sealer: sealer}
 	srv, monitor, err := h.start(ctx, cancel)
 	if err != nil {
 		return err
@@ -111,7 +115,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 
 	var wg sync.WaitGroup
 	var worker *asynq.Server
-	err = prepare(ctx, r, cfg, st, shops, schema, log)
+	err = prepare(ctx, r, cfg, st, sealer, shops, schema, log)
 	if err == nil && r.works() {
 		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, purchasing, jm, log)
 	}
@@ -129,8 +133,9 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 
 // prepare brings the database to the schema this binary knows (run), or
 // checks that it is there (serve, work), waiting for a database that is not
-// up yet; then it registers the shops named in the environment.
-func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
+// up yet; then it checks that SECRETS_KEY opens the shops' store
+// credentials and registers the shops named in the environment.
+func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store, sealer *store.Sealer,
 	shops *webhooks.Shops, schema *schemaState, log *slog.Logger) error {
 	if err := waitFor(ctx, "database", "DATABASE_URL", st.Ping, schema.set, log); err != nil {
 		return err
@@ -145,6 +150,9 @@ func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store,
 		return err
 	}
 	schema.set(nil)
+	if err := checkCredentials(ctx, st, sealer); err != nil {
+		return err
+	}
 	if err := registerEnvShops(ctx, cfg, st, log); err != nil {
 		return err
 	}
@@ -253,6 +261,34 @@ type httpParts struct {
 	// purchasing approves, confirms, cancels and receives purchase orders
 	// for the admin API and the supplier webhook.
 	purchasing *jobs.Purchasing
+	// sealer seals the store credentials the Shopify install obtains (nil
+	// without SECRETS_KEY).
+	sealer *store.Sealer
+	// connectShop starts connecting a shop the Shopify install just gave a
+	// token (the connect job); nil: the install's page tells the merchant
+	// to run `backorderd shop connect`.
+	connectShop webhooks.ConnectShop
+}
+
+// installTimeout bounds the install's token request to Shopify.
+const installTimeout = 15 * time.Second
+
+// mountShopifyInstall serves the public app's OAuth install when the app,
+// PUBLIC_URL and SECRETS_KEY are all set, and says why not when only some
+// are.
+func (h *httpParts) mountShopifyInstall(router gin.IRouter) {
+	if h.cfg.OAuthInstall() {
+		app := webhooks.ShopifyApp{APIKey: h.cfg.ShopifyAPIKey, APISecret: h.cfg.ShopifyAPISecret,
+			PublicURL: h.cfg.PublicURL, APIBaseURL: h.cfg.ShopifyAPIBaseURL}
+		webhooks.NewShopifyInstall(h.store, app, h.sealer, h.connectShop, &http.Client{Timeout: installTimeout}).Mount(router)
+		h.log.Info("Shopify app install is on", "install_url", h.cfg.PublicURL+webhooks.InstallPath+"?shop=…",
+			"redirect_url", h.cfg.PublicURL+webhooks.InstallCallbackPath)
+		return
+	}
+	if h.cfg.ShopifyAPIKey != "" {
+		h.log.Warn("Shopify app install is off: it needs SHOPIFY_API_KEY, SHOPIFY_API_SECRET, PUBLIC_URL and SECRETS_KEY",
+			"public_url_set", h.cfg.PublicURL != "", "secrets_key_set", h.cfg.SecretsKey != nil)
+	}
 }
 
 // start listens on HTTP_ADDR and serves until shut down; a serving error
@@ -268,6 +304,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 		wm := webhooks.NewMetrics(h.registry)
 		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes, wm).Mount(router)
 		webhooks.NewSupplierCallbacks(h.store, h.purchasing, h.cfg.MaxBodyBytes, wm).Mount(router)
+		h.mountShopifyInstall(router)
 		if h.cfg.SendGridWebhookKey != "" {
 			key, _ := sendgrid.ParsePublicKey(h.cfg.SendGridWebhookKey) // Load validated it
 			events := jobs.NewEmailEvents(h.store, h.dispatcher, h.log)

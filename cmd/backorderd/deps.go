@@ -206,3 +206,37 @@ func commandStore(ctx context.Context, getenv func(string) string, stdout io.Wri
 	}
 	return st, nil
 }
+
+// newSealer is the sealer of SECRETS_KEY, or nil when it is unset (then no
+// shop may have store credentials).
+func newSealer(cfg config.Config) (*store.Sealer, error) {
+	if cfg.SecretsKey == nil {
+		return nil, nil
+	}
+	s, err := store.NewSealer(cfg.SecretsKey)
+	if err != nil {
+		return nil, fmt.Errorf("SECRETS_KEY: %w", err)
+	}
+	return s, nil
+}
+
+// checkCredentials refuses to start a process that could not open the
+// shops' store credentials: every write-back and poll would fail, one by
+// one, long after start-up. It opens one of them with SECRETS_KEY.
+func checkCredentials(ctx context.Context, st *store.Store, sealer *store.Sealer) error {
+	n, err := st.CountShopCredentials(ctx)
+	if err != nil || n == 0 {
+		return err
+	}
+	if sealer == nil {
+		return fmt.Errorf("%d shop(s) have store credentials but SECRETS_KEY is not set: "+
+			"set the key they were sealed with (or remove them: backorderd shop set ID --clear-credentials)", n)
+	}
+	if err := st.CheckSealedCredentials(ctx, sealer); err != nil {
+		if errors.Is(err, store.ErrUnsealable) {
+			return fmt.Errorf("SECRETS_KEY cannot open the shops' store credentials: it is not the key that sealed them: %w", err)
+		}
+		return err
+	}
+	return nil
+}

@@ -14,12 +14,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/backorderd/backorderd/config"
 	"github.com/backorderd/backorderd/store"
 )
 
 const shopUsage = `usage:
   backorderd shop add --platform shopify|woocommerce --domain DOMAIN_OR_STORE_URL --secret SECRET [settings]
-  backorderd shop set ID|DOMAIN [--secret NEW_SECRET] [--drop-previous-secret] [--reactivate] [settings]
+  backorderd shop set ID|DOMAIN [--secret NEW_SECRET] [--drop-previous-secret] [--reactivate] [credentials] [settings]
   backorderd shop list
   backorderd shop item-cap ID|DOMAIN ITEM_ID N|none
   backorderd shop clear-bounce ID|DOMAIN ADDRESS   (mail a bounced customer address again)
@@ -32,6 +33,10 @@ settings: --name --merchant-email --from --reply-to --time-zone --handling-days
           --store-writes all|none|LIST (with store credentials, the writes made: tag,hold,eta,status,selling,stock)
           --customer-note yes|no (WooCommerce's order note is shown to the customer)
           --cancel-after-max-wait yes|no (with credentials, cancel and refund in the store an order past --max-wait-days)
+credentials (sealed with SECRETS_KEY, which must be set; they replace any the shop had):
+          --shopify-token TOKEN (a Shopify shop's Admin API access token)
+          --woo-key ck_… --woo-secret cs_… (a WooCommerce shop's REST API key, Read/Write, both together)
+          --clear-credentials (forget them: the shop works on webhooks alone)
 --secret on set rotates: the old secret stays accepted until --drop-previous-secret`
 
 // shopCommand registers and configures shops in DATABASE_URL (or the
@@ -49,7 +54,15 @@ func shopCommand(ctx context.Context, args []string, getenv func(string) string,
 	case "add":
 		return shopAdd(ctx, st, args[1:], stdout)
 	case "set":
-		return shopSet(ctx, st, args[1:], stdout)
+		cfg, err := config.Load(getenv) // commandStore loaded it once already
+		if err != nil {
+			return err
+		}
+		sealer, err := newSealer(cfg)
+		if err != nil {
+			return err
+		}
+		return shopSet(ctx, st, sealer, args[1:], stdout)
 	case "list":
 		return shopList(ctx, st, stdout)
 	case "item-cap":
@@ -215,7 +228,7 @@ func shopAdd(ctx context.Context, st *store.Store, args []string, stdout io.Writ
 	return err
 }
 
-func shopSet(ctx context.Context, st *store.Store, args []string, stdout io.Writer) error {
+func shopSet(ctx context.Context, st *store.Store, sealer *store.Sealer, args []string, stdout io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return errors.New(shopUsage)
 	}
@@ -227,10 +240,15 @@ func shopSet(ctx context.Context, st *store.Store, args []string, stdout io.Writ
 	secret := s.fs.String("secret", "", "")
 	dropPrevious := s.fs.Bool("drop-previous-secret", false, "")
 	reactivate := s.fs.Bool("reactivate", false, "")
+	cf := newCredentialFlags(s.fs)
 	if err := s.fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("%w\n%s", err, shopUsage)
 	}
 	if err := s.apply(&shop); err != nil {
+		return err
+	}
+	change, err := cf.change(s.fs, shop, sealer)
+	if err != nil {
 		return err
 	}
 	if *secret != "" && *secret != shop.WebhookSecret {
@@ -246,6 +264,9 @@ func shopSet(ctx context.Context, st *store.Store, args []string, stdout io.Writ
 		if err := st.ReactivateShop(ctx, shop.ID); err != nil {
 			return err
 		}
+	}
+	if err := change.apply(ctx, st, sealer, shop, stdout); err != nil {
+		return err
 	}
 	if _, err = fmt.Fprintf(stdout, "shop %d updated: %s %s\n", shop.ID, shop.Platform, shop.Domain); err != nil || shop.FromEmail == "" {
 		return err
@@ -279,10 +300,18 @@ func shopList(ctx context.Context, st *store.Store, stdout io.Writer) error {
 		return err
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tPLATFORM\tDOMAIN\tNAME\tSTATUS\tSECRETS\tMERCHANT EMAIL\tTIME ZONE")
+	fmt.Fprintln(w, "ID\tPLATFORM\tDOMAIN\tNAME\tSTATUS\tSECRETS\tCREDENTIALS\tSTORE WRITES\tMERCHANT EMAIL\tTIME ZONE")
 	for _, s := range shops {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, s.Platform, s.Domain, s.Name, s.Status,
-			len(s.Secrets()), s.MerchantEmail, s.TimeZone)
+		// Whether the shop has credentials, never what they are: the
+		// sealed row is not even opened.
+		creds := "yes"
+		if _, err := st.ShopCredentials(ctx, s.ID); errors.Is(err, store.ErrNotFound) {
+			creds = "no"
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Platform, s.Domain, s.Name, s.Status,
+			len(s.Secrets()), creds, storeWrites(s), s.MerchantEmail, s.TimeZone)
 	}
 	return w.Flush()
 }

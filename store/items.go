@@ -143,3 +143,32 @@ func (tx *Tx) ItemsByStockKeys(ctx context.Context, shopID int64, keys []string)
 	}
 	return ids, nil
 }
+
+// MappedStockKeys lists which of keys some item of the shop reports stock
+// under; a key not listed is an inventory item no delivery has mapped.
+func (tx *Tx) MappedStockKeys(ctx context.Context, shopID int64, keys []string) ([]string, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	q, args, err := sqlx.In(`SELECT DISTINCT stock_key FROM items WHERE shop_id = ? AND stock_key IN (?) ORDER BY stock_key`, shopID, keys)
+	if err != nil {
+		return nil, fmt.Errorf("bind stock keys: %w", err)
+	}
+	var mapped []string
+	if err := tx.tx.SelectContext(ctx, &mapped, tx.tx.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("mapped stock keys: %w", translate(err))
+	}
+	return mapped, nil
+}
+
+// Item reads one item inside the transaction; ErrNotFound when the store
+// never described it.
+func (tx *Tx) Item(ctx context.Context, shopID int64, itemID string) (ItemRecord, error) {
+	const q = `SELECT shop_id, item_id, product_id, stock_key, sku, title, continue_selling, quantity, deleted,
+		state_at, state_seq FROM items WHERE shop_id = ? AND item_id = ?`
+	var it ItemRecord
+	if err := tx.tx.GetContext(ctx, &it, tx.tx.Rebind(q), shopID, itemID); err != nil {
+		return ItemRecord{}, fmt.Errorf("item %s: %w", itemID, translate(err))
+	}
+	return it, nil
+}

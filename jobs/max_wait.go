@@ -61,6 +61,16 @@ func shopPastMaxWait(ctx context.Context, tx *store.Tx, out *Outbox, shop store.
 		late[at[b.OrderID]].Waiting += b.Waiting
 	}
 	for _, orderID := range slices.Sorted(maps.Keys(byOrder)) {
+		// An order the store cancels (and refunds) is told so by the
+		// cancelled message once the store's cancellation comes back:
+		// one message, not a wait_exceeded one before it.
+		cancelled, err := wantCancel(ctx, tx, out, shop, orderID)
+		if err != nil {
+			return err
+		}
+		if cancelled {
+			continue
+		}
 		if err := waitExceededNotice(ctx, tx, out, shop, orderID, byOrder[orderID]); err != nil {
 			return err
 		}

@@ -172,3 +172,14 @@ func (tx *Tx) Item(ctx context.Context, shopID int64, itemID string) (ItemRecord
 	}
 	return it, nil
 }
+
+// StockKeyMapped reports whether some item of the shop reports stock
+// under key.
+func (s *Store) StockKeyMapped(ctx context.Context, shopID int64, key string) (bool, error) {
+	const q = `SELECT COUNT(*) FROM items WHERE shop_id = ? AND stock_key = ?`
+	var n int
+	if err := s.db.GetContext(ctx, &n, s.db.Rebind(q), shopID, key); err != nil {
+		return false, fmt.Errorf("stock key %s mapped: %w", key, translate(err))
+	}
+	return n > 0, nil
+}

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// StorePoll is how far polling a shop's store has read, and its last run.
-type StorePoll struct {
+// PollState is how far polling a shop's store has read, and its last run.
+type PollState struct {
 	ShopID int64 `db:"shop_id"`
 	// Watermark is the latest updated_at of the store's changes read so
 	// far (nil before the first run); it never moves back.
@@ -25,21 +25,21 @@ const storePollColumns = `shop_id, watermark, last_run_at, last_error, last_seen
 
 // StorePoll reads the shop's polling state; a shop never polled has a zero
 // one (its ShopID set).
-func (s *Store) StorePoll(ctx context.Context, shopID int64) (StorePoll, error) {
+func (s *Store) StorePoll(ctx context.Context, shopID int64) (PollState, error) {
 	const q = `SELECT ` + storePollColumns + ` FROM store_polls WHERE shop_id = ?`
-	var ps []StorePoll
+	var ps []PollState
 	if err := s.db.SelectContext(ctx, &ps, s.db.Rebind(q), shopID); err != nil {
-		return StorePoll{}, fmt.Errorf("store poll of shop %d: %w", shopID, translate(err))
+		return PollState{}, fmt.Errorf("store poll of shop %d: %w", shopID, translate(err))
 	}
 	if len(ps) == 0 {
-		return StorePoll{ShopID: shopID}, nil
+		return PollState{ShopID: shopID}, nil
 	}
 	return ps[0], nil
 }
 
 // SaveStorePoll records a run of the shop's poll: its counts and error, and
 // its watermark unless that is older than the one kept.
-func (s *Store) SaveStorePoll(ctx context.Context, p StorePoll) error {
+func (s *Store) SaveStorePoll(ctx context.Context, p PollState) error {
 	const q = `INSERT INTO store_polls (shop_id, watermark, last_run_at, last_error, last_seen, last_recorded)
 	VALUES (?, ?, ?, ?, ?, ?)
 	ON CONFLICT (shop_id) DO UPDATE SET

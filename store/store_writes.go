@@ -22,9 +22,9 @@ const (
 	StoreWriteFailed  = "failed"  // the store refused it for good; last_error says why
 )
 
-// StoreWrite is one thing backorderd writes to a shop's store: the state
+// WriteBack is one thing backorderd writes to a shop's store: the state
 // wanted (JSON of the storeapi value), and what was last written.
-type StoreWrite struct {
+type WriteBack struct {
 	ID          int64      `db:"id"`
 	ShopID      int64      `db:"shop_id"`
 	Kind        string     `db:"kind"`
@@ -49,7 +49,7 @@ const storeWriteColumns = `id, shop_id, kind, subject, wanted, wanted_hash, writ
 // or a wanted state that differs from the one before and from the one
 // written. A state equal to the one written is done at once; the same
 // state wanted again leaves the row as it was (a failed write stays failed).
-func (tx *Tx) WantStoreWrite(ctx context.Context, shopID int64, kind, subject, wanted, hash string) (w StoreWrite, changed bool, err error) {
+func (tx *Tx) WantStoreWrite(ctx context.Context, shopID int64, kind, subject, wanted, hash string) (w WriteBack, changed bool, err error) {
 	const q = `INSERT INTO store_writes (shop_id, kind, subject, wanted, wanted_hash, status, created_at, updated_at)
 	VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)
 	ON CONFLICT (shop_id, kind, subject) DO UPDATE SET
@@ -62,11 +62,11 @@ func (tx *Tx) WantStoreWrite(ctx context.Context, shopID int64, kind, subject, w
 	RETURNING ` + storeWriteColumns
 	before, err := tx.storeWriteHash(ctx, shopID, kind, subject)
 	if err != nil {
-		return StoreWrite{}, false, err
+		return WriteBack{}, false, err
 	}
 	now := tx.store.nowUTC()
 	if err := tx.tx.GetContext(ctx, &w, tx.tx.Rebind(q), shopID, kind, subject, wanted, hash, now, now); err != nil {
-		return StoreWrite{}, false, fmt.Errorf("want %s write of %s: %w", kind, subject, translate(err))
+		return WriteBack{}, false, fmt.Errorf("want %s write of %s: %w", kind, subject, translate(err))
 	}
 	return w, w.Status == StoreWritePending && before != hash, nil
 }
@@ -91,11 +91,11 @@ func (tx *Tx) HasStoreWrite(ctx context.Context, shopID int64, kind, subject str
 }
 
 // StoreWrite reads one write.
-func (s *Store) StoreWrite(ctx context.Context, id int64) (StoreWrite, error) {
+func (s *Store) StoreWrite(ctx context.Context, id int64) (WriteBack, error) {
 	const q = `SELECT ` + storeWriteColumns + ` FROM store_writes WHERE id = ?`
-	var w StoreWrite
+	var w WriteBack
 	if err := s.db.GetContext(ctx, &w, s.db.Rebind(q), id); err != nil {
-		return StoreWrite{}, fmt.Errorf("store write %d: %w", id, translate(err))
+		return WriteBack{}, fmt.Errorf("store write %d: %w", id, translate(err))
 	}
 	return w, nil
 }
@@ -103,15 +103,15 @@ func (s *Store) StoreWrite(ctx context.Context, id int64) (StoreWrite, error) {
 // StoreWritten records that the state of hash was written: the row is done
 // unless another state is wanted meanwhile (its own task writes that). It
 // returns the row as it is now.
-func (s *Store) StoreWritten(ctx context.Context, id int64, hash string) (StoreWrite, error) {
+func (s *Store) StoreWritten(ctx context.Context, id int64, hash string) (WriteBack, error) {
 	const q = `UPDATE store_writes SET written_hash = ?, written_at = ?, updated_at = ?, last_error = '',
 		status = CASE WHEN wanted_hash = ? THEN 'done' ELSE status END
 	WHERE id = ?
 	RETURNING ` + storeWriteColumns
 	now := s.nowUTC()
-	var w StoreWrite
+	var w WriteBack
 	if err := s.db.GetContext(ctx, &w, s.db.Rebind(q), hash, now, now, hash, id); err != nil {
-		return StoreWrite{}, fmt.Errorf("record store write %d: %w", id, translate(err))
+		return WriteBack{}, fmt.Errorf("record store write %d: %w", id, translate(err))
 	}
 	return w, nil
 }
@@ -143,20 +143,20 @@ func (s *Store) StoreWriteBlocked(ctx context.Context, id int64, reason string) 
 // PendingStoreWrites lists a shop's pending writes last changed before
 // before, ids above afterID, lowest first: the writes whose task may be
 // lost, or that waited for the shop to come back.
-func (s *Store) PendingStoreWrites(ctx context.Context, shopID int64, before time.Time, afterID int64, limit int) ([]StoreWrite, error) {
+func (s *Store) PendingStoreWrites(ctx context.Context, shopID int64, before time.Time, afterID int64, limit int) ([]WriteBack, error) {
 	const q = `SELECT ` + storeWriteColumns + ` FROM store_writes
 	WHERE status = 'pending' AND shop_id = ? AND updated_at < ? AND id > ?
 	ORDER BY id LIMIT ?`
-	var ws []StoreWrite
+	var ws []WriteBack
 	if err := s.db.SelectContext(ctx, &ws, s.db.Rebind(q), shopID, before.UTC(), afterID, limit); err != nil {
 		return nil, fmt.Errorf("list pending store writes: %w", translate(err))
 	}
 	return ws, nil
 }
 
-// StoreWriteFilter selects writes for the admin API: newest first, below
+// WriteBackFilter selects writes for the admin API: newest first, below
 // Before (a cursor; 0: from the newest).
-type StoreWriteFilter struct {
+type WriteBackFilter struct {
 	ShopID int64  `db:"shop_id"`
 	Status string `db:"status"`
 	Kind   string `db:"kind"`
@@ -165,12 +165,12 @@ type StoreWriteFilter struct {
 }
 
 // ListStoreWrites lists writes matching f.
-func (s *Store) ListStoreWrites(ctx context.Context, f StoreWriteFilter) ([]StoreWrite, error) {
+func (s *Store) ListStoreWrites(ctx context.Context, f WriteBackFilter) ([]WriteBack, error) {
 	const q = `SELECT ` + storeWriteColumns + ` FROM store_writes
 	WHERE (:shop_id = 0 OR shop_id = :shop_id) AND (:status = '' OR status = :status)
 		AND (:kind = '' OR kind = :kind) AND (:before = 0 OR id < :before)
 	ORDER BY id DESC LIMIT :limit`
-	var ws []StoreWrite
+	var ws []WriteBack
 	if err := s.selectNamed(ctx, &ws, q, f); err != nil {
 		return nil, fmt.Errorf("list store writes: %w", err)
 	}

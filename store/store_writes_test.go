@@ -16,9 +16,9 @@ func TestAStoreWriteIsPendingUntilItsStateIsWrittenAndWantedAgainIsNoChange(t *t
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := func(wanted, hash string) (store.StoreWrite, bool) {
+		want := func(wanted, hash string) (store.WriteBack, bool) {
 			t.Helper()
-			var w store.StoreWrite
+			var w store.WriteBack
 			var changed bool
 			if err := s.InTx(ctx, func(tx *store.Tx) (err error) {
 				w, changed, err = tx.WantStoreWrite(ctx, shop.ID, store.StoreWriteOrder, "1001", wanted, hash)
@@ -30,14 +30,14 @@ func TestAStoreWriteIsPendingUntilItsStateIsWrittenAndWantedAgainIsNoChange(t *t
 		}
 		steps := []struct {
 			name        string
-			do          func() (store.StoreWrite, bool)
+			do          func() (store.WriteBack, bool)
 			wantStatus  string
 			wantChanged bool
 		}{
-			{"a new subject waits for its write", func() (store.StoreWrite, bool) { return want("a", "ha") }, store.StoreWritePending, true},
-			{"the same state again is no change", func() (store.StoreWrite, bool) { return want("a", "ha") }, store.StoreWritePending, false},
-			{"a new state before the write is a change", func() (store.StoreWrite, bool) { return want("b", "hb") }, store.StoreWritePending, true},
-			{"writing the state of before leaves it pending", func() (store.StoreWrite, bool) {
+			{"a new subject waits for its write", func() (store.WriteBack, bool) { return want("a", "ha") }, store.StoreWritePending, true},
+			{"the same state again is no change", func() (store.WriteBack, bool) { return want("a", "ha") }, store.StoreWritePending, false},
+			{"a new state before the write is a change", func() (store.WriteBack, bool) { return want("b", "hb") }, store.StoreWritePending, true},
+			{"writing the state of before leaves it pending", func() (store.WriteBack, bool) {
 				w, _ := want("b", "hb")
 				w, err := s.StoreWritten(ctx, w.ID, "ha")
 				if err != nil {
@@ -45,7 +45,7 @@ func TestAStoreWriteIsPendingUntilItsStateIsWrittenAndWantedAgainIsNoChange(t *t
 				}
 				return w, false
 			}, store.StoreWritePending, false},
-			{"writing the state wanted is done", func() (store.StoreWrite, bool) {
+			{"writing the state wanted is done", func() (store.WriteBack, bool) {
 				w, _ := want("b", "hb")
 				w, err := s.StoreWritten(ctx, w.ID, "hb")
 				if err != nil {
@@ -53,8 +53,8 @@ func TestAStoreWriteIsPendingUntilItsStateIsWrittenAndWantedAgainIsNoChange(t *t
 				}
 				return w, false
 			}, store.StoreWriteDone, false},
-			{"the written state wanted again stays done", func() (store.StoreWrite, bool) { return want("b", "hb") }, store.StoreWriteDone, false},
-			{"a state refused for good is failed", func() (store.StoreWrite, bool) {
+			{"the written state wanted again stays done", func() (store.WriteBack, bool) { return want("b", "hb") }, store.StoreWriteDone, false},
+			{"a state refused for good is failed", func() (store.WriteBack, bool) {
 				w, _ := want("c", "hc")
 				if err := s.StoreWriteFailed(ctx, w.ID, "hc", "status 422: no such order", true); err != nil {
 					t.Fatal(err)
@@ -68,8 +68,8 @@ func TestAStoreWriteIsPendingUntilItsStateIsWrittenAndWantedAgainIsNoChange(t *t
 				}
 				return w, false
 			}, store.StoreWriteFailed, false},
-			{"a failed state wanted again stays failed", func() (store.StoreWrite, bool) { return want("c", "hc") }, store.StoreWriteFailed, false},
-			{"a new state after a failure is pending again", func() (store.StoreWrite, bool) { return want("d", "hd") }, store.StoreWritePending, true},
+			{"a failed state wanted again stays failed", func() (store.WriteBack, bool) { return want("c", "hc") }, store.StoreWriteFailed, false},
+			{"a new state after a failure is pending again", func() (store.WriteBack, bool) { return want("d", "hd") }, store.StoreWritePending, true},
 		}
 		for _, st := range steps {
 			t.Run(st.name, func(t *testing.T) {
@@ -79,7 +79,7 @@ func TestAStoreWriteIsPendingUntilItsStateIsWrittenAndWantedAgainIsNoChange(t *t
 				}
 			})
 		}
-		ws, err := s.ListStoreWrites(ctx, store.StoreWriteFilter{ShopID: shop.ID, Status: store.StoreWritePending, Limit: 10})
+		ws, err := s.ListStoreWrites(ctx, store.WriteBackFilter{ShopID: shop.ID, Status: store.StoreWritePending, Limit: 10})
 		if err != nil || len(ws) != 1 || ws[0].Wanted != "d" || ws[0].Attempts != 0 || ws[0].LastError != "" {
 			t.Fatalf("pending writes = %+v, %v; want the one of state d, no attempts, no error", ws, err)
 		}
@@ -110,7 +110,7 @@ func TestAStorePollWatermarkNeverMovesBackAndASilenceIsNotedOnce(t *testing.T) {
 			{"newer moves it", ptr(t0.Add(time.Hour)), ptr(t0.Add(time.Hour))},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				if err := s.SaveStorePoll(ctx, store.StorePoll{ShopID: shop.ID, Watermark: tc.mark, LastSeen: 3}); err != nil {
+				if err := s.SaveStorePoll(ctx, store.PollState{ShopID: shop.ID, Watermark: tc.mark, LastSeen: 3}); err != nil {
 					t.Fatal(err)
 				}
 				p, err := s.StorePoll(ctx, shop.ID)

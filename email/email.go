@@ -236,6 +236,9 @@ type Merchant struct {
 	// is Items[0], its units Waiting, why it cannot be reordered Reason.)
 	MaxWaitDays int         `json:"max_wait_days,omitempty"`
 	Orders      []LateOrder `json:"orders,omitempty"`
+	// Cancelling: the MerchantWaitExceeded message's orders are being
+	// cancelled (and refunded) in the store.
+	Cancelling bool `json:"cancelling,omitempty"`
 	// Topics are the webhook topics a MerchantWebhooksSilent or
 	// MerchantWebhooksReenabled message is about; Since (RFC 3339) the
 	// last webhook before a silence of Hours, and Missed the orders

@@ -238,8 +238,8 @@ func TestAnOrderPastTheMaximumWaitIsCancelledInTheStoreAndItsCustomerToldOnce(t 
 		if es := h.Emails(shop.ID, "wait_exceeded", ""); len(es) != 0 {
 			t.Errorf("wait_exceeded messages = %d, want none: the cancellation tells the customer", len(es))
 		}
-		if es := h.Emails(shop.ID, "merchant_wait_exceeded", ""); len(es) != 1 {
-			t.Errorf("merchant messages = %d, want 1", len(es))
+		if es := h.Emails(shop.ID, "merchant_wait_exceeded", ""); len(es) != 1 || !strings.Contains(es[0].TextBody, "being cancelled in your store") {
+			t.Errorf("merchant messages = %+v, want 1 saying the orders are being cancelled", es)
 		}
 		// The store's cancellation comes back as a webhook: the customer
 		// hears of it once, with the reason.

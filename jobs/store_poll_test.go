@@ -162,3 +162,36 @@ func TestSilentOrderWebhooksAreToldToTheMerchantOncePerSilence(t *testing.T) {
 		}
 	})
 }
+
+func TestPollDueEnqueuesOnePollPerActiveShopWithCredentialsPerPeriod(t *testing.T) {
+	s := storetest.New(t, store.SQLite)
+	h := jobs.NewHarness(t, s) // no worker: the tasks stay in Redis to be counted
+	ctx := context.Background()
+	polled := storeShop(t, h, "polled.myshopify.com", true, nil)
+	storeShop(t, h, "webhooks-only.myshopify.com", false, nil)
+	gone := storeShop(t, h, "gone.myshopify.com", true, nil)
+	if err := s.InTx(ctx, func(tx *store.Tx) error { return tx.UninstallShop(ctx, gone.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	period := time.Now().Truncate(time.Minute)
+	// Two replicas run the same period's task; the next period is another.
+	h.RunPeriodic(jobs.TypeStorePollDue, period)
+	h.RunPeriodic(jobs.TypeStorePollDue, period)
+	h.RunPeriodic(jobs.TypeStorePollDue, period.Add(time.Minute))
+	tasks, err := h.Inspector.ListPendingTasks(jobs.QueueStore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, task := range tasks {
+		if task.Type != jobs.TypeStorePoll {
+			t.Errorf("task %s in the store queue, want polls only", task.Type)
+		}
+		ids = append(ids, task.ID)
+	}
+	want := []string{fmt.Sprintf("store-poll:%d:%d", polled.ID, period.Unix()),
+		fmt.Sprintf("store-poll:%d:%d", polled.ID, period.Add(time.Minute).Unix())}
+	if strings.Join(ids, ",") != strings.Join(want, ",") && strings.Join(ids, ",") != want[1]+","+want[0] {
+		t.Errorf("poll tasks %v, want %v: one per period, for the active shop with credentials alone", ids, want)
+	}
+}

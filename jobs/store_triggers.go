@@ -79,7 +79,8 @@ func orderWrites(shop store.Shop) *storeapi.OrderWrites {
 
 // wantOrderWrite records what the store should show of one order: its
 // lines with a backorder record (cancelled ones aside), each with its
-// waiting units and ETA.
+// waiting units and ETA. An order whose every such line is cancelled gets
+// no write.
 func wantOrderWrite(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string, writes storeapi.OrderWrites) error {
 	bos, err := tx.OrderBackorders(ctx, shop.ID, orderID)
 	if err != nil || len(bos) == 0 {
@@ -100,6 +101,12 @@ func wantOrderWrite(ctx context.Context, tx *store.Tx, out *Outbox, shop store.S
 			l.ETAKind = "" // an allocated line's ETA is history: it does not change the note
 		}
 		o.Lines = append(o.Lines, l)
+	}
+	if len(o.Lines) == 0 {
+		// Cancelled: the store cancelled it (or backorderd did). Writing
+		// "nothing waits" would move a WooCommerce order back to
+		// processing; what was written stays as the store left it.
+		return nil
 	}
 	return wantStoreWrite(ctx, tx, out, shop.ID, store.StoreWriteOrder, orderID, orderWant{Order: o, Writes: writes})
 }

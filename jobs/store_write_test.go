@@ -259,6 +259,14 @@ func TestAnOrderPastTheMaximumWaitIsCancelledInTheStoreAndItsCustomerToldOnce(t 
 		if n := len(h.Emails(shop.ID, "", "601")); n != 2 {
 			t.Errorf("601's messages = %d, want 2 (backordered, cancelled)", n)
 		}
+		// The cancelled order is not written back as "nothing waits" (a
+		// WooCommerce order would go back to processing).
+		quiet()
+		for _, c := range h.Stores.Calls("SyncOrder", false) {
+			if c.Arg.(storeapi.Order).OrderID == "601" {
+				t.Errorf("cancelled 601 written: %+v", c)
+			}
+		}
 	})
 }
 

@@ -92,6 +92,7 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, purchasi
 	g.GET("/items/:id", getItem(shops))
 	g.GET("/emails", listEmails(shops))
 	g.GET("/emails/:id", getEmail(shops))
+	g.GET("/store-writes", listStoreWrites(shops))
 	g.GET("/suppliers", listSuppliers(shops))
 	g.POST("/suppliers", addSupplier(shops))
 	g.GET("/suppliers/:id", getSupplier(shops))

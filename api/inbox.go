@@ -28,6 +28,7 @@ type AdminStore interface {
 	Ledger(ctx context.Context, shopID int64, itemID string) (store.LedgerRow, error)
 	ListEmails(ctx context.Context, f store.EmailFilter) ([]store.Email, error)
 	Email(ctx context.Context, id int64) (store.Email, error)
+	ListStoreWrites(ctx context.Context, f store.WriteBackFilter) ([]store.WriteBack, error)
 	SupplierStore
 	PurchaseOrderStore
 }

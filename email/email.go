@@ -42,6 +42,12 @@ const (
 	MerchantSupplyNeeded = Kind("merchant_supply_needed")
 	// MerchantWaitExceeded: orders waited past the shop's maximum wait.
 	MerchantWaitExceeded = Kind("merchant_wait_exceeded")
+	// MerchantWebhooksSilent: the store stopped sending a webhook topic
+	// while polling still finds orders.
+	MerchantWebhooksSilent = Kind("merchant_webhooks_silent")
+	// MerchantWebhooksReenabled: connecting the shop found webhooks the
+	// store had disabled, and enabled them again.
+	MerchantWebhooksReenabled = Kind("merchant_webhooks_reenabled")
 )
 
 // SupplierPurchaseOrder is a purchase order to a supplier on the email
@@ -51,7 +57,7 @@ const SupplierPurchaseOrder Kind = "supplier_purchase_order"
 // Kinds lists every kind with a built-in template.
 var Kinds = []Kind{Backordered, ETAChanged, StatusUpdate, Ready, Delayed, Cancelled, WaitExceeded, NewBackorders,
 	CapReached, PrivacyDocument, Bounced, Digest, MerchantPOOverdue, MerchantSupplyNeeded, MerchantWaitExceeded,
-	SupplierPurchaseOrder}
+	SupplierPurchaseOrder, MerchantWebhooksSilent, MerchantWebhooksReenabled}
 
 // Shop is what a message shows of the shop that sends it.
 type Shop struct {
@@ -230,6 +236,17 @@ type Merchant struct {
 	// is Items[0], its units Waiting, why it cannot be reordered Reason.)
 	MaxWaitDays int         `json:"max_wait_days,omitempty"`
 	Orders      []LateOrder `json:"orders,omitempty"`
+	// Cancelling: the MerchantWaitExceeded message's orders are being
+	// cancelled (and refunded) in the store.
+	Cancelling bool `json:"cancelling,omitempty"`
+	// Topics are the webhook topics a MerchantWebhooksSilent or
+	// MerchantWebhooksReenabled message is about; Since (RFC 3339) the
+	// last webhook before a silence of Hours, and Missed the orders
+	// polling found placed since.
+	Topics []string `json:"topics,omitempty"`
+	Since  string   `json:"since,omitempty"`
+	Hours  int      `json:"hours,omitempty"`
+	Missed int      `json:"missed,omitempty"`
 }
 
 // DigestLine is one item of a daily digest.

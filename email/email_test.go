@@ -59,6 +59,9 @@ func fixed() map[Kind]any {
 		MerchantWaitExceeded: Merchant{Shop: shop, MaxWaitDays: 30, Orders: []LateOrder{
 			{OrderName: "#2417", Days: 31, Waiting: 5}, {OrderName: "#2420", Days: 30, Waiting: 1}}},
 		SupplierPurchaseOrder: purchaseOrder,
+		MerchantWebhooksSilent: Merchant{Shop: shop, Topics: []string{"orders/create"}, Since: "2026-11-30T08:12:00Z",
+			Hours: 27, Missed: 14},
+		MerchantWebhooksReenabled: Merchant{Shop: shop, Topics: []string{"order.created", "order.updated"}},
 	}
 }
 

@@ -107,6 +107,10 @@ func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, 
 	if err != nil {
 		return "", "", err
 	}
+	// Stock of an inventory item no item maps is looked up in the store.
+	if err := wantResolves(ctx, tx, out, shop, facts.Levels); err != nil {
+		return "", "", err
+	}
 	if facts.Uninstalled {
 		if err := tx.UninstallShop(ctx, shop.ID); err != nil {
 			return "", "", err

@@ -82,6 +82,15 @@ func (d *Dispatcher) enqueue(ctx context.Context, task *asynq.Task, opts ...asyn
 type Outbox struct {
 	tx    *store.Tx
 	added []store.OutboxTask
+	// writes are the store writes the transaction queued (store_writes
+	// rows, not outbox rows: their task is enqueued after the commit, and
+	// a lost one is requeued with the shop's next poll).
+	writes []store.WriteBack
+	// credentials caches, per shop, whether its store may be written to.
+	credentials map[int64]bool
+	// orders are the orders whose backorder lines or ETAs the transaction
+	// changed, per shop: their store write is decided once, at its end.
+	orders map[int64]map[string]bool
 }
 
 // Add records a task of taskType on queue, with args (ids only, never
@@ -120,12 +129,16 @@ func (d *Dispatcher) InTx(ctx context.Context, s TxStore, fn func(tx *store.Tx, 
 	var out Outbox
 	err := s.InTx(ctx, func(tx *store.Tx) error {
 		out = Outbox{tx: tx}
-		return fn(tx, &out)
+		if err := fn(tx, &out); err != nil {
+			return err
+		}
+		return out.wantOrderWrites(ctx)
 	})
 	if err != nil {
 		return err
 	}
 	d.enqueueCommitted(ctx, out.added)
+	d.enqueueStoreWrites(ctx, out.writes)
 	return nil
 }
 
@@ -152,6 +165,22 @@ func (d *Dispatcher) enqueueCommitted(ctx context.Context, tasks []store.OutboxT
 		task, opts := outboxTask(t)
 		if err := d.enqueue(ctx, task, opts...); err != nil {
 			d.log.Warn("task left to the relay", "task_id", TaskID(TableOutbox, t.ID), "type", t.TaskType, "err", err)
+		}
+	}
+}
+
+// enqueueStoreWrites enqueues the committed store writes' tasks; one that
+// cannot be enqueued now waits for the shop's next poll, which requeues
+// its pending writes.
+func (d *Dispatcher) enqueueStoreWrites(ctx context.Context, ws []store.WriteBack) {
+	if len(ws) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterCommitBudget)
+	defer cancel()
+	for _, w := range ws {
+		if err := d.EnqueueStoreWrite(ctx, w); err != nil {
+			d.log.Warn("store write left to the next poll", "store_write_id", w.ID, "kind", w.Kind, "err", err)
 		}
 	}
 }

@@ -63,6 +63,9 @@ func recomputeETAWith(ctx context.Context, tx *store.Tx, out *Outbox, shop store
 	units := 0
 	for i, e := range etas {
 		writes[i] = store.ETAWrite{BackorderID: e.BackorderID, ETA: e.Date, Kind: string(e.Kind), Estimate: e.Estimate}
+		if !sameETA(lines[i].ETA, e.Date) || lines[i].ETAKind != string(e.Kind) {
+			out.touchOrders(shop.ID, lines[i].OrderID) // the store shows the line's ETA
+		}
 		units += lines[i].Waiting
 		old := lines[i].ETA
 		if old == nil || e.Date == nil || sameDay(*old, *e.Date) || units <= arrived || late[e.POLineID] {
@@ -188,3 +191,11 @@ func utcDate(t time.Time) time.Time {
 }
 
 func sameDay(a, b time.Time) bool { return utcDate(a).Equal(utcDate(b)) }
+
+// sameETA reports whether two ETAs (nil: unknown) are the same day.
+func sameETA(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return sameDay(*a, *b)
+}

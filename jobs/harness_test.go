@@ -56,6 +56,10 @@ type Harness struct {
 	Reconciler *Reconciler // the reconcile behind Handlers, on the harness's clock
 	Purchasing *Purchasing // the purchasing service on the harness's store and dispatcher
 	Handlers   Handlers
+	// Stores is the fake store Admin API every shop's client talks to,
+	// and Poller the poller on it (the harness's clock).
+	Stores *FakeStores
+	Poller *Poller
 
 	cfg  harnessConfig
 	logs lockedBuffer
@@ -124,6 +128,7 @@ func NewHarness(tb testing.TB, s *store.Store, opts ...HarnessOption) *Harness {
 		enq = h.Client
 	}
 	h.Dispatcher = NewDispatcher(enq, h.Log)
+	h.Stores = NewFakeStores()
 	h.Registry = prometheus.NewRegistry()
 	h.Metrics = NewMetrics(h.Registry)
 	h.Handlers, h.Relay, h.Reconciler = h.handlers(s, h.Dispatcher, h.Metrics, h.cfg.sender)
@@ -154,6 +159,14 @@ func (h *Harness) handlers(s *store.Store, d *Dispatcher, m *Metrics, sender Mai
 		reconciler.now = h.cfg.now
 	}
 	purchasing := NewPurchasing(s, d, h.cfg.supplierSender, m, h.Log)
+	poller := NewPoller(s, h.Stores, d, 24*time.Hour, h.Log)
+	writer := NewStoreWriter(s, h.Stores, d, h.Log)
+	if h.cfg.now != nil {
+		poller.now, writer.now = h.cfg.now, h.cfg.now
+	}
+	if h.Poller == nil {
+		h.Poller = poller
+	}
 	return Handlers{
 		Spool:            d.SpoolHandler(s),
 		Delivery:         NewDeliveryHandler(s, d, h.cfg.settle, m, h.Log),
@@ -167,6 +180,10 @@ func (h *Harness) handlers(s *store.Store, d *Dispatcher, m *Metrics, sender Mai
 		ReorderItem:      purchasing.ReorderItemHandler(),
 		SendPO:           purchasing.SendPOHandler(),
 		Supply:           purchasing.SupplyHandler(),
+		StoreWrite:       writer,
+		StoreConnect:     d.ConnectHandler(s, h.Stores, FakePublicURL),
+		StorePollDue:     poller.DueHandler(),
+		StorePoll:        poller.Handler(),
 	}, relay, reconciler
 }
 

@@ -60,13 +60,25 @@ func shopPastMaxWait(ctx context.Context, tx *store.Tx, out *Outbox, shop store.
 		byOrder[b.OrderID] = append(byOrder[b.OrderID], b)
 		late[at[b.OrderID]].Waiting += b.Waiting
 	}
+	cancelling := false
 	for _, orderID := range slices.Sorted(maps.Keys(byOrder)) {
+		// An order the store cancels (and refunds) is told so by the
+		// cancelled message once the store's cancellation comes back:
+		// one message, not a wait_exceeded one before it.
+		cancelled, err := wantCancel(ctx, tx, out, shop, orderID)
+		if err != nil {
+			return err
+		}
+		if cancelled {
+			cancelling = true
+			continue
+		}
 		if err := waitExceededNotice(ctx, tx, out, shop, orderID, byOrder[orderID]); err != nil {
 			return err
 		}
 	}
 	if shop.MerchantEmail != "" {
-		data := email.Merchant{Shop: emailShop(shop), MaxWaitDays: *shop.MaxWaitDays, Orders: late}
+		data := email.Merchant{Shop: emailShop(shop), MaxWaitDays: *shop.MaxWaitDays, Orders: late, Cancelling: cancelling}
 		key := "wait-exceeded:" + today.Format(time.DateOnly)
 		_, created, err := writeEmail(ctx, tx, out, shop, email.MerchantWaitExceeded, key,
 			recipient{email: shop.MerchantEmail, name: shop.Name}, data)

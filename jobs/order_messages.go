@@ -89,7 +89,15 @@ func (n *OrderMessages) writeOrder(ctx context.Context, tx *store.Tx, out *Outbo
 	if err != nil {
 		return err
 	}
+	byStore, err := tx.HasStoreWrite(ctx, shop.ID, store.StoreWriteCancel, orderID)
+	if err != nil {
+		return err
+	}
 	for _, nt := range orderMessagesOf(shop, *o, bos, announced) {
+		if nt.kind == email.Cancelled && byStore && shop.MaxWaitDays != nil {
+			nt.data.Reason = fmt.Sprintf("it waited longer than %d days, the longest the shop lets a backorder wait, "+
+				"so the order was cancelled and what you paid for it is refunded", *shop.MaxWaitDays)
+		}
 		id, created, err := writeEmail(ctx, tx, out, shop, nt.kind, nt.key, customer(*o), nt.data)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -140,6 +141,10 @@ func (p *Purchasing) Receive(ctx context.Context, poID int64, r store.Receipt) (
 		for item := range arrived {
 			items = append(items, item)
 		}
+		slices.Sort(items)
+		if err := receiptToStore(ctx, tx, out, po.ShopID, id, items, arrived); err != nil {
+			return nil, false, err
+		}
 		// The ledgers are locked in item id order by MarkItems, as by
 		// the ETA recompute that follows.
 		cause := "receipt:" + strconv.FormatInt(id, 10)
@@ -207,6 +212,21 @@ func checkReceipt(r store.Receipt) error {
 			return fmt.Errorf("receipt %q: item %s twice: %w", r.ReceiptID, l.ItemID, ErrBadRequest)
 		}
 		seen[l.ItemID] = true
+	}
+	return nil
+}
+
+// receiptToStore adds a receipt's units to the store's stock of each item
+// (a shop with credentials and the stock write on), once per receipt.
+func receiptToStore(ctx context.Context, tx *store.Tx, out *Outbox, shopID, receiptID int64, items []string, arrived map[string]int) error {
+	shop, err := tx.Shop(ctx, shopID)
+	if err != nil {
+		return err
+	}
+	for _, item := range items {
+		if err := wantStock(ctx, tx, out, shop, receiptID, item, arrived[item]); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -127,6 +127,9 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 	if err := tx.WriteBackorders(ctx, led.ShopID, cause, writes); err != nil {
 		return err
 	}
+	for _, w := range writes {
+		out.touchOrders(led.ShopID, w.OrderID) // what the store shows of them, decided at the end
+	}
 	// The ETAs before the order messages that show them are written.
 	shop, err := tx.Shop(ctx, led.ShopID)
 	if err != nil {
@@ -173,6 +176,13 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 	}
 	if row.AtCap && !led.AtCap {
 		if err := capReached(ctx, tx, out, led.ShopID, led.ItemID, stock, decision.Waiting, r.now()); err != nil {
+			return err
+		}
+	}
+	if row.AtCap != led.AtCap {
+		// At the cap the store stops selling the item; below it, it sells
+		// again.
+		if err := wantSelling(ctx, tx, out, shop, led.ItemID, row.AtCap); err != nil {
 			return err
 		}
 	}

@@ -18,7 +18,8 @@ import (
 )
 
 // Queues, with the weights the worker serves them by: deliveries first,
-// follow-up work next, periodic housekeeping last.
+// follow-up work next, periodic housekeeping after, and the writes to the
+// stores and their polling (QueueStore) last.
 const (
 	QueueIntake   = "intake"
 	QueueDefault  = "default"
@@ -27,7 +28,7 @@ const (
 
 // Queues maps each queue to its priority weight.
 func Queues() map[string]int {
-	return map[string]int{QueueIntake: 6, QueueDefault: 3, QueuePeriodic: 1}
+	return map[string]int{QueueIntake: 12, QueueDefault: 6, QueuePeriodic: 2, QueueStore: 1}
 }
 
 // Task types.

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/integrations/sendgrid"
+	"github.com/backorderd/backorderd/integrations/storeapi"
 	"github.com/backorderd/backorderd/integrations/supplier"
 )
 
@@ -57,6 +58,12 @@ type Handlers struct {
 	ReorderItem      asynq.Handler
 	SendPO           asynq.Handler
 	Supply           asynq.Handler
+	// The stores' Admin APIs (nil: not served, as for a worker built
+	// without store clients).
+	StoreWrite   asynq.Handler
+	StoreConnect asynq.Handler
+	StorePollDue asynq.Handler
+	StorePoll    asynq.Handler
 }
 
 // NewMux routes each task type to its handler.
@@ -74,6 +81,12 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(TypeReorderItem, h.ReorderItem)
 	mux.Handle(TypeSendPO, h.SendPO)
 	mux.Handle(TypeSupply, h.Supply)
+	for typ, handler := range map[string]asynq.Handler{TypeStoreWrite: h.StoreWrite, TypeStoreConnect: h.StoreConnect,
+		TypeStorePollDue: h.StorePollDue, TypeStorePoll: h.StorePoll} {
+		if handler != nil {
+			mux.Handle(typ, handler)
+		}
+	}
 	// The names these tasks had before they were renamed: tasks an older
 	// release left in Redis still run (their outbox rows were renamed by
 	// migration 00010).
@@ -110,6 +123,9 @@ func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	}
 	if d := supplier.RetryAfter(err); d > 0 {
 		return d // the supplier's Retry-After
+	}
+	if d := storeapi.RetryAfter(err); d > 0 {
+		return d // the store's Retry-After, or Shopify's points over its restore rate
 	}
 	var refusal *accountRefusal
 	if errors.As(err, &refusal) {

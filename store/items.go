@@ -143,3 +143,43 @@ func (tx *Tx) ItemsByStockKeys(ctx context.Context, shopID int64, keys []string)
 	}
 	return ids, nil
 }
+
+// MappedStockKeys lists which of keys some item of the shop reports stock
+// under; a key not listed is an inventory item no delivery has mapped.
+func (tx *Tx) MappedStockKeys(ctx context.Context, shopID int64, keys []string) ([]string, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	q, args, err := sqlx.In(`SELECT DISTINCT stock_key FROM items WHERE shop_id = ? AND stock_key IN (?) ORDER BY stock_key`, shopID, keys)
+	if err != nil {
+		return nil, fmt.Errorf("bind stock keys: %w", err)
+	}
+	var mapped []string
+	if err := tx.tx.SelectContext(ctx, &mapped, tx.tx.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("mapped stock keys: %w", translate(err))
+	}
+	return mapped, nil
+}
+
+// Item reads one item inside the transaction; ErrNotFound when the store
+// never described it.
+func (tx *Tx) Item(ctx context.Context, shopID int64, itemID string) (ItemRecord, error) {
+	const q = `SELECT shop_id, item_id, product_id, stock_key, sku, title, continue_selling, quantity, deleted,
+		state_at, state_seq FROM items WHERE shop_id = ? AND item_id = ?`
+	var it ItemRecord
+	if err := tx.tx.GetContext(ctx, &it, tx.tx.Rebind(q), shopID, itemID); err != nil {
+		return ItemRecord{}, fmt.Errorf("item %s: %w", itemID, translate(err))
+	}
+	return it, nil
+}
+
+// StockKeyMapped reports whether some item of the shop reports stock
+// under key.
+func (s *Store) StockKeyMapped(ctx context.Context, shopID int64, key string) (bool, error) {
+	const q = `SELECT COUNT(*) FROM items WHERE shop_id = ? AND stock_key = ?`
+	var n int
+	if err := s.db.GetContext(ctx, &n, s.db.Rebind(q), shopID, key); err != nil {
+		return false, fmt.Errorf("stock key %s mapped: %w", key, translate(err))
+	}
+	return n > 0, nil
+}

@@ -1,0 +1,38 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/backorderd/backorderd/integrations/storeapi"
+)
+
+func TestAStoreWriteRetriesAfterTheWaitTheStoreAsksFor(t *testing.T) {
+	task := asynq.NewTask(TypeStoreWrite, nil)
+	for _, tc := range []struct {
+		name    string
+		err     error
+		want    time.Duration
+		atLeast time.Duration // asynq's own backoff: 15 s and more
+	}{
+		{"Shopify's points over its restore rate", fmt.Errorf("write order 1: %w",
+			&storeapi.Error{Code: "THROTTLED", Retryable: true, Wait: 3 * time.Second}), 3 * time.Second, 0},
+		{"a Retry-After", &storeapi.Error{StatusCode: 429, Retryable: true, Wait: 20 * time.Second}, 20 * time.Second, 0},
+		{"a 503 that says nothing", &storeapi.Error{StatusCode: 503, Retryable: true}, 0, 15 * time.Second},
+		{"a transport error", errors.New("dial tcp: connection refused"), 0, 15 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := retryDelay(1, tc.err, task)
+			if tc.want != 0 && got != tc.want {
+				t.Errorf("delay %v, want %v", got, tc.want)
+			}
+			if tc.atLeast != 0 && got < tc.atLeast {
+				t.Errorf("delay %v, want asynq's backoff of %v or more", got, tc.atLeast)
+			}
+		})
+	}
+}

@@ -82,6 +82,11 @@ func orderWrites(shop store.Shop) *storeapi.OrderWrites {
 // waiting units and ETA. An order whose every such line is cancelled gets
 // no write.
 func wantOrderWrite(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string, writes storeapi.OrderWrites) error {
+	// The order's lines may be changed at once by the reconciles of its
+	// items: the one that decides last reads what the others committed.
+	if err := tx.LockStoreWrite(ctx, shop.ID, store.StoreWriteOrder, orderID); err != nil {
+		return err
+	}
 	bos, err := tx.OrderBackorders(ctx, shop.ID, orderID)
 	if err != nil || len(bos) == 0 {
 		return err

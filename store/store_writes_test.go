@@ -137,3 +137,63 @@ func TestAStorePollWatermarkNeverMovesBackAndASilenceIsNotedOnce(t *testing.T) {
 		}
 	})
 }
+
+// Two transactions deciding the same order's wanted state take turns: the
+// second waits until the first has committed, so it reads what the first
+// wrote. Deciding another order does not wait.
+func TestDecidingAStoreWriteWaitsForTheTransactionDecidingItAlready(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, "lock.myshopify.com", "s"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Engine() != store.Postgres {
+			// SQLite runs one writing transaction at a time: nothing to take.
+			if err := s.InTx(ctx, func(tx *store.Tx) error {
+				return tx.LockStoreWrite(ctx, shop.ID, store.StoreWriteOrder, "1001")
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		lock := func(subject string, held <-chan struct{}, done chan<- struct{}) {
+			err := s.InTx(ctx, func(tx *store.Tx) error {
+				if err := tx.LockStoreWrite(ctx, shop.ID, store.StoreWriteOrder, subject); err != nil {
+					return err
+				}
+				done <- struct{}{}
+				<-held
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		release, locked := make(chan struct{}), make(chan struct{}, 3)
+		go lock("1001", release, locked)
+		<-locked
+		other, otherDone := make(chan struct{}), make(chan struct{}, 1)
+		go lock("1002", other, otherDone)
+		select {
+		case <-otherDone:
+			close(other)
+		case <-time.After(10 * time.Second):
+			t.Fatal("deciding order 1002 waited for the transaction deciding order 1001")
+		}
+		second, secondDone := make(chan struct{}), make(chan struct{}, 1)
+		close(second)
+		go lock("1001", second, secondDone)
+		select {
+		case <-secondDone:
+			t.Fatal("a second transaction decided order 1001 while the first held it")
+		case <-time.After(300 * time.Millisecond):
+		}
+		close(release)
+		select {
+		case <-secondDone:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the second transaction still waits after the first committed")
+		}
+	})
+}

@@ -104,7 +104,14 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	purchasing := jobs.NewPurchasing(st, dispatcher, supplier.New(supplierTimeout), jm, log)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
 		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry, mail: jm.MailAccount(),
-		purchasing: purchasing, sealer: sealer}
+		purchasing: purchasing, sealer: sealer,
+		// The install hands the shop to the connect task, through the outbox:
+		// the merchant's browser does not wait for the store's API.
+		connectShop: func(ctx context.Context, shopID int64) error {
+			return dispatcher.InTx(ctx, st, func(_ *store.Tx, out *jobs.Outbox) error {
+				return jobs.QueueConnect(ctx, out, shopID)
+			})
+		}}
 	srv, monitor, err := h.start(ctx, cancel)
 	if err != nil {
 		return err
@@ -117,7 +124,8 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	var worker *asynq.Server
 	err = prepare(ctx, r, cfg, st, sealer, shops, schema, log)
 	if err == nil && r.works() {
-		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, purchasing, jm, log)
+		clients := newStoreClients(cfg, st, sealer)
+		worker, err = startWorker(ctx, &wg, cfg, st, rds, client, inspector, dispatcher, purchasing, clients, jm, log)
 	}
 	if err == nil {
 		log.Info("backorderd ready", "role", string(r))
@@ -164,7 +172,7 @@ func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store, se
 
 func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st *store.Store, rds *redisConn,
 	client *asynq.Client, inspector *asynq.Inspector, dispatcher *jobs.Dispatcher, purchasing *jobs.Purchasing,
-	m *jobs.Metrics, log *slog.Logger) (*asynq.Server, error) {
+	clients jobs.StoreClients, m *jobs.Metrics, log *slog.Logger) (*asynq.Server, error) {
 	// asynq's server refuses to start without Redis: wait for it, as for the
 	// database (readiness pings Redis itself).
 	ping := func(ctx context.Context) error { return rds.client.Ping(ctx).Err() }
@@ -177,6 +185,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		ShutdownTimeout: cfg.ShutdownGrace * 2 / 3,
 	}, log)
 	settle := jobs.Settle{Quiet: cfg.SettleQuiet, Max: cfg.SettleMax}
+	poller := jobs.NewPoller(st, clients, dispatcher, cfg.ReconcileLookback, log)
 	mux := jobs.NewMux(jobs.Handlers{
 		Delivery:         jobs.NewDeliveryHandler(st, dispatcher, settle, m, log),
 		Spool:            dispatcher.SpoolHandler(st),
@@ -190,6 +199,10 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		ReorderItem:      purchasing.ReorderItemHandler(),
 		SendPO:           purchasing.SendPOHandler(),
 		Supply:           purchasing.SupplyHandler(),
+		StoreWrite:       jobs.NewStoreWriter(st, clients, dispatcher, log),
+		StoreConnect:     dispatcher.ConnectHandler(st, clients, cfg.PublicURL),
+		StorePollDue:     poller.DueHandler(),
+		StorePoll:        poller.Handler(),
 	})
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -205,8 +218,9 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	}()
 	go func() {
 		defer wg.Done()
-		jobs.NewScheduler(client, log, jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval, cfg.NoticeWindow,
-			cfg.ReorderInterval)...).Run(ctx)
+		periodic := append(jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval, cfg.NoticeWindow, cfg.ReorderInterval),
+			jobs.StorePollTask(cfg.ReconcileInterval))
+		jobs.NewScheduler(client, log, periodic...).Run(ctx)
 	}()
 	return worker, nil
 }

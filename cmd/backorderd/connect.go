@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hibiken/asynq"
+
+	"github.com/backorderd/backorderd/config"
 	"github.com/backorderd/backorderd/integrations/storeapi"
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
@@ -139,4 +142,60 @@ func parseSince(v string, now time.Time) (*time.Time, error) {
 	}
 	t := now.Add(-d)
 	return &t, nil
+}
+
+// openStoreDeps builds what `shop connect` and `reconcile` need from the
+// environment: the store clients (SECRETS_KEY opens the credentials), a
+// dispatcher on REDIS_URL — without it, or with Redis down, the recorded
+// deliveries wait for the worker's relay — PUBLIC_URL and
+// RECONCILE_LOOKBACK. close releases the Redis connection.
+func openStoreDeps(getenv func(string) string, st *store.Store) (deps storeDeps, close func(), err error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return storeDeps{}, nil, err
+	}
+	sealer, err := newSealer(cfg)
+	if err != nil {
+		return storeDeps{}, nil, err
+	}
+	log := slog.New(slog.DiscardHandler)
+	var enq jobs.Enqueuer = noRedis{}
+	close = func() {}
+	if cfg.RedisURL != "" {
+		rds, err := openRedis(cfg, log)
+		if err != nil {
+			return storeDeps{}, nil, err
+		}
+		client := asynq.NewClientFromRedisClient(rds.client)
+		enq, close = client, func() { _ = client.Close(); rds.close() }
+	}
+	return storeDeps{clients: newStoreClients(cfg, st, sealer), dispatcher: jobs.NewDispatcher(enq, log),
+		publicURL: cfg.PublicURL, lookback: cfg.ReconcileLookback}, close, nil
+}
+
+// noRedis is the enqueuer of a command run without REDIS_URL: what it
+// records is enqueued by the worker's relay.
+type noRedis struct{}
+
+func (noRedis) EnqueueContext(context.Context, *asynq.Task, ...asynq.Option) (*asynq.TaskInfo, error) {
+	return nil, errors.New("REDIS_URL is not set: the worker's relay enqueues what was recorded")
+}
+
+// reconcileCLI runs `reconcile` on the database and Redis of the
+// environment.
+func reconcileCLI(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return errors.New(reconcileUsage)
+	}
+	st, err := commandStore(ctx, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	deps, closeDeps, err := openStoreDeps(getenv, st)
+	if err != nil {
+		return err
+	}
+	defer closeDeps()
+	return reconcileCommand(ctx, st, deps, args, stdout, time.Now())
 }

@@ -41,7 +41,7 @@ func main() {
 }
 
 // errUsage is a command line that names no known subcommand.
-var errUsage = errors.New("usage: backorderd [run|serve|work|migrate|shop|import|sign|healthcheck|version]")
+var errUsage = errors.New("usage: backorderd [run|serve|work|migrate|shop|reconcile|import|sign|healthcheck|version]")
 
 // run is the whole program: main only adds the process's signals,
 // environment and exit code, so that tests can run it as it runs.
@@ -60,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, getenv, stdout)
 	case "shop":
 		return shopCommand(ctx, args, getenv, stdout)
+	case "reconcile":
+		return reconcileCLI(ctx, args, getenv, stdout)
 	case "import":
 		return importCommand(ctx, args, getenv, stdout)
 	case "sign":

@@ -22,6 +22,7 @@ const shopUsage = `usage:
   backorderd shop add --platform shopify|woocommerce --domain DOMAIN_OR_STORE_URL --secret SECRET [settings]
   backorderd shop set ID|DOMAIN [--secret NEW_SECRET] [--drop-previous-secret] [--reactivate] [credentials] [settings]
   backorderd shop list
+  backorderd shop connect ID|DOMAIN   (register the webhooks in the store: needs store credentials and PUBLIC_URL)
   backorderd shop item-cap ID|DOMAIN ITEM_ID N|none
   backorderd shop clear-bounce ID|DOMAIN ADDRESS   (mail a bounced customer address again)
 settings: --name --merchant-email --from --reply-to --time-zone --handling-days
@@ -65,6 +66,13 @@ func shopCommand(ctx context.Context, args []string, getenv func(string) string,
 		return shopSet(ctx, st, sealer, args[1:], stdout)
 	case "list":
 		return shopList(ctx, st, stdout)
+	case "connect":
+		deps, closeDeps, err := openStoreDeps(getenv, st)
+		if err != nil {
+			return err
+		}
+		defer closeDeps()
+		return shopConnect(ctx, st, deps, args[1:], stdout)
 	case "item-cap":
 		return shopItemCap(ctx, st, args[1:], stdout)
 	case "clear-bounce":

@@ -84,19 +84,7 @@ func TestShopSetChoosesHowItemsAreReorderedAndHowLongCustomersMayWait(t *testing
 			t.Errorf("set %v = %v, want an error naming %s", args, err, args[0])
 		}
 	}
-	read := func() store.Shop {
-		t.Helper()
-		s, err := store.Open("sqlite", "backorderd.db")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		shop, err := s.Shop(context.Background(), 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return shop
-	}
+	read := func() store.Shop { return readShop(t, 1) }
 	if shop := read(); shop.Reorder != "periodic" || shop.POApproval != "manual" || shop.MaxWaitDays != nil {
 		t.Fatalf("defaults = %s %s %v, want periodic, manual, no maximum wait", shop.Reorder, shop.POApproval, shop.MaxWaitDays)
 	}
@@ -133,19 +121,7 @@ func TestShopSetChoosesWhatIsWrittenToTheStore(t *testing.T) {
 			t.Errorf("set %v = %v, want an error naming %s", args, err, args[0])
 		}
 	}
-	read := func() store.Shop {
-		t.Helper()
-		s, err := store.Open("sqlite", "backorderd.db")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		shop, err := s.Shop(context.Background(), 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return shop
-	}
+	read := func() store.Shop { return readShop(t, 1) }
 	on := func(shop store.Shop) []string {
 		var names []string
 		for _, w := range store.StoreWrites {
@@ -180,4 +156,20 @@ func TestShopSetChoosesWhatIsWrittenToTheStore(t *testing.T) {
 	if shop := read(); !shop.CustomerNote || !shop.CancelAfterMaxWait {
 		t.Errorf("after set: customer note %t, cancel %t; want both on", shop.CustomerNote, shop.CancelAfterMaxWait)
 	}
+}
+
+// readShop reads a shop from the embedded default database in the working
+// directory.
+func readShop(t *testing.T, id int64) store.Shop {
+	t.Helper()
+	s, err := store.Open("sqlite", "backorderd.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	shop, err := s.Shop(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shop
 }

@@ -164,7 +164,7 @@ func postFixtureWith(t *testing.T, addr, name string, override map[string]string
 	if err != nil {
 		t.Fatal(err)
 	}
-	platform, _, _ := strings.Cut(name, "/")
+	platform := filepath.Base(filepath.Dir(name)) // testdata/PLATFORM/… or testdata/walkthrough/PLATFORM/…
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/"+platform, bytes.NewReader(body))
 	f, err := os.Open(filepath.Join(testdata, name+".headers"))
 	if err != nil {

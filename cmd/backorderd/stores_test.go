@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/backorderd/backorderd/integrations/shopify/shopifytest"
+	"github.com/backorderd/backorderd/integrations/woocommerce/woocommercetest"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
@@ -217,13 +220,16 @@ func e2eEnv(t *testing.T, fake *shopifytest.Server) map[string]string {
 	_, redisURL := testRedis(t)
 	key := make([]byte, 32)
 	_, _ = crand.Read(key)
-	return map[string]string{
+	env := map[string]string{
 		"DATABASE_URL": dsn, "REDIS_URL": redisURL, "LOG_FORMAT": "json",
-		"SECRETS_KEY": base64.StdEncoding.EncodeToString(key), "SHOPIFY_API_BASE_URL": fake.URL,
-		"PUBLIC_URL": "https://backorderd.example", "RECONCILE_INTERVAL": "24h",
-		"SHOPIFY_SHOP_DOMAIN": e2eShop, "SHOPIFY_WEBHOOK_SECRET": e2eSecret,
-		"SETTLE_QUIET": "300ms", "SETTLE_MAX": "3s", "RELAY_INTERVAL": "1s",
+		"SECRETS_KEY": base64.StdEncoding.EncodeToString(key), "PUBLIC_URL": "https://backorderd.example",
+		"RECONCILE_INTERVAL": "24h", "SETTLE_QUIET": "300ms", "SETTLE_MAX": "3s", "RELAY_INTERVAL": "1s",
 	}
+	if fake != nil {
+		env["SHOPIFY_API_BASE_URL"] = fake.URL
+		env["SHOPIFY_SHOP_DOMAIN"], env["SHOPIFY_WEBHOOK_SECRET"] = e2eShop, e2eSecret
+	}
+	return env
 }
 
 // cli runs a backorderd command beside the process, with its environment.
@@ -381,12 +387,12 @@ func TestMissedWebhooksAreRecoveredByOneReconcileAndTheStoreShowsTheBackorders(t
 	cli(t, env, "migrate")
 	cli(t, env, "shop", "add", "--platform", "shopify", "--domain", e2eShop, "--secret", e2eSecret)
 	cli(t, env, "shop", "set", e2eShop, "--shopify-token", e2eToken, "--waiting-cap", strconv.Itoa(limit))
-	if out := cli(t, env, "shop", "connect", e2eShop); !strings.Contains(out, "created") {
+	if out := cli(t, env, "shop", "connect", e2eShop); !strings.Contains(out, "\ncreated ") {
 		t.Fatalf("first connect:\n%s\nwant subscriptions created", out)
 	}
 	subs := fake.Subscriptions()
 	fake.ResetCalls()
-	if out := cli(t, env, "shop", "connect", e2eShop); strings.Contains(out, "created") || !strings.Contains(out, "nothing changed") {
+	if out := cli(t, env, "shop", "connect", e2eShop); strings.Contains(out, "\ncreated ") || !strings.Contains(out, "nothing changed") {
 		t.Fatalf("second connect:\n%s\nwant nothing changed", out)
 	}
 	if m := fake.Mutations(); len(m) != 0 || len(fake.Subscriptions()) != len(subs) {
@@ -504,5 +510,88 @@ func TestMissedWebhooksAreRecoveredByOneReconcileAndTheStoreShowsTheBackorders(t
 		if strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, "deadlock") {
 			t.Errorf("the process logged: %s", line)
 		}
+	}
+}
+
+// The README's walkthrough with the store connected: the aprons of order
+// 48213 wait, and the WooCommerce store shows it (a note, the order on
+// hold), then shows them allocated (processing again); connecting
+// re-enables the webhook the store had disabled and tells the merchant.
+func TestWooCommerceStoreShowsTheWaitAndItsEnd(t *testing.T) {
+	fake := woocommercetest.New(t, "ck_e2e", "cs_e2e")
+	storeURL := fake.URL + "/"
+	order, err := os.ReadFile(filepath.Join(testdata, "woocommerce/order-created.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.AddOrder(string(order))
+	env := e2eEnv(t, nil)
+	env["MERCHANT_EMAIL"] = "owner@larchwood-goods.example"
+	cli(t, env, "migrate")
+	cli(t, env, "shop", "add", "--platform", "woocommerce", "--domain", storeURL, "--secret", "fixture-secret-woo-do-not-use",
+		"--merchant-email", "owner@larchwood-goods.example")
+	cli(t, env, "shop", "set", storeURL, "--woo-key", "ck_e2e", "--woo-secret", "cs_e2e")
+	first := cli(t, env, "shop", "connect", storeURL)
+	if !strings.Contains(first, "\ncreated ") {
+		t.Fatalf("first connect:\n%s\nwant webhooks created", first)
+	}
+	hooks := fake.Webhooks()
+	fake.DisableWebhook(hooks[0].ID) // deliveries failed: WooCommerce gave up on it
+	again := cli(t, env, "shop", "connect", storeURL)
+	if !strings.Contains(again, "\nre-enabled ") || strings.Contains(again, "\ncreated ") {
+		t.Fatalf("connect after the store disabled a webhook:\n%s\nwant it re-enabled, nothing created", again)
+	}
+	for _, wh := range fake.Webhooks() {
+		if wh.Status != "active" || wh.DeliveryURL != "https://backorderd.example/webhooks/woocommerce" {
+			t.Errorf("webhook %d %s: %s to %s, want active to PUBLIC_URL/webhooks/woocommerce", wh.ID, wh.Topic, wh.Status, wh.DeliveryURL)
+		}
+	}
+
+	p := start(t, []string{"run"}, env)
+	p.waitReady(t)
+	st := openE2E(t, env)
+	source := map[string]string{"X-WC-Webhook-Source": storeURL}
+	for _, name := range []string{"woocommerce/order-created", "woocommerce/product-updated-variation"} {
+		if resp := postFixtureWith(t, p.addr, name, source); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s answered %d", name, resp.StatusCode)
+		}
+	}
+	noteSays := func(want string) func() string {
+		return func() string {
+			o := fake.Order(48213)
+			notes := fake.Notes(48213)
+			var last string
+			for _, n := range notes {
+				if n.AddedByUser && strings.Contains(n.Note, "(backorderd)") {
+					last = n.Note
+				}
+			}
+			if !strings.Contains(last, want) {
+				return fmt.Sprintf("order status %v, latest backorderd note %q; want one saying %q", o["status"], last, want)
+			}
+			return ""
+		}
+	}
+	eventually(t, 30*time.Second, noteSays("2 × "))
+	eventually(t, 30*time.Second, func() string {
+		if s := fake.Order(48213)["status"]; s != "on-hold" {
+			return fmt.Sprintf("order status %v, want on-hold while the aprons wait", s)
+		}
+		return ""
+	})
+	if resp := postFixtureWith(t, p.addr, "walkthrough/woocommerce/product-updated-variation-restocked", source); resp.StatusCode != http.StatusOK {
+		t.Fatalf("restock answered %d", resp.StatusCode)
+	}
+	eventually(t, 30*time.Second, noteSays("every unit is in stock"))
+	eventually(t, 30*time.Second, func() string {
+		if s := fake.Order(48213)["status"]; s != "processing" {
+			return fmt.Sprintf("order status %v, want processing once the aprons are allocated", s)
+		}
+		return ""
+	})
+	quiet(t, st)
+	mails, err := st.ListEmails(context.Background(), store.EmailFilter{Kind: "merchant_webhooks_reenabled", Limit: 10})
+	if err != nil || len(mails) != 1 || mails[0].ToEmail != "owner@larchwood-goods.example" {
+		t.Errorf("re-enabled notices = %+v, %v; want one to the merchant", mails, err)
 	}
 }

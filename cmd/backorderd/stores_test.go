@@ -217,13 +217,16 @@ func e2eEnv(t *testing.T, fake *shopifytest.Server) map[string]string {
 		engine = store.Postgres
 	}
 	_, dsn := storetest.DSN(t, engine)
+	if engine == store.SQLite {
+		dsn = "sqlite:" + dsn
+	}
 	_, redisURL := testRedis(t)
 	key := make([]byte, 32)
 	_, _ = crand.Read(key)
 	env := map[string]string{
 		"DATABASE_URL": dsn, "REDIS_URL": redisURL, "LOG_FORMAT": "json",
 		"SECRETS_KEY": base64.StdEncoding.EncodeToString(key), "PUBLIC_URL": "https://backorderd.example",
-		"RECONCILE_INTERVAL": "24h", "SETTLE_QUIET": "300ms", "SETTLE_MAX": "3s", "RELAY_INTERVAL": "1s",
+		"RECONCILE_INTERVAL": "24h", "SETTLE_QUIET": "300ms", "SETTLE_MAX": "3s",
 	}
 	if fake != nil {
 		env["SHOPIFY_API_BASE_URL"] = fake.URL
@@ -262,11 +265,11 @@ func eventually(t *testing.T, timeout time.Duration, check func() string) {
 // openE2E opens the process's database beside it.
 func openE2E(t *testing.T, env map[string]string) *store.Store {
 	t.Helper()
-	engine := "sqlite"
-	if strings.HasPrefix(env["DATABASE_URL"], "postgres") {
-		engine = "postgres"
+	engine, dsn := "postgres", env["DATABASE_URL"]
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		engine, dsn = "sqlite", path
 	}
-	s, err := store.Open(engine, env["DATABASE_URL"])
+	s, err := store.Open(engine, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -180,6 +180,7 @@ func (h *Harness) handlers(s *store.Store, d *Dispatcher, m *Metrics, sender Mai
 		ReorderItem:      purchasing.ReorderItemHandler(),
 		SendPO:           purchasing.SendPOHandler(),
 		Supply:           purchasing.SupplyHandler(),
+		StoreOrders:      d.StoreOrdersHandler(s),
 		StoreWrite:       writer,
 		StoreConnect:     d.ConnectHandler(s, h.Stores, FakePublicURL),
 		StorePollDue:     poller.DueHandler(),

@@ -2,11 +2,15 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
 
 	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/integrations/storeapi"
@@ -18,8 +22,12 @@ import (
 // for shops with credentials and only the writes the shop has on.
 
 // touchOrders notes that the transaction changed the backorder lines or
-// ETAs of the shop's orders: their store write is decided once, when the
-// transaction's work is done (wantOrderWrites), whatever changed them.
+// ETAs of the shop's orders. What the store should show of them is decided
+// after the transaction, by a store:orders task (wantOrderWrites adds it):
+// deciding it here would read and write a row per order inside the
+// reconcile — a restock allocating 100,000 lines would hold its item for
+// all of them — and two items' reconciles that change the same order would
+// each read the other's lines as they were.
 func (o *Outbox) touchOrders(shopID int64, orderIDs ...string) {
 	if len(orderIDs) == 0 {
 		return
@@ -35,33 +43,94 @@ func (o *Outbox) touchOrders(shopID int64, orderIDs ...string) {
 	}
 }
 
-// wantOrderWrites records the state wanted of each order the transaction
-// touched, in shop and order id order (the order every writer of
-// store_writes rows takes them in).
+// TypeStoreOrders decides what the store should show of some of a shop's
+// orders (after the transaction that changed them), and queues the writes
+// of those that changed.
+const TypeStoreOrders = "store:orders"
+
+// storeOrdersChunk is how many orders one store:orders task decides, in
+// one transaction.
+const storeOrdersChunk = 500
+
+// StoreOrdersArgs name the orders of a shop to decide.
+type StoreOrdersArgs struct {
+	ShopID   int64    `json:"shop_id"`
+	OrderIDs []string `json:"order_ids"`
+}
+
+// wantOrderWrites adds, for the orders the transaction touched in shops
+// whose store may be written to, the store:orders tasks that decide them
+// once it has committed.
 func (o *Outbox) wantOrderWrites(ctx context.Context) error {
 	for _, shopID := range slices.Sorted(maps.Keys(o.orders)) {
 		ok, err := o.canWrite(ctx, shopID)
-		if err != nil || !ok {
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		shop, err := o.tx.Shop(ctx, shopID)
 		if err != nil {
 			return err
 		}
-		writes := orderWrites(shop)
-		if writes == nil {
+		if !ok {
 			continue
 		}
-		for _, orderID := range slices.Sorted(maps.Keys(o.orders[shopID])) {
-			if err := wantOrderWrite(ctx, o.tx, o, shop, orderID, *writes); err != nil {
+		ids := slices.Sorted(maps.Keys(o.orders[shopID]))
+		for chunk := range slices.Chunk(ids, storeOrdersChunk) {
+			if _, err := o.Add(ctx, TypeStoreOrders, QueueStore, StoreOrdersArgs{ShopID: shopID, OrderIDs: chunk}, time.Time{}); err != nil {
 				return err
 			}
 		}
 	}
 	o.orders = nil
+	return nil
+}
+
+// StoreOrdersHandler is the handler of TypeStoreOrders: it records the
+// state wanted of each order it names, as committed now, in order id order
+// (the order every writer of store_writes rows takes them in), and queues
+// the writes of the states that changed.
+func (d *Dispatcher) StoreOrdersHandler(st TxStore) asynq.Handler {
+	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
+		id, err := decodeRow(t)
+		if err != nil {
+			return err
+		}
+		err = d.InTx(ctx, st, func(tx *store.Tx, out *Outbox) error {
+			row, err := tx.ClaimOutbox(ctx, id)
+			if err != nil || row.Status == store.OutboxDone {
+				return err
+			}
+			var args StoreOrdersArgs
+			if err := json.Unmarshal(row.Payload, &args); err != nil || args.ShopID == 0 {
+				return fmt.Errorf("decode store orders args %q: %w", row.Payload, asynq.SkipRetry)
+			}
+			if err := decideOrderWrites(ctx, tx, out, args); err != nil {
+				return err
+			}
+			return tx.FinishOutbox(ctx, id)
+		})
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("outbox row %d is gone: %w", id, asynq.SkipRetry)
+		}
+		return err
+	})
+}
+
+// decideOrderWrites records the state wanted of each order of args, for a
+// shop that may be written to and has order writes on.
+func decideOrderWrites(ctx context.Context, tx *store.Tx, out *Outbox, args StoreOrdersArgs) error {
+	if ok, err := out.canWrite(ctx, args.ShopID); err != nil || !ok {
+		return err
+	}
+	shop, err := tx.Shop(ctx, args.ShopID)
+	if err != nil {
+		return err
+	}
+	writes := orderWrites(shop)
+	if writes == nil {
+		return nil
+	}
+	for _, orderID := range slices.Sorted(slices.Values(args.OrderIDs)) {
+		if err := wantOrderWrite(ctx, tx, out, shop, orderID, *writes); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -82,11 +151,6 @@ func orderWrites(shop store.Shop) *storeapi.OrderWrites {
 // waiting units and ETA. An order whose every such line is cancelled gets
 // no write.
 func wantOrderWrite(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string, writes storeapi.OrderWrites) error {
-	// The order's lines may be changed at once by the reconciles of its
-	// items: the one that decides last reads what the others committed.
-	if err := tx.LockStoreWrite(ctx, shop.ID, store.StoreWriteOrder, orderID); err != nil {
-		return err
-	}
 	bos, err := tx.OrderBackorders(ctx, shop.ID, orderID)
 	if err != nil || len(bos) == 0 {
 		return err

@@ -187,6 +187,17 @@ func (sw *StoreWriter) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("open store client of shop %d: %w", shop.ID, err)
 	}
+	if w.Kind == store.StoreWriteOrder {
+		// The state was decided from what was committed then; the store gets
+		// what is committed now (a later change's task may not have run).
+		fresh, err := sw.refreshOrder(ctx, shop, w)
+		if err != nil {
+			return err
+		}
+		if fresh.Status != store.StoreWritePending || fresh.WantedHash != w.WantedHash {
+			return nil // written already, or the task of the state now wanted writes it
+		}
+	}
 	if err := sw.write(ctx, client, shop, w); err != nil {
 		return sw.failed(ctx, w, err)
 	}
@@ -201,6 +212,21 @@ func (sw *StoreWriter) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return sw.dispatcher.EnqueueStoreWrite(ctx, now)
 	}
 	return nil
+}
+
+// refreshOrder records the state wanted of w's order as it is committed
+// now (queueing its write when it changed) and returns the row.
+func (sw *StoreWriter) refreshOrder(ctx context.Context, shop store.Shop, w store.WriteBack) (store.WriteBack, error) {
+	writes := orderWrites(shop)
+	if writes == nil {
+		return w, nil // the shop turned its order writes off: this task writes what it was given
+	}
+	if err := sw.dispatcher.InTx(ctx, sw.store, func(tx *store.Tx, out *Outbox) error {
+		return wantOrderWrite(ctx, tx, out, shop, w.Subject, *writes)
+	}); err != nil {
+		return store.WriteBack{}, fmt.Errorf("refresh order write %d: %w", w.ID, err)
+	}
+	return sw.store.StoreWrite(ctx, w.ID)
 }
 
 // failed records a failed write: for good on a refusal a retry cannot fix

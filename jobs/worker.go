@@ -60,6 +60,7 @@ type Handlers struct {
 	Supply           asynq.Handler
 	// The stores' Admin APIs (nil: not served, as for a worker built
 	// without store clients).
+	StoreOrders  asynq.Handler
 	StoreWrite   asynq.Handler
 	StoreConnect asynq.Handler
 	StorePollDue asynq.Handler
@@ -81,7 +82,7 @@ func NewMux(h Handlers) *asynq.ServeMux {
 	mux.Handle(TypeReorderItem, h.ReorderItem)
 	mux.Handle(TypeSendPO, h.SendPO)
 	mux.Handle(TypeSupply, h.Supply)
-	for typ, handler := range map[string]asynq.Handler{TypeStoreWrite: h.StoreWrite, TypeStoreConnect: h.StoreConnect,
+	for typ, handler := range map[string]asynq.Handler{TypeStoreOrders: h.StoreOrders, TypeStoreWrite: h.StoreWrite, TypeStoreConnect: h.StoreConnect,
 		TypeStorePollDue: h.StorePollDue, TypeStorePoll: h.StorePoll} {
 		if handler != nil {
 			mux.Handle(typ, handler)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -70,32 +69,6 @@ func (tx *Tx) WantStoreWrite(ctx context.Context, shopID int64, kind, subject, w
 		return WriteBack{}, false, fmt.Errorf("want %s write of %s: %w", kind, subject, translate(err))
 	}
 	return w, w.Status == StoreWritePending && before != hash, nil
-}
-
-// storeWriteLockSpace is the first key of the advisory locks of
-// LockStoreWrite: theirs alone (a lock of two 32-bit keys never conflicts
-// with one of a single 64-bit key, such as goose's).
-const storeWriteLockSpace = 0x57b1
-
-// LockStoreWrite holds, until the transaction ends, the right to decide
-// the state wanted of (shop, kind, subject). Two transactions that both
-// changed an order's lines (the reconciles of two of its items) then
-// decide its state one after the other, the second reading what the first
-// committed; without it each reads the other's lines as they were before,
-// and the one that commits last leaves a stale state. Call it before
-// reading what the state is made of. PostgreSQL: a transaction-scoped
-// advisory lock, which also covers a row not inserted yet; SQLite's
-// immediate transactions are one at a time already.
-func (tx *Tx) LockStoreWrite(ctx context.Context, shopID int64, kind, subject string) error {
-	if tx.store.engine != Postgres {
-		return nil
-	}
-	const q = `SELECT pg_advisory_xact_lock(?, hashtext(?))`
-	key := strconv.FormatInt(shopID, 10) + "/" + kind + "/" + subject
-	if _, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), storeWriteLockSpace, key); err != nil {
-		return fmt.Errorf("lock %s write of %s: %w", kind, subject, translate(err))
-	}
-	return nil
 }
 
 // storeWriteHash is the wanted hash of a row, "" when there is none.

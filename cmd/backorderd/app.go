@@ -199,6 +199,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		ReorderItem:      purchasing.ReorderItemHandler(),
 		SendPO:           purchasing.SendPOHandler(),
 		Supply:           purchasing.SupplyHandler(),
+		StoreOrders:      dispatcher.StoreOrdersHandler(st),
 		StoreWrite:       jobs.NewStoreWriter(st, clients, dispatcher, log),
 		StoreConnect:     dispatcher.ConnectHandler(st, clients, cfg.PublicURL),
 		StorePollDue:     poller.DueHandler(),

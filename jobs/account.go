@@ -114,8 +114,10 @@ func accountDelay(streak int) time.Duration {
 
 // isFailure says whether err uses up one of the task's retries: a refused
 // account does not (asynq would archive the message in the end, and the
-// relay mark it failed).
+// relay mark it failed), nor does a store write waiting for its row's
+// other writer.
 func isFailure(err error) bool {
 	var refusal *accountRefusal
-	return !errors.As(err, &refusal) && !sendgrid.IsAccount(err)
+	var busy *writeBusyError // waits its turn behind another writer of its row
+	return !errors.As(err, &refusal) && !sendgrid.IsAccount(err) && !errors.As(err, &busy)
 }

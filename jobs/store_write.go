@@ -131,6 +131,8 @@ type StoreWriteStore interface {
 	StoreWritten(ctx context.Context, id int64, hash string) (store.WriteBack, error)
 	StoreWriteFailed(ctx context.Context, id int64, hash, reason string, permanent bool) error
 	StoreWriteBlocked(ctx context.Context, id int64, reason string) error
+	LeaseStoreWrite(ctx context.Context, id int64, d time.Duration) (bool, error)
+	ReleaseStoreWrite(ctx context.Context, id int64) error
 	RecordDelivery(ctx context.Context, d store.Delivery) (id int64, duplicate bool, err error)
 	StockKeyMapped(ctx context.Context, shopID int64, key string) (bool, error)
 }
@@ -187,6 +189,26 @@ func (sw *StoreWriter) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("open store client of shop %d: %w", shop.ID, err)
 	}
+	// One writer at a time per row: a task that started on an older state
+	// must not land it after a newer one's task.
+	leased, err := sw.store.LeaseStoreWrite(ctx, w.ID, storeWriteLease)
+	if err != nil {
+		return err
+	}
+	if !leased {
+		return &writeBusyError{id: w.ID}
+	}
+	defer func() {
+		if err := sw.store.ReleaseStoreWrite(context.WithoutCancel(ctx), w.ID); err != nil {
+			sw.log.Warn("store write lease not released; it expires by itself", "store_write_id", w.ID, "err", err)
+		}
+	}()
+	if w, err = sw.store.StoreWrite(ctx, w.ID); err != nil {
+		return err
+	}
+	if w.Status != store.StoreWritePending || (args.Hash != "" && args.Hash != w.WantedHash) {
+		return nil // written meanwhile, or the task of the state now wanted writes it
+	}
 	if w.Kind == store.StoreWriteOrder {
 		// The state was decided from what was committed then; the store gets
 		// what is committed now (a later change's task may not have run).
@@ -212,6 +234,23 @@ func (sw *StoreWriter) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return sw.dispatcher.EnqueueStoreWrite(ctx, now)
 	}
 	return nil
+}
+
+// storeWriteLease is how long a writer may hold a row: longer than the
+// task's timeout, so that only a writer that died loses it.
+const storeWriteLease = 3 * time.Minute
+
+// writeBusyError is a write whose row another writer holds: tried again
+// shortly (retryDelay), after that writer has finished.
+type writeBusyError struct{ id int64 }
+
+func (e *writeBusyError) Error() string {
+	return fmt.Sprintf("store write %d is being written by another task", e.id)
+}
+
+// writeBusyDelay is how long a busy write waits: 1s, doubling to 30s.
+func writeBusyDelay(n int) time.Duration {
+	return min(time.Duration(1<<min(n, 5))*time.Second, 30*time.Second)
 }
 
 // refreshOrder records the state wanted of w's order as it is committed

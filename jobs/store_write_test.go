@@ -342,3 +342,37 @@ func TestWritesWaitWhileTheShopIsUninstalledOrWithoutCredentialsAndResumeAfter(t
 		})
 	})
 }
+
+// A write task of a state that is no longer the committed one (decided
+// before another item's reconcile of the same order committed) writes the
+// state committed when it runs: here, the one already written.
+func TestAStaleOrderWriteWritesWhatIsCommittedWhenItRuns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := jobs.NewHarness(t, s)
+		shop := storeShop(t, h, "stale.myshopify.com", true, nil)
+		h.StartWorker()
+		t0 := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+		kettleWaits(t, h, shop, t0)
+		h.WaitFor("the waiting order written", func() bool { return len(h.Stores.Calls("SyncOrder", true)) == 1 })
+		ctx := context.Background()
+		var stale store.WriteBack
+		if err := s.InTx(ctx, func(tx *store.Tx) (err error) {
+			stale, _, err = tx.WantStoreWrite(ctx, shop.ID, store.StoreWriteOrder, "601",
+				`{"order":{"OrderID":"601","Lines":[{"LineID":"1","ItemID":"777","Waiting":5}]},"writes":{"Tag":true}}`, "stale")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Dispatcher.EnqueueStoreWrite(ctx, stale); err != nil {
+			t.Fatal(err)
+		}
+		h.WaitFor("the row back at the state written", func() bool {
+			w, err := s.StoreWrite(ctx, stale.ID)
+			return err == nil && w.Status == store.StoreWriteDone && w.WantedHash == w.WrittenHash
+		})
+		quiet()
+		if calls := h.Stores.Calls("SyncOrder", false); len(calls) != 1 {
+			t.Errorf("order writes = %+v, want only the first: the stale state is never written", calls)
+		}
+	})
+}

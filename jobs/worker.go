@@ -128,6 +128,10 @@ func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	if d := storeapi.RetryAfter(err); d > 0 {
 		return d // the store's Retry-After, or Shopify's points over its restore rate
 	}
+	var busy *writeBusyError
+	if errors.As(err, &busy) {
+		return writeBusyDelay(n)
+	}
 	var refusal *accountRefusal
 	if errors.As(err, &refusal) {
 		return accountDelay(refusal.streak)

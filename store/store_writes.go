@@ -140,6 +140,32 @@ func (s *Store) StoreWriteBlocked(ctx context.Context, id int64, reason string) 
 	return nil
 }
 
+// LeaseStoreWrite lets one writer at a time write the row to its store:
+// it reports false while another holds an unexpired lease. The lease ends
+// at ReleaseStoreWrite, or after d (a writer that died).
+func (s *Store) LeaseStoreWrite(ctx context.Context, id int64, d time.Duration) (bool, error) {
+	const q = `UPDATE store_writes SET lease_until = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?)`
+	now := s.nowUTC()
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(q), now.Add(d), id, now)
+	if err != nil {
+		return false, fmt.Errorf("lease store write %d: %w", id, translate(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("lease store write %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// ReleaseStoreWrite ends the row's lease: the next writer may write it.
+func (s *Store) ReleaseStoreWrite(ctx context.Context, id int64) error {
+	const q = `UPDATE store_writes SET lease_until = NULL WHERE id = ?`
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(q), id); err != nil {
+		return fmt.Errorf("release store write %d: %w", id, translate(err))
+	}
+	return nil
+}
+
 // PendingStoreWrites lists a shop's pending writes last changed before
 // before, ids above afterID, lowest first: the writes whose task may be
 // lost, or that waited for the shop to come back.

@@ -137,3 +137,43 @@ func TestAStorePollWatermarkNeverMovesBackAndASilenceIsNotedOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestOneWriterAtATimeLeasesAStoreWrite(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, "lease.myshopify.com", "s"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w store.WriteBack
+		if err := s.InTx(ctx, func(tx *store.Tx) (err error) {
+			w, _, err = tx.WantStoreWrite(ctx, shop.ID, store.StoreWriteOrder, "1001", `{}`, "h1")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		lease := func(d time.Duration) bool {
+			t.Helper()
+			ok, err := s.LeaseStoreWrite(ctx, w.ID, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !lease(time.Minute) {
+			t.Fatal("a free row could not be leased")
+		}
+		if lease(time.Minute) {
+			t.Fatal("a leased row was leased again")
+		}
+		if err := s.ReleaseStoreWrite(ctx, w.ID); err != nil {
+			t.Fatal(err)
+		}
+		if !lease(-time.Second) {
+			t.Fatal("a released row could not be leased")
+		}
+		if !lease(time.Minute) {
+			t.Error("a lease that expired (its writer died) still holds the row")
+		}
+	})
+}

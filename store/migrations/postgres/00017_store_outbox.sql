@@ -18,6 +18,9 @@ CREATE TABLE store_writes (
     created_at   TIMESTAMPTZ NOT NULL,
     updated_at   TIMESTAMPTZ NOT NULL,
     written_at   TIMESTAMPTZ,
+    -- While a store:write task writes the row, until when it may (one
+    -- writer at a time, so that an older state never lands after a newer).
+    lease_until  TIMESTAMPTZ,
     UNIQUE (shop_id, kind, subject)
 );
 CREATE INDEX store_writes_status ON store_writes (status, shop_id, id);

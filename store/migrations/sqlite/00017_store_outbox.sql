@@ -18,6 +18,9 @@ CREATE TABLE store_writes (
     created_at   TIMESTAMP NOT NULL,
     updated_at   TIMESTAMP NOT NULL,
     written_at   TIMESTAMP,
+    -- While a store:write task writes the row, until when it may (one
+    -- writer at a time, so that an older state never lands after a newer).
+    lease_until  TIMESTAMP,
     UNIQUE (shop_id, kind, subject)
 );
 CREATE INDEX store_writes_status ON store_writes (status, shop_id, id);

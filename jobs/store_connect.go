@@ -68,6 +68,24 @@ func ConnectShop(ctx context.Context, st ConnectStore, clients StoreClients, d *
 	if err != nil {
 		return rep, fmt.Errorf("connect shop %d: %w", shop.ID, err)
 	}
+	// What backorderd already knows goes to the store too, not only what
+	// changes from now on: orders that wait, items at their cap. A state
+	// the store shows already is not written again.
+	if err := d.InTx(ctx, st, func(tx *store.Tx, out *Outbox) error {
+		known, err := tx.ShopStoreState(ctx, shop.ID)
+		if err != nil {
+			return err
+		}
+		out.touchOrders(shop.ID, known.WaitingOrders...)
+		for _, itemID := range known.ItemsAtCap {
+			if err := wantSelling(ctx, tx, out, shop, itemID, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return rep, fmt.Errorf("connect shop %d: queue what the store should show: %w", shop.ID, err)
+	}
 	if len(rep.Reenabled) > 0 && shop.MerchantEmail != "" {
 		if err := tellReenabled(ctx, st, d, shop, rep.Reenabled, time.Now()); err != nil {
 			return rep, err

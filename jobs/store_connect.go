@@ -72,7 +72,7 @@ func ConnectShop(ctx context.Context, st ConnectStore, clients StoreClients, d *
 	// changes from now on: orders that wait, items at their cap. A state
 	// the store shows already is not written again.
 	if err := d.InTx(ctx, st, func(tx *store.Tx, out *Outbox) error {
-		known, err := tx.ShopStoreState(ctx, shop.ID)
+		known, err := tx.ShopKnownState(ctx, shop.ID)
 		if err != nil {
 			return err
 		}

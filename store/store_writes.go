@@ -203,24 +203,24 @@ func (s *Store) ListStoreWrites(ctx context.Context, f WriteBackFilter) ([]Write
 	return ws, nil
 }
 
-// StoreState is what a shop's store should already show when it is
+// KnownState is what a shop's store should already show when it is
 // connected: its orders with a line that waits, and its items at their
 // cap on waiting units.
-type StoreState struct {
+type KnownState struct {
 	WaitingOrders []string
 	ItemsAtCap    []string
 }
 
-// ShopStoreState reads the shop's StoreState, in id order.
-func (tx *Tx) ShopStoreState(ctx context.Context, shopID int64) (StoreState, error) {
+// ShopKnownState reads the shop's KnownState, in id order.
+func (tx *Tx) ShopKnownState(ctx context.Context, shopID int64) (KnownState, error) {
 	const orders = `SELECT DISTINCT order_id FROM backorders WHERE shop_id = ? AND waiting > 0 ORDER BY order_id`
 	const items = `SELECT item_id FROM item_ledgers WHERE shop_id = ? AND at_cap ORDER BY item_id`
-	var st StoreState
+	var st KnownState
 	if err := tx.tx.SelectContext(ctx, &st.WaitingOrders, tx.tx.Rebind(orders), shopID); err != nil {
-		return StoreState{}, fmt.Errorf("waiting orders of shop %d: %w", shopID, translate(err))
+		return KnownState{}, fmt.Errorf("waiting orders of shop %d: %w", shopID, translate(err))
 	}
 	if err := tx.tx.SelectContext(ctx, &st.ItemsAtCap, tx.tx.Rebind(items), shopID); err != nil {
-		return StoreState{}, fmt.Errorf("items at cap of shop %d: %w", shopID, translate(err))
+		return KnownState{}, fmt.Errorf("items at cap of shop %d: %w", shopID, translate(err))
 	}
 	return st, nil
 }

@@ -293,10 +293,12 @@ func (h *Harness) OutboxStatus(id int64) string {
 	return row.Status
 }
 
-// WaitFor waits up to 15 s for cond.
+// WaitFor waits up to 30 s for cond: a bound for a test that fails, not a
+// speed (under -race, with the other packages' tests on both cores, a
+// settle, a confirmation and its email take several seconds).
 func (h *Harness) WaitFor(what string, cond func() bool) {
 	h.T.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			h.T.Fatalf("timed out waiting for %s", what)

@@ -113,6 +113,11 @@ func (c *Client) AddStock(ctx context.Context, r storeapi.Receipt) error {
 				"inventoryItemId": gid("InventoryItem", r.StockKey),
 				"locationId":      gid("Location", location),
 				"delta":           r.Units,
+				// Required since 2026-04: the quantity expected before the
+				// change, or null to add whatever the store holds (a receipt
+				// adds its units to the count as it is; the key above keeps a
+				// retry from adding them twice).
+				"changeFromQuantity": nil,
 			}},
 		},
 	}

@@ -70,6 +70,8 @@ func (s *Server) inventoryAdjustQuantities(c Call, vars json.RawMessage) (any, e
 				InventoryItemID string `json:"inventoryItemId"`
 				LocationID      string `json:"locationId"`
 				Delta           *int   `json:"delta"`
+				// Required since 2026-04 (null: no compare-and-swap).
+				ChangeFromQuantity json.RawMessage `json:"changeFromQuantity"`
 			} `json:"changes"`
 		} `json:"input"`
 	}
@@ -105,6 +107,9 @@ func (s *Server) inventoryAdjustQuantities(c Call, vars json.RawMessage) (any, e
 	}
 	var changes []change
 	for _, ch := range v.Input.Changes {
+		if ch.ChangeFromQuantity == nil {
+			return nil, errors.New("input.changes[].changeFromQuantity is required since 2026-04 (null to opt out)")
+		}
 		item, err := legacy("InventoryItem", ch.InventoryItemID)
 		if err != nil {
 			return nil, err

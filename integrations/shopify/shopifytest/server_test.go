@@ -114,7 +114,7 @@ func TestAnIdempotencyKeyAddsOnceAndOnlyForItsInput(t *testing.T) {
 	s.SetLevel("3", "4", 10, time.Time{})
 	adjust := func(delta int) string {
 		body := fmt.Sprintf(`{"query":"mutation A($input: InventoryAdjustQuantitiesInput!, $key: String!) { inventoryAdjustQuantities(input: $input) @idempotent(key: $key) { userErrors { message } } }",`+
-			`"variables":{"key":"receipt-1","input":{"name":"available","reason":"received","changes":[{"inventoryItemId":"gid://shopify/InventoryItem/3","locationId":"gid://shopify/Location/4","delta":%d}]}}}`, delta)
+			`"variables":{"key":"receipt-1","input":{"name":"available","reason":"received","changes":[{"inventoryItemId":"gid://shopify/InventoryItem/3","locationId":"gid://shopify/Location/4","delta":%d,"changeFromQuantity":null}]}}}`, delta)
 		req, _ := http.NewRequest(http.MethodPost, s.URL+"/admin/api/2026-10/graphql.json", strings.NewReader(body))
 		req.Header.Set("X-Shopify-Access-Token", "tok")
 		resp, err := http.DefaultClient.Do(req)

@@ -101,11 +101,13 @@ func (s *Store) StoreWrite(ctx context.Context, id int64) (WriteBack, error) {
 }
 
 // StoreWritten records that the state of hash was written: the row is done
-// unless another state is wanted meanwhile (its own task writes that). It
+// unless another state is wanted meanwhile, and then pending, even when
+// that state was the one written before (wanted again while this write was
+// under way, it was taken for done): the caller queues its write. It
 // returns the row as it is now.
 func (s *Store) StoreWritten(ctx context.Context, id int64, hash string) (WriteBack, error) {
 	const q = `UPDATE store_writes SET written_hash = ?, written_at = ?, updated_at = ?, last_error = '',
-		status = CASE WHEN wanted_hash = ? THEN 'done' ELSE status END
+		status = CASE WHEN wanted_hash = ? THEN 'done' ELSE 'pending' END
 	WHERE id = ?
 	RETURNING ` + storeWriteColumns
 	now := s.nowUTC()

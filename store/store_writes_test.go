@@ -70,6 +70,21 @@ func TestAStoreWriteIsPendingUntilItsStateIsWrittenAndWantedAgainIsNoChange(t *t
 			}, store.StoreWriteFailed, false},
 			{"a failed state wanted again stays failed", func() (store.WriteBack, bool) { return want("c", "hc") }, store.StoreWriteFailed, false},
 			{"a new state after a failure is pending again", func() (store.WriteBack, bool) { return want("d", "hd") }, store.StoreWritePending, true},
+			{"the state of before wanted again while a newer one is written is pending", func() (store.WriteBack, bool) {
+				w, _ := want("d", "hd")
+				if _, err := s.StoreWritten(ctx, w.ID, "hd"); err != nil { // d is in the store
+					t.Fatal(err)
+				}
+				want("e", "he") // a writer takes e to the store…
+				if w, _ := want("d", "hd"); w.Status != store.StoreWriteDone {
+					t.Fatalf("d wanted again while e is written: %s, want done (d is what the row says was written)", w.Status)
+				}
+				w, err := s.StoreWritten(ctx, w.ID, "he") // …and e lands: d must be written again
+				if err != nil {
+					t.Fatal(err)
+				}
+				return w, false
+			}, store.StoreWritePending, false},
 		}
 		for _, st := range steps {
 			t.Run(st.name, func(t *testing.T) {
@@ -80,8 +95,8 @@ func TestAStoreWriteIsPendingUntilItsStateIsWrittenAndWantedAgainIsNoChange(t *t
 			})
 		}
 		ws, err := s.ListStoreWrites(ctx, store.WriteBackFilter{ShopID: shop.ID, Status: store.StoreWritePending, Limit: 10})
-		if err != nil || len(ws) != 1 || ws[0].Wanted != "d" || ws[0].Attempts != 0 || ws[0].LastError != "" {
-			t.Fatalf("pending writes = %+v, %v; want the one of state d, no attempts, no error", ws, err)
+		if err != nil || len(ws) != 1 || ws[0].Wanted != "d" || ws[0].WrittenHash != "he" || ws[0].Attempts != 0 || ws[0].LastError != "" {
+			t.Fatalf("pending writes = %+v, %v; want the one of state d (e written), no attempts, no error", ws, err)
 		}
 		pending, err := s.PendingStoreWrites(ctx, shop.ID, time.Now().Add(time.Hour), 0, 10)
 		if err != nil || len(pending) != 1 {

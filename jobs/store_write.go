@@ -51,7 +51,8 @@ const TypeStoreWrite = "store:write"
 
 // storeWriteMaxRetry: a store down for a day is retried through the day
 // (asynq's backoff grows to hours); what is archived stays pending with its
-// last error, and is requeued with the shop's next poll.
+// last error, and is requeued with the shop's next poll (a new TaskID: each
+// failed attempt moved the row's updated_at).
 const storeWriteMaxRetry = 25
 
 // StoreWriteArgs name a write and the state it was queued for.
@@ -61,11 +62,16 @@ type StoreWriteArgs struct {
 }
 
 // NewStoreWriteTask is the task that writes row id's state hash, with its
-// options: the TaskID names the row and the state, so a burst of changes
-// to one order that ends in one state queues one write.
-func NewStoreWriteTask(id int64, hash string) (*asynq.Task, []asynq.Option) {
+// options. The TaskID names the row, the state and when the row last
+// changed (version: its updated_at), so a burst of changes to one order
+// that ends in one state queues one write, while the same state wanted
+// again later (DENY, CONTINUE, DENY) is a new task, never a conflict with
+// an archived one that would be taken for queued. Two tasks of one row are
+// harmless: one writer at a time holds it, and a state written is not
+// written again.
+func NewStoreWriteTask(id int64, hash string, version time.Time) (*asynq.Task, []asynq.Option) {
 	payload, _ := json.Marshal(StoreWriteArgs{ID: id, Hash: hash}) // an int64 and a string always encode
-	taskID := "store-write:" + strconv.FormatInt(id, 10) + ":" + hash
+	taskID := "store-write:" + strconv.FormatInt(id, 10) + ":" + hash + ":" + strconv.FormatInt(version.UnixNano(), 10)
 	return asynq.NewTask(TypeStoreWrite, payload), []asynq.Option{asynq.TaskID(taskID), asynq.Queue(QueueStore),
 		asynq.MaxRetry(storeWriteMaxRetry), asynq.Timeout(2 * time.Minute)}
 }
@@ -119,7 +125,7 @@ func (o *Outbox) canWrite(ctx context.Context, shopID int64) (bool, error) {
 // EnqueueStoreWrite enqueues the write of w's wanted state; a task for it
 // that exists already is success.
 func (d *Dispatcher) EnqueueStoreWrite(ctx context.Context, w store.WriteBack) error {
-	task, opts := NewStoreWriteTask(w.ID, w.WantedHash)
+	task, opts := NewStoreWriteTask(w.ID, w.WantedHash, w.UpdatedAt)
 	return d.enqueue(ctx, task, opts...)
 }
 

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -320,7 +321,7 @@ func TestWritesWaitWhileTheShopIsUninstalledOrWithoutCredentialsAndResumeAfter(t
 			t.Fatal(err)
 		}
 		h.Stores.With(shop.ID) // credentials again; the shop is uninstalled though
-		task, _ := jobs.NewStoreWriteTask(w.ID, w.WantedHash)
+		task, _ := jobs.NewStoreWriteTask(w.ID, w.WantedHash, w.UpdatedAt)
 		if err := h.Handlers.StoreWrite.ProcessTask(ctx, task); err != nil {
 			t.Fatal(err)
 		}
@@ -374,5 +375,33 @@ func TestAStaleOrderWriteWritesWhatIsCommittedWhenItRuns(t *testing.T) {
 		if calls := h.Stores.Calls("SyncOrder", false); len(calls) != 1 {
 			t.Errorf("order writes = %+v, want only the first: the stale state is never written", calls)
 		}
+	})
+}
+
+// A state refused for good (its task archived) and wanted again later, after
+// another state was written between, is written: the new want is a new
+// task, not a conflict with the archived one taken for queued.
+func TestAStateWantedAgainAfterItsTaskWasArchivedIsWritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := jobs.NewHarness(t, s)
+		one := 1
+		shop := storeShop(t, h, "again.myshopify.com", true, func(sh *store.Shop) { sh.WaitingCap = &one })
+		h.Stores.Fail("SetSelling", &storeapi.Error{Op: "productVariantsBulkUpdate", StatusCode: 403,
+			Message: "access denied: write_products"})
+		h.StartWorker()
+		t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+		kettleWaits(t, h, shop, t0) // at the cap: DENY, refused for good
+		h.WaitFor("the stop refused", func() bool { return len(h.Stores.Calls("SetSelling", false)) == 1 })
+		restockKettle(t, h, shop, t0) // below the cap: CONTINUE, written
+		h.WaitFor("the restart written", func() bool { return len(h.Stores.Calls("SetSelling", true)) == 1 })
+		// Another order's kettle waits: at the cap again, DENY again.
+		h.Record(shop.ID, "orders/create", "order-603", jobs.TwoLineOrder(603, "ash@example.net", t0.Add(2*time.Hour)))
+		h.WaitFor("the kettle's stop written this time", func() bool {
+			calls := h.Stores.Calls("SetSelling", true)
+			return len(calls) > 1 && slices.ContainsFunc(calls[1:], func(c jobs.StoreCall) bool {
+				it := c.Arg.(storeapi.Item)
+				return it.ItemID == "777" && it.StopSelling
+			})
+		})
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/backorderd/backorderd/integrations/payload"
 	"github.com/backorderd/backorderd/integrations/storeapi"
 )
 
@@ -262,7 +263,7 @@ func orderChange(o gqlOrder) (storeapi.Change, error) {
 	}
 	return storeapi.Change{
 		Topic: "orders/updated", Body: raw, UpdatedAt: updated.UTC(),
-		DedupeKey: "poll:orders/updated:" + o.LegacyResourceID + ":" + updated.UTC().Format(time.RFC3339Nano),
+		DedupeKey: "poll:orders/updated:" + o.LegacyResourceID + ":" + updated.UTC().Format(time.RFC3339Nano) + ":" + stateHash(raw),
 	}, nil
 }
 
@@ -275,3 +276,8 @@ func restFulfillmentStatus(s string) *string {
 	}
 	return nil
 }
+
+// stateHash names a polled body's content in its dedupe key: Shopify's
+// updatedAt has whole seconds, and two states of one resource within a
+// second must not be taken for one.
+func stateHash(body []byte) string { return payload.Hash(body)[:16] }

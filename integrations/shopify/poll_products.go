@@ -200,7 +200,8 @@ func levelChanges(v gqlVariant) ([]storeapi.Change, error) {
 		}
 		out = append(out, storeapi.Change{
 			Topic: "inventory_levels/update", Body: raw, UpdatedAt: at,
-			DedupeKey: "poll:inventory_levels/update:" + string(body.InventoryItemID) + ":" + string(body.LocationID) + ":" + at.Format(time.RFC3339Nano),
+			DedupeKey: "poll:inventory_levels/update:" + string(body.InventoryItemID) + ":" + string(body.LocationID) + ":" +
+				at.Format(time.RFC3339Nano) + ":" + stateHash(raw),
 		})
 	}
 	return out, nil
@@ -233,7 +234,8 @@ func productChange(how string, p restProduct) (storeapi.Change, error) {
 	}
 	return storeapi.Change{
 		Topic: "products/update", Body: raw, UpdatedAt: latest,
-		DedupeKey: how + ":products/update:" + string(p.ID) + ":" + strings.Join(ids, ",") + ":" + latest.Format(time.RFC3339Nano),
+		DedupeKey: how + ":products/update:" + string(p.ID) + ":" + strings.Join(ids, ",") + ":" + latest.Format(time.RFC3339Nano) +
+			":" + stateHash(raw),
 	}, nil
 }
 

@@ -29,8 +29,11 @@ type storeClients struct {
 }
 
 func newStoreClients(cfg config.Config, st *store.Store, sealer *store.Sealer) *storeClients {
-	return &storeClients{store: st, sealer: sealer, hc: &http.Client{Timeout: storeAPITimeout},
-		shopifyBase: cfg.ShopifyAPIBaseURL}
+	// A redirect is answered, not followed: Go follows a POST's or PUT's as
+	// a GET without its body, which would answer 200 and write nothing.
+	hc := &http.Client{Timeout: storeAPITimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &storeClients{store: st, sealer: sealer, hc: hc, shopifyBase: cfg.ShopifyAPIBaseURL}
 }
 
 // Client is the shop's store client; jobs.ErrNoStoreClient when the shop

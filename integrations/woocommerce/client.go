@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -53,6 +54,11 @@ func NewClient(hc *http.Client, storeURL, key, secret string) *Client {
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
+	// A redirect is answered, not followed (statusError says where to): Go
+	// would follow a PUT's or POST's as a GET without its body.
+	own := *hc
+	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc = &own
 	base, err := url.Parse(strings.TrimRight(storeURL, "/") + apiPath)
 	if err != nil {
 		// An unparsable store URL fails every call with this reason.
@@ -98,6 +104,13 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		// Not the url.Error's own text: over plain http its URL carries the
+		// signed query (the consumer key), and the message is shown to
+		// operators.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
 		return answer{}, &storeapi.Error{Op: op, Message: err.Error(), Retryable: true}
 	}
 	defer resp.Body.Close()
@@ -170,6 +183,12 @@ func statusError(op string, resp *http.Response, body []byte) *storeapi.Error {
 	}
 	if wpErr.Message == "" {
 		wpErr.Message = http.StatusText(resp.StatusCode)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Followed, a redirect would turn a PUT or POST into a GET that
+		// answers 200 and writes nothing: it is refused instead.
+		wpErr.Message = "the store URL redirects to " + resp.Header.Get("Location") +
+			": the shop must be registered with the store's own URL, the one WooCommerce sends in X-WC-Webhook-Source"
 	}
 	e := &storeapi.Error{Op: op, StatusCode: resp.StatusCode, Code: wpErr.Code, Message: wpErr.Message}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {

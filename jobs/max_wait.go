@@ -89,6 +89,23 @@ func shopPastMaxWait(ctx context.Context, tx *store.Tx, out *Outbox, shop store.
 	return tx.MarkWaitExceeded(ctx, ids, today)
 }
 
+// tellWaitExceeded writes the wait_exceeded message of an order whose
+// cancellation the store refused, listing its lines that still wait.
+func tellWaitExceeded(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string) error {
+	if shop.MaxWaitDays == nil {
+		return nil
+	}
+	bos, err := tx.OrderBackorders(ctx, shop.ID, orderID)
+	if err != nil {
+		return err
+	}
+	late := slices.DeleteFunc(bos, func(b store.BackorderEntry) bool { return b.Waiting == 0 })
+	if len(late) == 0 {
+		return nil
+	}
+	return waitExceededNotice(ctx, tx, out, shop, orderID, late)
+}
+
 // waitExceededNotice writes an order's wait_exceeded message, once per
 // order, listing its lines waiting past the maximum wait.
 func waitExceededNotice(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop, orderID string, late []store.BackorderEntry) error {

@@ -227,7 +227,7 @@ func (sw *StoreWriter) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	if err := sw.write(ctx, client, shop, w); err != nil {
-		return sw.failed(ctx, w, err)
+		return sw.failed(ctx, shop, w, err)
 	}
 	now, err := sw.store.StoreWritten(ctx, w.ID, w.WantedHash)
 	if err != nil {
@@ -277,10 +277,19 @@ func (sw *StoreWriter) refreshOrder(ctx context.Context, shop store.Shop, w stor
 // failed records a failed write: for good on a refusal a retry cannot fix
 // (its reason shown to operators), otherwise retried, after the wait the
 // store asked for (retryDelay).
-func (sw *StoreWriter) failed(ctx context.Context, w store.WriteBack, err error) error {
+func (sw *StoreWriter) failed(ctx context.Context, shop store.Shop, w store.WriteBack, err error) error {
 	permanent := storeapi.IsPermanent(err)
 	if rerr := sw.store.StoreWriteFailed(ctx, w.ID, w.WantedHash, err.Error(), permanent); rerr != nil {
 		return rerr
+	}
+	if permanent && w.Kind == store.StoreWriteCancel {
+		// The store will not cancel it: the customer, who was to hear of
+		// the cancellation, hears that the wait passed the maximum instead.
+		if terr := sw.dispatcher.InTx(ctx, sw.store, func(tx *store.Tx, out *Outbox) error {
+			return tellWaitExceeded(ctx, tx, out, shop, w.Subject)
+		}); terr != nil {
+			return terr
+		}
 	}
 	if permanent {
 		return fmt.Errorf("write %s %s of shop %d: %w: %w", w.Kind, w.Subject, w.ShopID, err, asynq.SkipRetry)

@@ -405,3 +405,31 @@ func TestAStateWantedAgainAfterItsTaskWasArchivedIsWritten(t *testing.T) {
 		})
 	})
 }
+
+// A cancellation the store refuses for good (the order was fulfilled
+// meanwhile) tells the customer the wait passed the maximum instead: the
+// message the cancellation was to replace.
+func TestACancellationTheStoreRefusesTellsTheCustomerTheWaitPassed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := jobs.NewHarness(t, s)
+		ctx := context.Background()
+		thirty := 30
+		today := jobs.Today()
+		shop, _ := waitingKettles(t, h, func(sh *store.Shop) { sh.MaxWaitDays, sh.CancelAfterMaxWait = &thirty, true },
+			today.AddDate(0, 0, -40), today.AddDate(0, 0, -5))
+		if err := s.SetShopCredentials(ctx, shop.ID, []byte("sealed")); err != nil {
+			t.Fatal(err)
+		}
+		h.Stores.Fail("CancelOrder", &storeapi.Error{Op: "orderCancel", StatusCode: 200, Code: "USER_ERROR",
+			Message: "order cannot be cancelled: it is fulfilled"})
+		h.PastMaxWait(today)
+		h.WaitFor("601's customer told the wait passed", func() bool { return len(h.Emails(shop.ID, "wait_exceeded", "601")) == 1 })
+		quiet()
+		if n := len(h.Stores.Calls("CancelOrder", false)); n != 1 {
+			t.Errorf("cancels = %d, want 1: a refusal for good is not retried", n)
+		}
+		if n := len(h.Emails(shop.ID, "wait_exceeded", "")); n != 1 {
+			t.Errorf("wait_exceeded messages = %d, want 1", n)
+		}
+	})
+}

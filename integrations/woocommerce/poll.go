@@ -35,16 +35,12 @@ func (c *Client) Changes(ctx context.Context, since time.Time, fn func(storeapi.
 	// modified_after is sent without a zone designator and read as GMT
 	// (dates_are_gmt): WordPress's date query would read a zone's offset
 	// into the site's time zone.
-	changed := url.Values{
-		"modified_after": {since.UTC().Format(gmtLayout)}, "dates_are_gmt": {"true"},
-		"orderby": {"modified"}, "order": {"asc"},
-	}
-	if err := c.list(ctx, "orders", changed, emit("order", "order.updated", fn)); err != nil {
+	if err := c.listChanged(ctx, "orders", since, emit("order", "order.updated", fn)); err != nil {
 		return fmt.Errorf("poll orders: %w", err)
 	}
 	var variable []string
 	products := emit("product", "product.updated", fn)
-	if err := c.list(ctx, "products", changed, products); err != nil {
+	if err := c.listChanged(ctx, "products", since, products); err != nil {
 		return fmt.Errorf("poll products: %w", err)
 	}
 	err := c.list(ctx, "products", url.Values{"type": {"variable"}, "orderby": {"id"}, "order": {"asc"}}, func(raw json.RawMessage) error {
@@ -59,7 +55,7 @@ func (c *Client) Changes(ctx context.Context, since time.Time, fn func(storeapi.
 		return fmt.Errorf("list variable products: %w", err)
 	}
 	for _, parent := range variable {
-		err := c.list(ctx, "products/"+parent+"/variations", changed, func(raw json.RawMessage) error {
+		err := c.listChanged(ctx, "products/"+parent+"/variations", since, func(raw json.RawMessage) error {
 			var v polled
 			if err := json.Unmarshal(raw, &v); err != nil {
 				return &storeapi.Error{Op: "GET products/" + parent + "/variations", Message: "decode variation: " + err.Error()}
@@ -75,6 +71,65 @@ func (c *Client) Changes(ctx context.Context, since time.Time, fn func(storeapi.
 		}
 	}
 	return nil
+}
+
+// listChanged hands fn each resource of path modified after since, oldest
+// change first. It walks by time, not by page number: a resource modified
+// during the walk moves to the end of the list, and a walk by page number
+// would skip the one that slid back into a page already read (its time
+// then below the watermark for good). Each query asks for what changed
+// after the latest time read less a second (the API's precision), and a
+// state read already is skipped; a page that brings nothing new is asked
+// for again larger (up to 100), and only more than 100 resources within
+// one second are paged by number. It ends at a page that is not full, or
+// at the last page X-WP-TotalPages names.
+func (c *Client) listChanged(ctx context.Context, path string, since time.Time, fn func(json.RawMessage) error) error {
+	cursor, page, size := since.UTC(), 1, c.perPage()
+	seen := map[string]string{} // id → date_modified_gmt handed on
+	for {
+		q := url.Values{
+			"modified_after": {cursor.Format(gmtLayout)}, "dates_are_gmt": {"true"},
+			"orderby": {"modified"}, "order": {"asc"},
+			"per_page": {strconv.Itoa(size)}, "page": {strconv.Itoa(page)},
+		}
+		var items []json.RawMessage
+		ans, err := c.call(ctx, http.MethodGet, path, q, nil, &items)
+		if err != nil {
+			return err
+		}
+		latest, fresh := cursor, false
+		for _, raw := range items {
+			var p polled
+			if err := json.Unmarshal(raw, &p); err != nil || p.ID == "" {
+				return &storeapi.Error{Op: "GET " + path, StatusCode: http.StatusOK, Message: fmt.Sprintf("a resource without an id: %.80s", raw)}
+			}
+			at, err := payload.ParseTime(path, "date_modified_gmt", p.DateModifiedGMT, gmtLayout, time.RFC3339)
+			if err != nil {
+				return &storeapi.Error{Op: "GET " + path, StatusCode: http.StatusOK, Message: err.Error()}
+			}
+			if at.After(latest) {
+				latest = at
+			}
+			if seen[string(p.ID)] == p.DateModifiedGMT {
+				continue
+			}
+			seen[string(p.ID)], fresh = p.DateModifiedGMT, true
+			if err := fn(raw); err != nil {
+				return err
+			}
+		}
+		if len(items) < size || (ans.totalPages > 0 && page >= ans.totalPages) {
+			return nil
+		}
+		switch next := latest.Add(-time.Second); {
+		case fresh && next.After(cursor):
+			cursor, page = next, 1
+		case size < maxPerPage:
+			size = min(2*size, maxPerPage) // nothing new in the page: a larger one
+		default:
+			page++ // more than a full page within one second: the next by number
+		}
+	}
 }
 
 // emit turns each raw resource of a list into its Change for fn.

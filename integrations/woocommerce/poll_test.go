@@ -2,6 +2,8 @@ package woocommerce_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,17 +91,25 @@ func TestChangesPagesAndEachDecodesAsItsWebhook(t *testing.T) {
 			payloadtest.Check(t, "facts", facts(t, ch.Topic, string(ch.Body)), facts(t, w.topic, webhooks[w.webhook]))
 		})
 	}
-	pages := map[string]int{}
+	// Each list starts at since, read as GMT, and moves on by the times it
+	// read (a second back, for what shares the last one), never before since.
+	first := map[string]string{}
 	for _, call := range s.Calls() {
-		if call.Method == "GET" && call.Query.Get("page") != "" {
-			pages[call.Path]++
+		if call.Method != "GET" || !call.Query.Has("modified_after") {
+			continue
 		}
-		if call.Query.Has("modified_after") && (call.Query.Get("dates_are_gmt") != "true" || call.Query.Get("modified_after") != "2025-11-18T10:00:00") {
-			t.Errorf("%s: got modified_after=%q dates_are_gmt=%q, want 2025-11-18T10:00:00 read as GMT", call.Path, call.Query.Get("modified_after"), call.Query.Get("dates_are_gmt"))
+		after := call.Query.Get("modified_after")
+		if call.Query.Get("dates_are_gmt") != "true" || after < "2025-11-18T10:00:00" {
+			t.Errorf("%s: got modified_after=%q dates_are_gmt=%q, want from 2025-11-18T10:00:00 on, read as GMT", call.Path, after, call.Query.Get("dates_are_gmt"))
+		}
+		if _, ok := first[call.Path]; !ok {
+			first[call.Path] = after
 		}
 	}
-	if pages["orders"] != 2 || pages["products"] != 1+2 || pages["products/1502/variations"] != 1 {
-		t.Errorf("pages read: got %v, want orders 2, products 1 changed + 2 variable, variations of 1502 1", pages)
+	for _, path := range []string{"orders", "products", "products/1502/variations"} {
+		if first[path] != "2025-11-18T10:00:00" {
+			t.Errorf("%s: first modified_after %q, want since, 2025-11-18T10:00:00", path, first[path])
+		}
 	}
 }
 
@@ -148,5 +158,42 @@ func TestResolveGivesTheItemAsItsWebhook(t *testing.T) {
 			}
 			payloadtest.Check(t, "facts", facts(t, ch.Topic, string(ch.Body)), facts(t, "product.updated", webhooks[tc.webhook]))
 		})
+	}
+}
+
+// An order modified while the client walks the list moves to its end; a
+// walk by page number would then skip the order that slid back into the
+// page already read, and never see it again (its time below the next
+// watermark). Walking by time reads every order.
+func TestChangesReadEveryOrderWhenOneMovesDuringTheWalk(t *testing.T) {
+	s, c := newStore(t)
+	c.PerPage = 1
+	order := func(id int, modified string) string {
+		return fmt.Sprintf(`{"id":%d,"status":"processing","date_created_gmt":"2025-11-01T10:00:00","date_modified_gmt":%q,"line_items":[]}`, id, modified)
+	}
+	s.AddOrder(order(501, "2025-11-18T10:00:01"))
+	s.AddOrder(order(502, "2025-11-18T10:00:02"))
+	s.AddOrder(order(503, "2025-11-18T10:00:03"))
+	reads := 0
+	s.BeforeRequest = func(method, path string, _ url.Values) {
+		if path == "orders" {
+			if reads++; reads == 2 { // the merchant edits 501 after the first page was read
+				s.AddOrder(order(501, "2025-11-18T12:00:00"))
+			}
+		}
+	}
+	seen := map[string]bool{}
+	if err := c.Changes(context.Background(), time.Date(2025, 11, 18, 9, 0, 0, 0, time.UTC), func(ch storeapi.Change) error {
+		if ch.Topic == "order.updated" {
+			seen[strings.Split(ch.DedupeKey, ":")[2]] = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("Changes: %v", err)
+	}
+	for _, id := range []string{"501", "502", "503"} {
+		if !seen[id] {
+			t.Errorf("order %s was not read (read: %v)", id, seen)
+		}
 	}
 }

@@ -38,6 +38,10 @@ var siteZone = time.FixedZone("PST", -8*3600)
 // Server is a fake WooCommerce store. URL is its store URL (home URL).
 type Server struct {
 	URL string
+	// BeforeRequest, when set, runs before each request is served (outside
+	// the fake's lock): a test changes the store there as a merchant would
+	// while a client walks its lists.
+	BeforeRequest func(method, path string, query url.Values)
 
 	t      testing.TB
 	srv    *httptest.Server
@@ -189,6 +193,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	path := strings.TrimPrefix(r.URL.Path, apiRoot)
 	body, _ := io.ReadAll(r.Body)
+	if s.BeforeRequest != nil {
+		s.BeforeRequest(r.Method, path, r.URL.Query())
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if status, code, msg := s.authenticate(r); status != 0 {

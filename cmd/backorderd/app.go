@@ -157,13 +157,15 @@ func prepare(ctx context.Context, r role, cfg config.Config, st *store.Store, se
 	} else if err := st.CheckSchema(ctx); err != nil {
 		return err
 	}
-	schema.set(nil)
 	if err := checkCredentials(ctx, st, sealer); err != nil {
 		return err
 	}
 	if err := registerEnvShops(ctx, cfg, st, log); err != nil {
 		return err
 	}
+	// Ready only now: a delivery for a shop named in the environment that
+	// came before it was registered would be refused (401).
+	schema.set(nil)
 	if err := shops.Warm(ctx); err != nil {
 		log.Warn("shop cache not warmed", "err", err)
 	}

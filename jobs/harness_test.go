@@ -293,12 +293,13 @@ func (h *Harness) OutboxStatus(id int64) string {
 	return row.Status
 }
 
-// WaitFor waits up to 30 s for cond: a bound for a test that fails, not a
-// speed (under -race, with the other packages' tests on both cores, a
-// settle, a confirmation and its email take several seconds).
+// WaitFor waits up to 60 s for cond: a bound for a test that fails, not a
+// speed. Under -race, with the other packages' tests on both cores, a
+// chain of delayed tasks (a settle, a confirmation, its email), each
+// picked up by asynq's forwarder every few seconds, took over 30 s in CI.
 func (h *Harness) WaitFor(what string, cond func() bool) {
 	h.T.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			h.T.Fatalf("timed out waiting for %s", what)

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"log/slog"
 	"fmt"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func eventCount(t *testing.T, s *store.Store, shopID int64, orderID string) int 
 
 func TestPollingRecordsWhatWebhooksMissedOnceAndWhatTheyDeliveredToNoEffect(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		h := jobs.NewHarness(t, s)
+		h := jobs.NewHarness(t, s, jobs.WithLogs(slog.LevelInfo))
 		ctx := context.Background()
 		shop := storeShop(t, h, "poll.myshopify.com", true, nil)
 		h.StartWorker()
@@ -63,6 +64,11 @@ func TestPollingRecordsWhatWebhooksMissedOnceAndWhatTheyDeliveredToNoEffect(t *t
 		h.Settled("602's kettle and teapot waiting too", func(es []store.BackorderEntry, led store.LedgerRow) bool {
 			return len(es) == 3 && led.Waiting == 2
 		}, shop.ID)
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("the worker's log:\n%s", h.Logs())
+			}
+		})
 		h.WaitFor("602's confirmation", func() bool { return len(h.Emails(shop.ID, "backordered", "602")) == 1 })
 		quiet()
 		if n := len(h.Emails(shop.ID, "", "601")); n != 1 {

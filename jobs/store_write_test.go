@@ -228,14 +228,8 @@ func TestAReceiptIsAddedToTheStoresStockOnce(t *testing.T) {
 func TestAnOrderPastTheMaximumWaitIsCancelledInTheStoreAndItsCustomerToldOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		h := jobs.NewHarness(t, s)
-		ctx := context.Background()
-		thirty := 30
 		today := jobs.Today()
-		shop, _ := waitingKettles(t, h, func(sh *store.Shop) { sh.MaxWaitDays, sh.CancelAfterMaxWait = &thirty, true },
-			today.AddDate(0, 0, -40), today.AddDate(0, 0, -5))
-		if err := s.SetShopCredentials(ctx, shop.ID, []byte("sealed")); err != nil {
-			t.Fatal(err)
-		}
+		shop := cancellingShop(t, h, today)
 		h.PastMaxWait(today)
 		h.PastMaxWait(today.AddDate(0, 0, 1))
 		h.WaitFor("601 cancelled in the store", func() bool { return len(h.Stores.Calls("CancelOrder", true)) == 1 })
@@ -420,14 +414,8 @@ func TestAStateWantedAgainAfterItsTaskWasArchivedIsWritten(t *testing.T) {
 func TestACancellationTheStoreRefusesTellsTheCustomerTheWaitPassed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		h := jobs.NewHarness(t, s)
-		ctx := context.Background()
-		thirty := 30
 		today := jobs.Today()
-		shop, _ := waitingKettles(t, h, func(sh *store.Shop) { sh.MaxWaitDays, sh.CancelAfterMaxWait = &thirty, true },
-			today.AddDate(0, 0, -40), today.AddDate(0, 0, -5))
-		if err := s.SetShopCredentials(ctx, shop.ID, []byte("sealed")); err != nil {
-			t.Fatal(err)
-		}
+		shop := cancellingShop(t, h, today)
 		h.Stores.Fail("CancelOrder", &storeapi.Error{Op: "orderCancel", StatusCode: 200, Code: "USER_ERROR",
 			Message: "order cannot be cancelled: it is fulfilled"})
 		h.PastMaxWait(today)
@@ -440,4 +428,18 @@ func TestACancellationTheStoreRefusesTellsTheCustomerTheWaitPassed(t *testing.T)
 			t.Errorf("wait_exceeded messages = %d, want 1", n)
 		}
 	})
+}
+
+// cancellingShop is a shop with store credentials that cancels orders
+// waiting past 30 days, with 601 placed 40 days before today (past it) and
+// another order 5 days before.
+func cancellingShop(t *testing.T, h *jobs.Harness, today time.Time) store.Shop {
+	t.Helper()
+	thirty := 30
+	shop, _ := waitingKettles(t, h, func(sh *store.Shop) { sh.MaxWaitDays, sh.CancelAfterMaxWait = &thirty, true },
+		today.AddDate(0, 0, -40), today.AddDate(0, 0, -5))
+	if err := h.Store.SetShopCredentials(context.Background(), shop.ID, []byte("sealed")); err != nil {
+		t.Fatal(err)
+	}
+	return shop
 }

@@ -69,7 +69,9 @@ func TestPollingRecordsWhatWebhooksMissedOnceAndWhatTheyDeliveredToNoEffect(t *t
 				t.Logf("the worker's log:\n%s", h.Logs())
 			}
 		})
-		h.WaitFor("602's confirmation", func() bool { return len(h.Emails(shop.ID, "backordered", "602")) == 1 })
+		// 602 is short of two items: confirmed in one message or two, as
+		// its items settle (design.md), which under load a CI run showed.
+		h.WaitFor("602's confirmation", func() bool { return len(h.Emails(shop.ID, "backordered", "602")) >= 1 })
 		quiet()
 		if n := len(h.Emails(shop.ID, "", "601")); n != 1 {
 			t.Errorf("601's messages after the poll = %d, want still 1", n)

@@ -24,33 +24,68 @@ import (
 
 // redisProc is one redis-server (or sentinel) of the test's.
 type redisProc struct {
-	addr string
-	cmd  *exec.Cmd
-	once sync.Once
+	addr   string
+	cmd    *exec.Cmd
+	output *syncBuffer
+	exited chan struct{}
+	once   sync.Once
 }
 
 // runRedis starts redis-server with args (a config file first, if any)
-// and waits for it to listen on addr.
+// and waits for it to listen on addr; one that exits first (its port taken
+// meanwhile) fails the test with what it said.
 func runRedis(t *testing.T, addr string, args ...string) *redisProc {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		needTool(t, "redis-server")
 	}
-	p := &redisProc{addr: addr, cmd: exec.Command(bin, args...)}
+	p := &redisProc{addr: addr, cmd: exec.Command(bin, args...), output: &syncBuffer{}, exited: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	go func() {
+		_ = p.cmd.Wait()
+		close(p.exited)
+	}()
 	t.Cleanup(p.kill)
-	waitListening(t, addr)
-	return p
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-p.exited:
+			t.Fatalf("redis-server %s exited before listening on %s:\n%s", strings.Join(args, " "), addr, p.output)
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+			_ = c.Close()
+			return p
+		}
+	}
+	t.Fatalf("redis-server %s not listening on %s within 30s:\n%s", strings.Join(args, " "), addr, p.output)
+	return nil
 }
 
 func (p *redisProc) kill() {
 	p.once.Do(func() {
 		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
+		<-p.exited
 	})
+}
+
+// freeAddrs are n distinct loopback addresses free a moment ago (each
+// held until all are picked, so that none is given twice).
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	addrs := make([]string, n)
+	for i := range addrs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		addrs[i] = ln.Addr().String()
+	}
+	return addrs
 }
 
 // serverArgs are a non-persistent server's on addr, in its own folder.
@@ -71,13 +106,11 @@ const sentinelMaster = "backorderd"
 func startSentinels(t *testing.T) *sentinelSet {
 	t.Helper()
 	s := &sentinelSet{}
-	maddr := freeAddr(t)
-	s.master = runRedis(t, maddr, serverArgs(t, maddr)...)
+	addrs := freeAddrs(t, 5)
+	s.master = runRedis(t, addrs[0], serverArgs(t, addrs[0])...)
 	mhost, mport, _ := net.SplitHostPort(s.master.addr)
-	raddr := freeAddr(t)
-	s.replica = runRedis(t, raddr, serverArgs(t, raddr, "--replicaof", mhost, mport)...)
-	for range 3 {
-		addr := freeAddr(t)
+	s.replica = runRedis(t, addrs[1], serverArgs(t, addrs[1], "--replicaof", mhost, mport)...)
+	for _, addr := range addrs[2:] {
 		host, port, _ := net.SplitHostPort(addr)
 		dir := t.TempDir()
 		conf := filepath.Join(dir, "sentinel.conf")
@@ -148,14 +181,13 @@ func startCluster(t *testing.T) []*redisProc {
 		needTool(t, "redis-cli")
 	}
 	var nodes []*redisProc
-	var addrs []string
-	for range 3 {
-		addr := freeAddr(t)
-		_, bus, _ := net.SplitHostPort(freeAddr(t)) // port+10000, the default, may be past 65535
+	ports := freeAddrs(t, 6)
+	addrs := ports[:3]
+	for i, addr := range addrs {
+		_, bus, _ := net.SplitHostPort(ports[3+i]) // port+10000, the default, may be past 65535
 		dir := t.TempDir()
 		nodes = append(nodes, runRedis(t, addr, serverArgs(t, addr, "--cluster-enabled", "yes", "--cluster-port", bus,
 			"--cluster-config-file", filepath.Join(dir, "nodes.conf"), "--cluster-node-timeout", "2000")...))
-		addrs = append(addrs, addr)
 	}
 	out, err := exec.Command(cli, append(append([]string{"--cluster", "create"}, addrs...),
 		"--cluster-replicas", "0", "--cluster-yes")...).CombinedOutput()

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/integrations/sendgrid"
 	"github.com/backorderd/backorderd/store"
@@ -33,9 +32,13 @@ type Config struct {
 	// DatabaseURL is a postgres:// URL, a sqlite: path, or empty for the
 	// embedded SQLite file.
 	DatabaseURL string
-	// RedisURL is a redis:// or rediss:// URL, or empty for the embedded
-	// in-process Redis.
+	// RedisURL is a redis:// or rediss:// URL of one server, or a
+	// redis-sentinel:// URL of a master Sentinel watches; empty (with
+	// RedisClusterURLs) for the embedded in-process Redis.
 	RedisURL string
+	// RedisClusterURLs are the comma-separated redis:// URLs of a Redis
+	// Cluster's nodes, instead of RedisURL.
+	RedisClusterURLs string
 
 	SendGridAPIKey string
 	SendGridAPIURL string
@@ -141,6 +144,7 @@ func Load(getenv func(string) string) (Config, error) {
 		HTTPAddr:                 p.str("HTTP_ADDR", DefaultHTTPAddr),
 		DatabaseURL:              p.str("DATABASE_URL", ""),
 		RedisURL:                 p.str("REDIS_URL", ""),
+		RedisClusterURLs:         p.str("REDIS_CLUSTER_URLS", ""),
 		SendGridAPIKey:           p.str("SENDGRID_API_KEY", ""),
 		SendGridAPIURL:           p.str("SENDGRID_API_URL", DefaultSendGridAPIURL),
 		SendGridWebhookKey:       p.str("SENDGRID_WEBHOOK_PUBLIC_KEY", ""),
@@ -217,10 +221,8 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	if c.RedisURL != "" {
-		if _, err := ParseRedisURL(c.RedisURL); err != nil {
-			bad("REDIS_URL", "%v", err)
-		}
+	if _, err := c.Redis(); err != nil {
+		errs = append(errs, err) // it names the variable
 	}
 	if u, err := url.Parse(c.SendGridAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		bad("SENDGRID_API_URL", "%q is not an http(s) URL", c.SendGridAPIURL)
@@ -316,7 +318,7 @@ func (c Config) OAuthInstall() bool {
 
 // Embedded reports whether this configuration runs on the embedded default
 // (SQLite file or in-process Redis) for either server.
-func (c Config) Embedded() bool { return c.DatabaseURL == "" || c.RedisURL == "" }
+func (c Config) Embedded() bool { return c.DatabaseURL == "" || !c.ExternalRedis() }
 
 // Summary is the effective configuration as key/value pairs for the start-up
 // log line, with secrets masked.
@@ -324,12 +326,17 @@ func (c Config) Summary() []any {
 	db := c.Database()
 	rd := "embedded in-process Redis (development only, not persistent)"
 	if c.RedisURL != "" {
-		rd = maskURL(c.RedisURL)
+		rd = maskRedis(c.RedisURL)
+	}
+	cluster := "(unset)"
+	if c.RedisClusterURLs != "" {
+		rd, cluster = "(unset)", maskClusterURLs(c.RedisClusterURLs)
 	}
 	return []any{
 		"HTTP_ADDR", c.HTTPAddr,
 		"DATABASE_URL", db,
 		"REDIS_URL", rd,
+		"REDIS_CLUSTER_URLS", cluster,
 		"SENDGRID_API_KEY", mask(c.SendGridAPIKey),
 		"SENDGRID_API_URL", c.SendGridAPIURL,
 		"SENDGRID_WEBHOOK_PUBLIC_KEY", mask(c.SendGridWebhookKey),
@@ -441,18 +448,6 @@ func checkSQLiteFile(path string) error {
 		return fmt.Errorf("the directory %s of the SQLite file does not exist (create it first)", dir)
 	}
 	return nil
-}
-
-// ParseRedisURL parses a redis:// or rediss:// URL into go-redis options.
-func ParseRedisURL(raw string) (*redis.Options, error) {
-	if !strings.HasPrefix(raw, "redis://") && !strings.HasPrefix(raw, "rediss://") {
-		return nil, errors.New("must start with redis:// or rediss:// (or be unset for the embedded in-process Redis)")
-	}
-	opts, err := redis.ParseURL(raw)
-	if err != nil {
-		return nil, fmt.Errorf("not a valid Redis URL: %w", redactURLError(err))
-	}
-	return opts, nil
 }
 
 // redactURLError drops the URL that net/url quotes in its errors, since it

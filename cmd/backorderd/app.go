@@ -52,8 +52,8 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	if err != nil {
 		return err
 	}
-	if r != roleRun && (cfg.DatabaseURL == "" || cfg.RedisURL == "") {
-		return fmt.Errorf("%s needs DATABASE_URL and REDIS_URL: the embedded defaults are only for `backorderd run`", r)
+	if r != roleRun && (cfg.DatabaseURL == "" || !cfg.ExternalRedis()) {
+		return fmt.Errorf("%s needs DATABASE_URL and REDIS_URL (or REDIS_CLUSTER_URLS): the embedded defaults are only for `backorderd run`", r)
 	}
 	log := newLogger(cfg, stderr)
 	sealer, err := newSealer(cfg)
@@ -177,8 +177,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	clients jobs.StoreClients, m *jobs.Metrics, log *slog.Logger) (*asynq.Server, error) {
 	// asynq's server refuses to start without Redis: wait for it, as for the
 	// database (readiness pings Redis itself).
-	ping := func(ctx context.Context) error { return rds.client.Ping(ctx).Err() }
-	if err := waitFor(ctx, "redis", "REDIS_URL", ping, func(error) {}, log); err != nil {
+	if err := waitFor(ctx, "redis", redisVariable(cfg), rds.ping, func(error) {}, log); err != nil {
 		return nil, err
 	}
 	relay := jobs.NewRelay(st, dispatcher, inspector, cfg.RelayAfter, log)
@@ -373,9 +372,7 @@ func (h *httpParts) readiness() api.Readiness {
 		}
 		return h.store.Ping(ctx)
 	}}
-	redisCheck := api.Check{Name: "redis", Check: func(ctx context.Context) error {
-		return h.redis.client.Ping(ctx).Err()
-	}}
+	redisCheck := api.Check{Name: "redis", Check: h.redis.ping}
 	ready := api.Readiness{Checks: []api.Check{database, redisCheck}, Any: h.role == roleServe}
 	if h.role.works() && h.cfg.SendGridAPIKey != "" {
 		// A detail, not a check: a refused account is fixed in SendGrid,

@@ -161,7 +161,7 @@ func openStoreDeps(getenv func(string) string, st *store.Store) (deps storeDeps,
 	log := slog.New(slog.DiscardHandler)
 	var enq jobs.Enqueuer = noRedis{}
 	close = func() {}
-	if cfg.RedisURL != "" {
+	if cfg.ExternalRedis() {
 		rds, err := openRedis(cfg, log)
 		if err != nil {
 			return storeDeps{}, nil, err

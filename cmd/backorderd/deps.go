@@ -9,10 +9,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/backorderd/backorderd/config"
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
@@ -40,64 +36,6 @@ func storeFromEnv(getenv func(string) string) (*store.Store, config.Config, erro
 	}
 	st, err := openStore(cfg)
 	return st, cfg, err
-}
-
-// redisConn is the Redis every part of the process shares: one go-redis
-// client for asynq's client, inspector, server and readiness, and the
-// options the monitor (which makes its own client) connects with.
-type redisConn struct {
-	client  redis.UniversalClient
-	connOpt asynq.RedisClientOpt
-	mini    *miniredis.Miniredis
-}
-
-// Redis timeouts: go-redis's 5 s default dial timeout is all of Shopify's
-// budget for an answer.
-const (
-	redisDialTimeout = 2 * time.Second
-	redisIOTimeout   = 3 * time.Second
-)
-
-// openRedis connects to REDIS_URL, or starts the embedded in-process Redis
-// on loopback when it is unset.
-func openRedis(cfg config.Config, log *slog.Logger) (*redisConn, error) {
-	var opts *redis.Options
-	var mini *miniredis.Miniredis
-	if cfg.RedisURL != "" {
-		var err error
-		if opts, err = config.ParseRedisURL(cfg.RedisURL); err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
-		}
-	} else {
-		mini = miniredis.NewMiniRedis()
-		mini.ClockTTL(true) // without it asynq's locks never expire
-		if err := mini.StartAddr("127.0.0.1:0"); err != nil {
-			return nil, fmt.Errorf("start embedded redis: %w", err)
-		}
-		opts = &redis.Options{Addr: mini.Addr()}
-		log.Warn("using the embedded in-process Redis: development only, nothing in it survives a restart "+
-			"(the relay re-enqueues unfinished work from the database); set REDIS_URL in production",
-			"addr", mini.Addr())
-	}
-	opts.DialTimeout = redisDialTimeout
-	opts.ReadTimeout = redisIOTimeout
-	opts.WriteTimeout = redisIOTimeout
-	return &redisConn{
-		client: redis.NewClient(opts),
-		connOpt: asynq.RedisClientOpt{
-			Network: opts.Network, Addr: opts.Addr, Username: opts.Username, Password: opts.Password,
-			DB: opts.DB, TLSConfig: opts.TLSConfig,
-			DialTimeout: redisDialTimeout, ReadTimeout: redisIOTimeout, WriteTimeout: redisIOTimeout,
-		},
-		mini: mini,
-	}, nil
-}
-
-func (r *redisConn) close() {
-	_ = r.client.Close()
-	if r.mini != nil {
-		r.mini.Close()
-	}
 }
 
 // registerEnvShops registers the shop of a one-shop install from the

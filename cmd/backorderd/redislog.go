@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
@@ -51,5 +52,17 @@ func (l *redisLog) Printf(ctx context.Context, format string, v ...any) {
 	if suppressed > 0 {
 		attrs = append(attrs, "suppressed", suppressed, "suppressed_over", since.String())
 	}
-	l.log.WarnContext(ctx, "redis client", attrs...)
+	l.log.Log(ctx, redisLogLevel(format), "redis client", attrs...)
+}
+
+// redisLogLevel is a line's level: Info for the failover client telling
+// which master it follows (at start and after each failover), Warn for
+// the rest.
+func redisLogLevel(format string) slog.Level {
+	for _, news := range []string{"sentinel: selected ", "sentinel: new master", "sentinel: discovered new sentinel"} {
+		if strings.HasPrefix(format, news) {
+			return slog.LevelInfo
+		}
+	}
+	return slog.LevelWarn
 }

@@ -49,3 +49,15 @@ func TestRedisClientLinesAreJSONAndAtMostOnePerKindPerInterval(t *testing.T) {
 		t.Errorf("suppressed counts add up to %v, want the 59 dial failures not shown in the first 30 s", suppressed)
 	}
 }
+
+func TestTheMasterSentinelNamesIsInfoAndAFailingSentinelAWarning(t *testing.T) {
+	var out bytes.Buffer
+	l := newRedisLog(slog.New(slog.NewJSONHandler(&out, nil)), 30*time.Second)
+	l.Printf(context.Background(), "sentinel: new master=%q addr=%q", "backorderd", "10.0.0.2:6379")
+	l.Printf(context.Background(), "sentinel: GetMasterAddrByName addr=%s, master=%q failed: %s", "10.0.0.9:26379", "backorderd", "i/o timeout")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"level":"INFO"`) || !strings.Contains(lines[0], "10.0.0.2:6379") ||
+		!strings.Contains(lines[1], `"level":"WARN"`) {
+		t.Errorf("lines = %q, want the new master at INFO and the failing sentinel at WARN", lines)
+	}
+}

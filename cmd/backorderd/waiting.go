@@ -47,7 +47,7 @@ func waitFor(ctx context.Context, name, variable string, ping func(context.Conte
 // settings: the server is down, starting, overloaded or out of reach. It is
 // not when the server answered and refused what the settings say (a wrong
 // password, a database that does not exist, a certificate that does not
-// verify), or when a SQLite file cannot be opened (it is local: nothing
+// verify, a Sentinel master name no sentinel knows), or when a SQLite file cannot be opened (it is local: nothing
 // will come up) — those stop start-up, as a malformed value does.
 func retryable(err error) bool {
 	var pgErr *pgconn.PgError
@@ -72,6 +72,9 @@ func retryable(err error) bool {
 		const busy, locked = 5, 6 // another process holds the file for now
 		code := liteErr.Code() & 0xff
 		return code == busy || code == locked
+	}
+	if errors.Is(err, redis.Nil) {
+		return false // sentinels answered, and none watches the master named
 	}
 	var redisErr redis.Error
 	if errors.As(err, &redisErr) {

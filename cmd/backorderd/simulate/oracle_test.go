@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -122,8 +123,10 @@ func TestOracleNewestWaitOldestServedFirst(t *testing.T) {
 				t.Fatalf("got %d lines, want %d", len(e.lines), len(tt.want))
 			}
 			for _, l := range e.lines {
-				var n int
-				fmt.Sscanf(l.orderID, "%d", &n)
+				n, err := strconv.Atoi(l.orderID)
+				if err != nil {
+					t.Fatal(err)
+				}
 				w := tt.want[n-1000]
 				got := want{l.waiting, l.allocated, ""}
 				if l.backordered > 0 {

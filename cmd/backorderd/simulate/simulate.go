@@ -51,7 +51,7 @@ type RunOptions struct {
 	Rate          float64               // deliveries/s; 0 = as fast as Connections allow
 	Connections   int                   // default 16
 	SettleTimeout time.Duration         // how long to wait for the expected outcome (default 2 min)
-	OnSent        func(sent, total int) // called as deliveries are answered 2xx
+	OnSent        func(sent, total int) // called as deliveries are answered 2xx, from the sending goroutines (concurrently)
 	Log           io.Writer             // progress lines; nil = quiet
 }
 

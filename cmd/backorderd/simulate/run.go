@@ -21,13 +21,14 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 	if t.URL == "" || t.Secret == "" || t.ShopDomain == "" || t.AdminToken == "" {
 		return nil, errors.New("run scenario: the target needs its URL, shop, webhook secret and admin token")
 	}
-	if t.Client == nil {
-		t.Client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-			MaxIdleConnsPerHost: max(r.Connections, 16) * 2, MaxConnsPerHost: 0,
-		}}
-	}
 	r.Connections = cmp.Or(r.Connections, 16)
+	if t.Client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = r.Connections + 4 // the connections, and the admin API's reads
+		t.Client = &http.Client{Timeout: 30 * time.Second, Transport: tr}
+	}
 	r.SettleTimeout = cmp.Or(r.SettleTimeout, defaultSettleTimeout)
+	r.RetryFor = cmp.Or(r.RetryFor, 2*time.Minute)
 	sd := newSender(s, t, r)
 	a := &admin{base: cmp.Or(t.AdminURL, t.URL), token: t.AdminToken, shop: t.ShopDomain, client: t.Client}
 	rep = s.newReport(sd.total)

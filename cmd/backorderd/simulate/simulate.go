@@ -92,6 +92,10 @@ type RunOptions struct {
 	SettleTimeout time.Duration         // how long to wait for the expected outcome (default 2 min)
 	OnSent        func(sent, total int) // called as deliveries are answered 2xx, from the sending goroutines (concurrently)
 	Log           io.Writer             // progress lines; nil = quiet
+	// RetryFor is how long a delivery not answered 2xx is retried, with
+	// backoff from 50 ms to 2 s, before it is given up and reported
+	// (default 2 min).
+	RetryFor time.Duration
 }
 
 // The platforms a scenario can be sent as.

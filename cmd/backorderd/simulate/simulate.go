@@ -90,7 +90,7 @@ type RunOptions struct {
 	Rate          float64               // deliveries/s; 0 = as fast as Connections allow
 	Connections   int                   // default 16
 	SettleTimeout time.Duration         // how long to wait for the expected outcome (default 2 min)
-	OnSent        func(sent, total int) // called as deliveries are answered 2xx, from the sending goroutines (concurrently)
+	OnSent        func(sent, total int) // called as deliveries are answered 2xx (total counts every phase, setup included), from the sending goroutines, concurrently
 	Log           io.Writer             // progress lines; nil = quiet
 	// RetryFor is how long a delivery not answered 2xx is retried, with
 	// backoff from 50 ms to 2 s, before it is given up and reported

@@ -11,6 +11,7 @@
 //	backorderd shop ...    register and configure shops
 //	backorderd import ...  load suppliers or items' terms from a CSV file
 //	backorderd sign ...    print the signature header a store would send with a body
+//	backorderd simulate    send a flash sale to an instance and check its outcome
 //	backorderd healthcheck ask the local process's /healthz (for containers)
 //	backorderd version     print the version
 package main
@@ -36,12 +37,15 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "backorderd: %v\n", err)
+		if errors.As(err, new(usageError)) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
 
 // errUsage is a command line that names no known subcommand.
-var errUsage = errors.New("usage: backorderd [run|serve|work|migrate|shop|reconcile|import|sign|healthcheck|version]")
+var errUsage = errors.New("usage: backorderd [run|serve|work|migrate|shop|reconcile|import|sign|simulate|healthcheck|version]")
 
 // run is the whole program: main only adds the process's signals,
 // environment and exit code, so that tests can run it as it runs.
@@ -66,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importCommand(ctx, args, getenv, stdout)
 	case "sign":
 		return sign(args, stdout)
+	case "simulate":
+		return simulateCommand(ctx, args, getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, getenv)
 	case "version":

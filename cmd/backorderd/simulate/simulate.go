@@ -10,8 +10,6 @@
 package simulate
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -32,6 +30,10 @@ type Options struct {
 	Restock    bool    // after the sale settles, restock every item to cover all waiting units
 	Seed       uint64
 	RunID      string // namespaces ids so repeated runs against one instance never collide (default: from time)
+	// Start is the time of the store's first event; the sale's orders are
+	// placed a second apart after it (default: now less the scenario's
+	// length).
+	Start time.Time
 }
 
 // Target is the running instance.
@@ -53,55 +55,36 @@ type RunOptions struct {
 	Log           io.Writer             // progress lines; nil = quiet
 }
 
-// Scenario is a generated sale: every delivery, in sending order, and the
-// outcome the oracle expects from what is delivered.
+// The platforms a scenario can be sent as.
+const (
+	Shopify     = "shopify"
+	WooCommerce = "woocommerce"
+)
+
+// Scenario is a generated sale: every delivery, in sending order per
+// phase, and the store's side of it.
 type Scenario struct {
-	opts Options
+	opts  Options
+	items []item
+	out   []delivery
+	plans [phaseCount]plan
 }
 
-// New generates everything up front, deterministic per Seed and RunID.
+// New generates everything up front, deterministic per Seed and RunID:
+// ids, quantities, what is dropped, repeated and moved, and the order of
+// sending. Timestamps count from Options.Start (default: now, less the
+// scenario's length, so that every order is placed in the past).
 func New(o Options) (*Scenario, error) {
-	return &Scenario{opts: o}, nil
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	sh := newShop(o)
+	sh.generate()
+	s := &Scenario{opts: o, items: sh.items, out: sh.out}
+	s.plans = planPhases(s.out, o, sh.rng)
+	return s, nil
 }
 
-// Run sends the scenario to t and waits for the expected outcome.
-func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (*Report, error) {
-	return nil, fmt.Errorf("run scenario: not implemented yet")
-}
-
-// Percentiles are time-to-2xx quantiles of the deliveries sent.
-type Percentiles struct {
-	P50 time.Duration `json:"p50"`
-	P90 time.Duration `json:"p90"`
-	P99 time.Duration `json:"p99"`
-	Max time.Duration `json:"max"`
-}
-
-// Report is what a run measured and found.
-type Report struct {
-	Platform            string        `json:"platform"`
-	RunID               string        `json:"run_id"`
-	Orders              int           `json:"orders"`
-	Items               int           `json:"items"`
-	Deliveries          int           `json:"deliveries"`
-	Sent                int           `json:"sent"`
-	Duplicates          int           `json:"duplicates"`
-	Dropped             int           `json:"dropped"`
-	Retries             int           `json:"retries"`
-	Status              map[int]int   `json:"status"`
-	TimeTo2xx           Percentiles   `json:"time_to_2xx"`
-	SendDuration        time.Duration `json:"send_duration"`
-	SaleSettled         time.Duration `json:"sale_settled"`
-	ConfirmationsQueued time.Duration `json:"confirmations_queued"`
-	RestockSettled      time.Duration `json:"restock_settled,omitempty"`
-	ExpectedWaiting     int           `json:"expected_waiting_units"`
-	Mismatches          []string      `json:"mismatches"`
-}
-
-// OK reports whether the outcome matched the oracle.
-func (r *Report) OK() bool { return r != nil && len(r.Mismatches) == 0 }
-
-// Print writes a human summary.
-func (r *Report) Print(w io.Writer) {
-	fmt.Fprintf(w, "%+v\n", *r)
-}
+// Options returns the options the scenario was made with, defaults filled.
+func (s *Scenario) Options() Options { return s.opts }

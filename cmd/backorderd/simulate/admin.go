@@ -1,0 +1,149 @@
+package simulate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// admin reads the instance's admin API (docs/api.md): bearer token,
+// lists paged newest first by a cursor.
+type admin struct {
+	base, token, shop string
+	client            *http.Client
+}
+
+// errNotFound is the API's 404: an item not described yet.
+var errNotFound = errors.New("not found")
+
+// get reads path with query into out.
+func (a *admin) get(ctx context.Context, path string, query url.Values, out any) error {
+	u := strings.TrimRight(a.base, "/") + path + "?" + query.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("build admin request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("get %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return errNotFound
+	case resp.StatusCode != http.StatusOK:
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("get %s: %s: %s", path, resp.Status, strings.TrimSpace(string(b)))
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decode %s: %w", path, err)
+	}
+	return nil
+}
+
+// itemView is the part of GET /api/v1/items/{id} the simulator reads.
+type itemView struct {
+	ItemID string `json:"item_id"`
+	Levels []struct {
+		Available *int `json:"available"`
+	} `json:"levels"`
+}
+
+// level is the item's level summed over its locations; false when none
+// was reported.
+func (v itemView) level() (int, bool) {
+	sum, known := 0, false
+	for _, l := range v.Levels {
+		if l.Available != nil {
+			sum, known = sum+*l.Available, true
+		}
+	}
+	return sum, known
+}
+
+// item reads one item of the shop.
+func (a *admin) item(ctx context.Context, id string) (itemView, error) {
+	var v itemView
+	err := a.get(ctx, "/api/v1/items/"+url.PathEscape(id), url.Values{"shop": {a.shop}}, &v)
+	return v, err
+}
+
+// backorderView is the part of a backorder the simulator compares.
+type backorderView struct {
+	ID        int64  `json:"id"`
+	OrderID   string `json:"order_id"`
+	LineID    string `json:"line_id"`
+	ItemID    string `json:"item_id"`
+	Waiting   int    `json:"waiting"`
+	Allocated int    `json:"allocated"`
+	Status    string `json:"status"`
+}
+
+// emailView is the part of an email row the simulator reads.
+type emailView struct {
+	ID      int64  `json:"id"`
+	OrderID string `json:"order_id"`
+	Kind    string `json:"kind"`
+	Status  string `json:"status"`
+}
+
+// lateRowMargin is how far below the newest id read a row committed
+// late may still appear: far more than the transactions in flight at once.
+const lateRowMargin = 2000
+
+// page is one page of a list.
+type page[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// backorders reads every backorder of one item.
+func (a *admin) backorders(ctx context.Context, itemID string) ([]backorderView, error) {
+	var all []backorderView
+	q := url.Values{"shop": {a.shop}, "item": {itemID}, "limit": {"500"}}
+	for {
+		var p page[backorderView]
+		if err := a.get(ctx, "/api/v1/backorders", q, &p); err != nil {
+			return nil, err
+		}
+		all = append(all, p.Items...)
+		if p.NextCursor == nil {
+			return all, nil
+		}
+		q.Set("cursor", *p.NextCursor)
+	}
+}
+
+// confirmations adds to seen the orders with a confirmation email
+// (kind backordered), reading newest first down to since less a margin:
+// rows are never deleted, so what a previous read saw stays, but a row
+// whose transaction committed late can have a smaller id than one read
+// before it. It returns the newest id read.
+func (a *admin) confirmations(ctx context.Context, since int64, seen map[string]bool) (int64, error) {
+	q := url.Values{"shop": {a.shop}, "kind": {"backordered"}, "limit": {"500"}}
+	newest := since
+	for {
+		var p page[emailView]
+		if err := a.get(ctx, "/api/v1/emails", q, &p); err != nil {
+			return since, err
+		}
+		for _, e := range p.Items {
+			if e.ID <= since-lateRowMargin {
+				return newest, nil
+			}
+			newest = max(newest, e.ID)
+			seen[e.OrderID] = true
+		}
+		if p.NextCursor == nil {
+			return newest, nil
+		}
+		q.Set("cursor", *p.NextCursor)
+	}
+}

@@ -1,0 +1,95 @@
+package simulate
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// defaultSettleTimeout is how long a phase's outcome is awaited.
+const defaultSettleTimeout = 2 * time.Minute
+
+// Run sends the scenario to t phase by phase — setup, sale, changes,
+// restock — and after each waits until the admin API shows the oracle's
+// outcome, or RunOptions.SettleTimeout passes. A mismatch is in the
+// report, not an error: Run fails only when it cannot run (a target
+// missing its address or credentials, the setup never seen, ctx done).
+func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (*Report, error) {
+	if t.URL == "" || t.Secret == "" || t.ShopDomain == "" || t.AdminToken == "" {
+		return nil, errors.New("run scenario: the target needs its URL, shop, webhook secret and admin token")
+	}
+	if t.Client == nil {
+		t.Client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			MaxIdleConnsPerHost: max(r.Connections, 16) * 2, MaxConnsPerHost: 0,
+		}}
+	}
+	r.Connections = cmp.Or(r.Connections, 16)
+	r.SettleTimeout = cmp.Or(r.SettleTimeout, defaultSettleTimeout)
+	sd := newSender(s, t, r)
+	a := &admin{base: cmp.Or(t.AdminURL, t.URL), token: t.AdminToken, shop: t.ShopDomain, client: t.Client}
+	rep := s.newReport(sd.total)
+	logf := func(format string, args ...any) {
+		if r.Log != nil {
+			fmt.Fprintf(r.Log, format+"\n", args...)
+		}
+	}
+	began := time.Now()
+	logf("simulate %s: %d orders over %d items, %d deliveries (run %s)", s.opts.Platform, s.opts.Orders, s.opts.Items, sd.total, s.opts.RunID)
+	sd.sendPhase(ctx, s.plans[phaseSetup])
+	if err := s.awaitItems(ctx, a, r.SettleTimeout); err != nil {
+		return nil, fmt.Errorf("run scenario: %w", err)
+	}
+	logf("setup: %d items described and stocked", len(s.items))
+	o := newOracle(len(s.items))
+	s.feed(o, phaseSetup)
+	for ph := phaseSale; ph < phaseCount; ph++ {
+		p := s.plans[ph]
+		if len(p.order)+len(p.tails) == 0 {
+			continue
+		}
+		start := time.Now()
+		sd.sendPhase(ctx, p)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("run scenario: %w", ctx.Err())
+		}
+		last := sd.lastAnswer()
+		s.feed(o, ph)
+		o.settle()
+		e := o.snapshot()
+		logf("%s: %d deliveries answered in %s; expecting %d units waiting", phaseNames[ph], len(p.order)+len(p.tails),
+			last.Sub(start).Round(time.Millisecond), e.waiting)
+		res := s.await(ctx, a, e, ph != phaseRestock, last, r.SettleTimeout)
+		rep.addPhase(ph, last.Sub(start), res, e.waiting)
+		logf("%s: settled %s, confirmations %s, %d mismatches", phaseNames[ph], show(res.settled), show(res.confirmed), len(res.mismatches))
+	}
+	sd.fill(rep)
+	rep.Elapsed = time.Since(began)
+	return rep, nil
+}
+
+// feed gives the oracle every delivery of phase ph that was sent.
+func (s *Scenario) feed(o *oracle, ph int) {
+	for i := range s.out {
+		if d := &s.out[i]; d.phase == ph && !d.dropped {
+			o.deliver(d)
+		}
+	}
+}
+
+// lastAnswer is when the latest 2xx came.
+func (sd *sender) lastAnswer() time.Time {
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	return sd.last2xx
+}
+
+// show prints a measured time, or that it never came.
+func show(d time.Duration) string {
+	if d < 0 {
+		return "never"
+	}
+	return d.Round(time.Millisecond).String()
+}

@@ -64,8 +64,10 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 		"DATABASE_URL": c.pg.url(), "REDIS_URL": "redis://" + c.redis.addr + "/0",
 		"ADMIN_TOKEN": faultAdminToken, "SHOPIFY_SHOP_DOMAIN": shopDomain, "SHOPIFY_WEBHOOK_SECRET": shopifySecret,
 		"SENDGRID_API_KEY": fakeSendGridKey, "SENDGRID_API_URL": c.sendgrid.srv.URL, "EMAIL_FROM": faultSender,
-		// Short settle and relay: a lost task comes back within seconds.
-		"SETTLE_QUIET": "1s", "SETTLE_MAX": "10s", "RELAY_INTERVAL": "1s", "RELAY_AFTER": "3s",
+		// Short settle and relay: a lost task comes back within seconds. A
+		// relay pass must finish within RELAY_INTERVAL (its task's timeout),
+		// and mid-sale it asks asynq about every row older than RELAY_AFTER.
+		"SETTLE_QUIET": "1s", "SETTLE_MAX": "10s", "RELAY_INTERVAL": "5s", "RELAY_AFTER": "3s",
 		"SHUTDOWN_GRACE": faultGrace.String(), "LOG_FORMAT": "json", "LOG_LEVEL": "info",
 	}
 	runOnce(t, c.env, "migrate")
@@ -115,6 +117,28 @@ func (c *cluster) process(name string) *daemon {
 	}
 	c.t.Fatalf("no process %s", name)
 	return nil
+}
+
+// active counts the tasks asynq's queues (but the periodic one) hold
+// active.
+func (c *cluster) active() (int, error) {
+	queues, err := c.queues()
+	n := 0
+	for _, q := range queues {
+		n += q.Active
+	}
+	return n, err
+}
+
+// logCount is how many lines of all the processes' logs contain text.
+func (c *cluster) logCount(text string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, d := range c.daemons {
+		n += d.count(text)
+	}
+	return n
 }
 
 // target is the cluster as the simulator sees it: the proxy.

@@ -14,10 +14,13 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/backorderd/backorderd/jobs"
 )
 
 // backlog is what is unfinished: inbox and outbox rows by status, and the
-// asynq queues holding active, pending, retrying or archived tasks.
+// asynq queues (but the periodic one) holding active, pending, retrying or
+// archived tasks.
 type backlog struct {
 	inbox, outbox map[string]int
 	queues        []string
@@ -41,24 +44,43 @@ func (c *cluster) backlog(ctx context.Context) (backlog, error) {
 	if b.outbox, err = countByStatus(ctx, c.db, "outbox"); err != nil {
 		return b, err
 	}
-	inspector := asynq.NewInspector(asynq.RedisClientOpt{Addr: c.redis.addr})
-	defer inspector.Close()
-	queues, err := inspector.Queues()
+	queues, err := c.queues()
 	if err != nil {
-		return b, fmt.Errorf("list queues: %w", err)
+		return b, err
 	}
-	sort.Strings(queues)
-	for _, q := range queues {
-		info, err := inspector.GetQueueInfo(q)
-		if err != nil {
-			return b, fmt.Errorf("read queue %s: %w", q, err)
-		}
+	for _, info := range queues {
 		if info.Active+info.Pending+info.Retry+info.Archived > 0 {
 			b.queues = append(b.queues, fmt.Sprintf("%s: %d active, %d pending, %d retry, %d archived",
-				q, info.Active, info.Pending, info.Retry, info.Archived))
+				info.Queue, info.Active, info.Pending, info.Retry, info.Archived))
 		}
 	}
 	return b, nil
+}
+
+// queues reads asynq's queues but the periodic one: its tasks are no
+// rows, a new one comes every period, and a period missed (a run failed
+// while a server was down) is made up by the next, while asynq retries
+// the missed one past its deadline for minutes before archiving it.
+func (c *cluster) queues() ([]*asynq.QueueInfo, error) {
+	inspector := asynq.NewInspector(asynq.RedisClientOpt{Addr: c.redis.addr})
+	defer inspector.Close()
+	names, err := inspector.Queues()
+	if err != nil {
+		return nil, fmt.Errorf("list queues: %w", err)
+	}
+	sort.Strings(names)
+	var infos []*asynq.QueueInfo
+	for _, q := range names {
+		if q == jobs.QueuePeriodic {
+			continue
+		}
+		info, err := inspector.GetQueueInfo(q)
+		if err != nil {
+			return nil, fmt.Errorf("read queue %s: %w", q, err)
+		}
+		infos = append(infos, info)
+	}
+	return infos, nil
 }
 
 // countByStatus counts the rows of table (inbox or outbox) per status.
@@ -93,9 +115,14 @@ func (c *cluster) waitQuiet(t *testing.T, limit time.Duration) time.Duration {
 	defer cancel()
 	var last backlog
 	var err error
+	said := start
 	for {
 		if last, err = c.backlog(ctx); err == nil && last.empty() {
 			return time.Since(start)
+		}
+		if time.Since(said) > 20*time.Second {
+			t.Logf("after %s still unfinished: %s", time.Since(start).Round(time.Second), last)
+			said = time.Now()
 		}
 		select {
 		case <-ctx.Done():

@@ -53,6 +53,9 @@ type clusterOptions struct {
 // (the first registers the shop) and the works, each ready.
 func newCluster(t *testing.T, o clusterOptions) *cluster {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("a fault test runs a sale against real servers for a minute or more")
+	}
 	backorderdBinary(t) // build before any server runs: the build is the slow part
 	c := &cluster{t: t, pg: startPostgres(t), sendgrid: newFakeSendGrid(t), proxy: newIntakeProxy(t), started: map[string]int{}}
 	if o.redisAOF {

@@ -179,8 +179,15 @@ func (d *daemon) killHolding(t *testing.T, active func() (int, error)) int {
 
 // count is how many lines of the log contain text.
 func (d *daemon) count(text string) int {
+	return d.countAfter("", text)
+}
+
+// countAfter is how many lines of the log after the first containing
+// marker contain text.
+func (d *daemon) countAfter(marker, text string) int {
 	b, _ := os.ReadFile(d.log)
-	return strings.Count(string(b), text)
+	_, after, _ := strings.Cut(string(b), marker)
+	return strings.Count(after, text)
 }
 
 // terminate sends SIGTERM and waits up to limit for the process to exit;

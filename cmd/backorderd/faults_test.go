@@ -90,6 +90,7 @@ func TestServeTerminatedMidBurstLosesNothingAnsweredAndExitsWithinItsGrace(t *te
 		if took > faultGrace {
 			t.Errorf("serve-1 exited %s after SIGTERM, beyond SHUTDOWN_GRACE %s", took, faultGrace)
 		}
-		t.Logf("serve-1 exited %s after SIGTERM (SHUTDOWN_GRACE %s)", took, faultGrace)
+		t.Logf("serve-1 exited %s after SIGTERM (SHUTDOWN_GRACE %s), answering %d deliveries after it began shutting down",
+			took, faultGrace, serve.countAfter(`"msg":"shutting down"`, `"path":"/webhooks/shopify"`))
 	})
 }

@@ -148,7 +148,7 @@ func (c *cluster) checkEmailsOnce(t *testing.T) int {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	n := 0
+	n, kinds := 0, map[string]int{}
 	for rows.Next() {
 		var id int64
 		var kind, status, reason string
@@ -157,6 +157,7 @@ func (c *cluster) checkEmailsOnce(t *testing.T) int {
 			t.Fatal(err)
 		}
 		n++
+		kinds[kind]++
 		switch got := accepted[id]; {
 		case status != "sent":
 			t.Errorf("email %d (%s) is %s (%s), want sent", id, kind, status, reason)
@@ -175,6 +176,7 @@ func (c *cluster) checkEmailsOnce(t *testing.T) int {
 	for id := range accepted {
 		t.Errorf("SendGrid accepted email %d, which is no row", id)
 	}
+	t.Logf("emails by kind: %v", kinds)
 	return n
 }
 

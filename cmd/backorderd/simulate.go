@@ -106,7 +106,7 @@ func simulateCommand(ctx context.Context, args []string, getenv func(string) str
 	}
 	var rep *simulate.Report
 	if f.url == "" {
-		rep, err = simulateEmbedded(ctx, sc, f.run, stderr)
+		rep, err = simulateEmbedded(ctx, sc, f.run, getenv, stderr)
 	} else {
 		rep, err = sc.Run(ctx, simulate.Target{URL: f.url, AdminURL: f.adminURL, AdminToken: f.token,
 			ShopDomain: f.shop, Secret: f.secret}, f.run)

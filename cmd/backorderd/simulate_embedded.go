@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -28,7 +29,9 @@ const (
 // shops, secrets and an admin token of its own and a short settle, runs
 // the scenario against it and stops it. Its log (warnings and errors) is shown only when it exits with an error
 // or the outcome does not match: a run that goes well prints its report.
-func simulateEmbedded(ctx context.Context, sc *simulate.Scenario, r simulate.RunOptions, stderr io.Writer) (rep *simulate.Report, err error) {
+// SETTLE_QUIET and SETTLE_MAX are taken from getenv when set there.
+func simulateEmbedded(ctx context.Context, sc *simulate.Scenario, r simulate.RunOptions, getenv func(string) string,
+	stderr io.Writer) (rep *simulate.Report, err error) {
 	dir, err := os.MkdirTemp("", "backorderd-simulate-")
 	if err != nil {
 		return nil, fmt.Errorf("make data directory: %w", err)
@@ -43,7 +46,8 @@ func simulateEmbedded(ctx context.Context, sc *simulate.Scenario, r simulate.Run
 		"HTTP_ADDR": addr, "DATABASE_URL": "sqlite:" + filepath.Join(dir, "backorderd.db"),
 		"SHOPIFY_SHOP_DOMAIN": embeddedShopify, "SHOPIFY_WEBHOOK_SECRET": secret,
 		"WOOCOMMERCE_STORE_URL": embeddedWoo, "WOOCOMMERCE_WEBHOOK_SECRET": secret,
-		"ADMIN_TOKEN": token, "SETTLE_QUIET": "1s", "LOG_LEVEL": "warn", "SHUTDOWN_GRACE": "5s",
+		"ADMIN_TOKEN": token, "SETTLE_QUIET": cmp.Or(getenv("SETTLE_QUIET"), "1s"), "SETTLE_MAX": getenv("SETTLE_MAX"),
+		"LOG_LEVEL": "warn", "SHUTDOWN_GRACE": "5s",
 	}
 	logs := &tailBuffer{max: 64 << 10}
 	runCtx, stop := context.WithCancel(ctx)

@@ -16,6 +16,9 @@ import (
 type admin struct {
 	base, token, shop string
 	client            *http.Client
+	// emailFloor is the newest email id before the run sent anything: the
+	// run's rows are above it, so no scan reads further.
+	emailFloor int64
 }
 
 // errNotFound is the API's 404: an item not described yet.
@@ -135,7 +138,7 @@ func (a *admin) confirmations(ctx context.Context, since int64, seen map[string]
 			return since, err
 		}
 		for _, e := range p.Items {
-			if e.ID <= since-lateRowMargin {
+			if e.ID <= max(since-lateRowMargin, a.emailFloor) {
 				return newest, nil
 			}
 			newest = max(newest, e.ID)
@@ -146,4 +149,27 @@ func (a *admin) confirmations(ctx context.Context, since int64, seen map[string]
 		}
 		q.Set("cursor", *p.NextCursor)
 	}
+}
+
+// confirmed reports whether order has a confirmation email row: asked
+// one order at a time for the few a scan of the list did not find.
+func (a *admin) confirmed(ctx context.Context, order string) (bool, error) {
+	var p page[emailView]
+	q := url.Values{"shop": {a.shop}, "kind": {"backordered"}, "order": {order}, "limit": {"1"}}
+	if err := a.get(ctx, "/api/v1/emails", q, &p); err != nil {
+		return false, err
+	}
+	return len(p.Items) > 0, nil
+}
+
+// newestEmail is the id of the shop's newest email row, 0 for none.
+func (a *admin) newestEmail(ctx context.Context) (int64, error) {
+	var p page[emailView]
+	if err := a.get(ctx, "/api/v1/emails", url.Values{"shop": {a.shop}, "limit": {"1"}}, &p); err != nil {
+		return 0, err
+	}
+	if len(p.Items) == 0 {
+		return 0, nil
+	}
+	return p.Items[0].ID, nil
 }

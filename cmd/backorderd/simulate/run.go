@@ -17,20 +17,21 @@ const defaultSettleTimeout = 2 * time.Minute
 // outcome, or RunOptions.SettleTimeout passes. A mismatch is in the
 // report, not an error: Run fails only when it cannot run (a target
 // missing its address or credentials, the setup never seen, ctx done).
-func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (*Report, error) {
+func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report, err error) {
 	if t.URL == "" || t.Secret == "" || t.ShopDomain == "" || t.AdminToken == "" {
 		return nil, errors.New("run scenario: the target needs its URL, shop, webhook secret and admin token")
 	}
-	if t.Client == nil {
-		t.Client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-			MaxIdleConnsPerHost: max(r.Connections, 16) * 2, MaxConnsPerHost: 0,
-		}}
-	}
 	r.Connections = cmp.Or(r.Connections, 16)
+	if t.Client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = r.Connections + 4 // the connections, and the admin API's reads
+		t.Client = &http.Client{Timeout: 30 * time.Second, Transport: tr}
+	}
 	r.SettleTimeout = cmp.Or(r.SettleTimeout, defaultSettleTimeout)
+	r.RetryFor = cmp.Or(r.RetryFor, 2*time.Minute)
 	sd := newSender(s, t, r)
 	a := &admin{base: cmp.Or(t.AdminURL, t.URL), token: t.AdminToken, shop: t.ShopDomain, client: t.Client}
-	rep := s.newReport(sd.total)
+	rep = s.newReport(sd.total)
 	logf := func(format string, args ...any) {
 		if r.Log != nil {
 			fmt.Fprintf(r.Log, format+"\n", args...)
@@ -38,6 +39,9 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (*Report, er
 	}
 	began := time.Now()
 	logf("simulate %s: %d orders over %d items, %d deliveries (run %s)", s.opts.Platform, s.opts.Orders, s.opts.Items, sd.total, s.opts.RunID)
+	if a.emailFloor, err = a.newestEmail(ctx); err != nil {
+		return nil, fmt.Errorf("run scenario: %w", err)
+	}
 	sd.sendPhase(ctx, s.plans[phaseSetup])
 	if err := s.awaitItems(ctx, a, r.SettleTimeout); err != nil {
 		return nil, fmt.Errorf("run scenario: %w", err)

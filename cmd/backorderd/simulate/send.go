@@ -38,12 +38,8 @@ type sender struct {
 	last2xx   time.Time
 }
 
-// retryFor bounds how long one delivery is retried; retryMaxWait the
-// wait between two attempts.
-const (
-	retryFor     = 2 * time.Minute
-	retryMaxWait = 2 * time.Second
-)
+// retryMaxWait bounds the wait between two attempts of a delivery.
+const retryMaxWait = 2 * time.Second
 
 func newSender(s *Scenario, t Target, r RunOptions) *sender {
 	total := 0
@@ -122,7 +118,7 @@ func (sd *sender) deliver(ctx context.Context, i int) {
 		if err == nil && code >= 200 && code < 300 {
 			break
 		}
-		if ctx.Err() != nil || time.Since(start) > retryFor {
+		if ctx.Err() != nil || time.Since(start) > sd.r.RetryFor {
 			sd.mu.Lock()
 			sd.lost = append(sd.lost, fmt.Sprintf("%s delivery %s never answered 2xx (last: %d %v)", d.topic, d.eventID, code, err))
 			sd.mu.Unlock()

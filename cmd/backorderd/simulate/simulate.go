@@ -5,8 +5,47 @@
 // running backorderd, and compares what the admin API reports against its own
 // small model of the outcome ("newest units wait, oldest are served first").
 //
-// It is a client of the service: it does not import the engine, the store or
-// the jobs, so its expectation is independent of the code it checks.
+// It is a client of the service: it imports none of its packages, so its
+// expectation is independent of the code it checks.
+//
+// The scenario, in phases, each sent whole and its outcome awaited before
+// the next (an outcome that depended on when the engine reconciles could not
+// be predicted):
+//
+//   - Setup: each item described (Shopify products/create with its variant
+//     and inventory item; WooCommerce product.created of a simple product
+//     managing its stock, backorders "notify"), then its stock reported
+//     (Shopify inventory_levels/update at one location; WooCommerce
+//     product.updated); the items are awaited in the admin API.
+//   - Sale: orders of 1–3 lines of distinct items, 1–3 units each, placed a
+//     second apart (Shopify's timestamps have whole seconds; a level reported
+//     in an order's second reflects it and the orders before). Each item's
+//     stock is its demand less the short share, rounded. Each order is
+//     followed by the new level of each of its items (negative past stock),
+//     sent once the order is answered, as a store that sends in order would.
+//   - Changes: shares of the orders cancelled (Shopify orders/cancelled;
+//     WooCommerce order.updated, status cancelled), partly refunded (Shopify
+//     refunds/create, orders/updated with current_quantity, restocked) or
+//     edited by one or two units up or down (Shopify orders/edited and
+//     orders/updated; WooCommerce order.updated), each followed by the
+//     levels it moved. WooCommerce refunds leave an order's lines as they
+//     were, so there is nothing to model: New refuses them.
+//   - Restock: every item's level raised to cover every unit owed, and a
+//     little more.
+//
+// Duplicates repeat a delivery (same event id, same body) a little later;
+// out-of-order moves a delivery within a window of 32; a dropped delivery is
+// never sent and the oracle models only what was. WooCommerce stamps a
+// product's state with its arrival, so after each phase each item's final
+// level is sent once more, after everything else of the phase was answered.
+//
+// The oracle (oracle.go) keeps each resource's newest delivered state and,
+// at the end of each phase, assigns every item's owed units to the newest
+// open lines; units that waited and are covered are allocated and stay
+// committed. After each phase every line that waited must have its
+// backorder with those waiting and allocated units and that status, every
+// other line none, and (sale and changes) every order with a line that
+// waited its "backordered" confirmation email in any status.
 package simulate
 
 import (
@@ -51,8 +90,12 @@ type RunOptions struct {
 	Rate          float64               // deliveries/s; 0 = as fast as Connections allow
 	Connections   int                   // default 16
 	SettleTimeout time.Duration         // how long to wait for the expected outcome (default 2 min)
-	OnSent        func(sent, total int) // called as deliveries are answered 2xx
+	OnSent        func(sent, total int) // called as deliveries are answered 2xx, from the sending goroutines (concurrently)
 	Log           io.Writer             // progress lines; nil = quiet
+	// RetryFor is how long a delivery not answered 2xx is retried, with
+	// backoff from 50 ms to 2 s, before it is given up and reported
+	// (default 2 min).
+	RetryFor time.Duration
 }
 
 // The platforms a scenario can be sent as.

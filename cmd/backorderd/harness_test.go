@@ -238,12 +238,27 @@ type redisServer struct {
 	t    *testing.T
 	addr string
 	cmd  *exec.Cmd
+	// dir holds the append-only file, kept across restarts.
+	dir string
+	// appendOnly turns the AOF on (fsync every second, as in production):
+	// a restart keeps what was written more than a second before it.
+	appendOnly bool
 }
 
 // startRedisServer runs a private redis-server on addr until the test ends.
 func startRedisServer(t *testing.T, addr string) *redisServer {
 	t.Helper()
-	r := &redisServer{t: t, addr: addr}
+	r := &redisServer{t: t, addr: addr, dir: t.TempDir()}
+	r.start()
+	t.Cleanup(r.stop)
+	return r
+}
+
+// startRedisAOF runs a private redis-server with its append-only file on,
+// on a free address, until the test ends.
+func startRedisAOF(t *testing.T) *redisServer {
+	t.Helper()
+	r := &redisServer{t: t, addr: freeAddr(t), dir: t.TempDir(), appendOnly: true}
 	r.start()
 	t.Cleanup(r.stop)
 	return r
@@ -255,7 +270,12 @@ func (r *redisServer) start() {
 		needTool(r.t, "redis-server")
 	}
 	host, port, _ := net.SplitHostPort(r.addr)
-	r.cmd = exec.Command(bin, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", r.t.TempDir())
+	aof := "no"
+	if r.appendOnly {
+		aof = "yes"
+	}
+	r.cmd = exec.Command(bin, "--bind", host, "--port", port, "--save", "", "--appendonly", aof,
+		"--appendfsync", "everysec", "--dir", r.dir)
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -18,7 +19,7 @@ const defaultSettleTimeout = 2 * time.Minute
 // report, not an error: Run fails only when it cannot run (a target
 // missing its address or credentials, the setup never seen, ctx done).
 func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report, err error) {
-	if t.URL == "" || t.Secret == "" || t.ShopDomain == "" || t.AdminToken == "" {
+	if strings.Trim(t.URL, ", ") == "" || t.Secret == "" || t.ShopDomain == "" || t.AdminToken == "" {
 		return nil, errors.New("run scenario: the target needs its URL, shop, webhook secret and admin token")
 	}
 	r.Connections = cmp.Or(r.Connections, 16)
@@ -30,7 +31,7 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 	r.SettleTimeout = cmp.Or(r.SettleTimeout, defaultSettleTimeout)
 	r.RetryFor = cmp.Or(r.RetryFor, 2*time.Minute)
 	sd := newSender(s, t, r)
-	a := &admin{base: cmp.Or(t.AdminURL, t.URL), token: t.AdminToken, shop: t.ShopDomain, client: t.Client}
+	a := &admin{base: cmp.Or(t.AdminURL, sd.urls[0]), token: t.AdminToken, shop: t.ShopDomain, client: t.Client}
 	rep = s.newReport(sd.total)
 	logf := func(format string, args ...any) {
 		if r.Log != nil {

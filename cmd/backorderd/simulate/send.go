@@ -23,6 +23,7 @@ type sender struct {
 	t      Target
 	r      RunOptions
 	client *http.Client
+	urls   []string // the instances' base URLs, taken in turn
 	total  int
 	sent   atomic.Int64
 	// finished closes, once, a delivery's channel when it is answered 2xx
@@ -50,7 +51,13 @@ func newSender(s *Scenario, t Target, r RunOptions) *sender {
 	for i := range finished {
 		finished[i] = make(chan struct{})
 	}
-	return &sender{s: s, t: t, r: r, client: t.Client, total: total, finished: finished,
+	var urls []string
+	for u := range strings.SplitSeq(t.URL, ",") {
+		if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
+			urls = append(urls, u)
+		}
+	}
+	return &sender{s: s, t: t, r: r, client: t.Client, urls: urls, total: total, finished: finished,
 		once: make([]sync.Once, len(s.out)), status: map[int]int{}}
 }
 
@@ -108,7 +115,7 @@ func (sd *sender) deliver(ctx context.Context, i int) {
 	start := time.Now()
 	wait := 50 * time.Millisecond
 	for attempt := 0; ; attempt++ {
-		code, err := sd.post(ctx, d)
+		code, err := sd.post(ctx, sd.urls[(i+attempt)%len(sd.urls)], d)
 		sd.mu.Lock()
 		sd.status[code]++
 		if attempt > 0 {
@@ -145,10 +152,11 @@ func (sd *sender) finish(i int) {
 	sd.once[i].Do(func() { close(sd.finished[i]) })
 }
 
-// post makes one attempt: status 0 when no answer came.
-func (sd *sender) post(ctx context.Context, d *delivery) (int, error) {
+// post makes one attempt at the instance at base: status 0 when no answer
+// came. A retry goes to the next instance, as a load balancer would.
+func (sd *sender) post(ctx context.Context, base string, d *delivery) (int, error) {
 	path, headers := sd.headers(d)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(sd.t.URL, "/")+path, bytes.NewReader(d.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(d.body))
 	if err != nil {
 		return 0, fmt.Errorf("build request: %w", err)
 	}

@@ -77,7 +77,7 @@ type Options struct {
 
 // Target is the running instance.
 type Target struct {
-	URL        string       // base URL of serve/run, e.g. http://127.0.0.1:8080 (webhooks POSTed here)
+	URL        string       // base URL of serve/run, e.g. http://127.0.0.1:8080 (webhooks POSTed here); several, comma-separated, share the deliveries round-robin
 	AdminURL   string       // base of the admin API if different (default URL)
 	AdminToken string       // bearer token of the admin API
 	ShopDomain string       // Shopify shop domain or WooCommerce store URL registered in the instance

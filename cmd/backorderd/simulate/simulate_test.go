@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -180,5 +182,38 @@ func TestEachWrongFieldOfABackorderIsAMismatch(t *testing.T) {
 				t.Errorf("got mismatches %q, want a mismatch: %v", mm, tt.bad)
 			}
 		})
+	}
+}
+
+func TestSeveralURLsShareTheDeliveriesAndARetryGoesToTheNext(t *testing.T) {
+	f, target := newFakeInstance(t, true)
+	var hits [2]atomic.Int64
+	var urls []string
+	for i := range hits {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				hits[i].Add(1)
+			}
+			f.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		urls = append(urls, srv.URL)
+	}
+	target.URL = strings.Join(urls, ", ")
+	s, err := New(Options{Orders: 20, Items: 3, Short: 0, Seed: 1, RunID: "urls"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Run(context.Background(), target, RunOptions{Connections: 4, SettleTimeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each delivery is refused once, then answered: two attempts, one at
+	// each instance.
+	if !rep.OK() || rep.Sent != rep.Deliveries {
+		t.Fatalf("got %d of %d sent, mismatches %v", rep.Sent, rep.Deliveries, rep.Mismatches)
+	}
+	if hits[0].Load() != int64(rep.Deliveries) || hits[1].Load() != int64(rep.Deliveries) {
+		t.Errorf("got %d and %d posts to the two instances, want %d each", hits[0].Load(), hits[1].Load(), rep.Deliveries)
 	}
 }

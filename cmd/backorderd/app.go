@@ -319,7 +319,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 	var monitor *asynqmon.HTTPHandler
 	if h.role.serves() {
 		wm := webhooks.NewMetrics(h.registry)
-		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes, wm).Mount(router)
+		webhooks.NewReceiver(h.shops, h.store, webhooks.DefaultBatching, h.dispatcher, h.cfg.MaxBodyBytes, wm).Mount(router)
 		webhooks.NewSupplierCallbacks(h.store, h.purchasing, h.cfg.MaxBodyBytes, wm).Mount(router)
 		h.mountShopifyInstall(router)
 		if h.cfg.SendGridWebhookKey != "" {

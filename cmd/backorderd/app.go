@@ -83,7 +83,9 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 		return err
 	}
 	defer rds.close()
-	client := asynq.NewClientFromRedisClient(rds.client)
+	// Enqueues made at the same time (a burst of deliveries) travel to
+	// Redis in one pipeline.
+	client := asynq.NewClientFromRedisClient(jobs.PipelineScripts(rds.client, jobs.ScriptPipelining))
 	defer client.Close()
 	inspector := asynq.NewInspectorFromRedisClient(rds.client)
 	defer inspector.Close()

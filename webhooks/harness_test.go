@@ -144,6 +144,9 @@ func newHarness(tb testing.TB, s *store.Store, opts ...option) *harness {
 		h.rc, _ = jobstest.Redis(tb, redisDB)
 		h.insp = asynq.NewInspectorFromRedisClient(h.rc)
 		enq = asynq.NewClientFromRedisClient(h.rc)
+		if cfg.asServed { // as serve enqueues: concurrent enqueues in one pipeline
+			enq = asynq.NewClientFromRedisClient(jobs.PipelineScripts(h.rc, jobs.ScriptPipelining))
+		}
 	}
 	h.dispatcher = jobs.NewDispatcher(enq, cfg.log)
 	jm := jobs.NewMetrics(h.registry)

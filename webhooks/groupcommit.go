@@ -26,9 +26,9 @@ type Batching struct {
 	// timer, so a lone delivery is written at once and batches grow with
 	// the load.
 	Flushes int
-	// Budget bounds the time from a delivery's arrival until its write
-	// ends, its wait in the queue included; past it the delivery is
-	// spooled instead (0: recordTimeout).
+	// Budget bounds a delivery's time from its arrival until its write
+	// starts: one still queued past it is spooled instead. A write may run
+	// until the latest budget of its deliveries ends (0: recordTimeout).
 	Budget time.Duration
 }
 
@@ -79,7 +79,10 @@ func (g *groupCommit) record(d store.Delivery, deadline time.Time) store.Recorde
 }
 
 // writeBatch records the deliveries of batch still within their budget, by
-// the earliest deadline among them.
+// the latest deadline among them: were it the earliest, a batch led by a
+// delivery that had waited long would fail whole, and under load every
+// batch would, each spooling deliveries that had time left. One that waited
+// longest is then answered up to one budget late — recorded, not spooled.
 func writeBatch(r Recorder, batch []pending) ([]store.Recorded, error) {
 	out := make([]store.Recorded, len(batch))
 	live := make([]int, 0, len(batch))
@@ -91,7 +94,7 @@ func writeBatch(r Recorder, batch []pending) ([]store.Recorded, error) {
 			out[i].Err = errWaitedTooLong
 			continue
 		}
-		if deadline.IsZero() || p.deadline.Before(deadline) {
+		if p.deadline.After(deadline) {
 			deadline = p.deadline
 		}
 		live, ds = append(live, i), append(ds, p.d)

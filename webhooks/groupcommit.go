@@ -19,12 +19,12 @@ type Recorder interface {
 // Batching says how deliveries that arrive together are made durable
 // together.
 type Batching struct {
-	// MaxBatch bounds the deliveries of one write.
+	// MaxBatch bounds the deliveries of one write (0: DefaultBatching's).
 	MaxBatch int
 	// Flushes bounds the writes in progress at once. While that many are,
 	// arriving deliveries queue, and the next write takes all of them: no
 	// timer, so a lone delivery is written at once and batches grow with
-	// the load.
+	// the load (0: DefaultBatching's).
 	Flushes int
 	// Budget bounds a delivery's time from its arrival until its write
 	// starts: one still queued past it is spooled instead. A write may run
@@ -60,6 +60,12 @@ type groupCommit struct {
 }
 
 func newGroupCommit(r Recorder, cfg Batching, m *Metrics) *groupCommit {
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = DefaultBatching.MaxBatch
+	}
+	if cfg.Flushes <= 0 {
+		cfg.Flushes = DefaultBatching.Flushes
+	}
 	if cfg.Budget <= 0 {
 		cfg.Budget = recordTimeout
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Inbox statuses.
@@ -50,19 +52,32 @@ const inboxColumns = `id, shop_id, topic, dedupe_key, headers, body, status, rea
 // dedupe key the shop already has is not written again: the original's
 // duplicates count goes up, and its id comes back with duplicate set.
 func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (id int64, duplicate bool, err error) {
-	const insert = `INSERT INTO inbox (shop_id, topic, dedupe_key, headers, body, status, received_at)
-	VALUES (?, ?, ?, ?, ?, 'accepted', ?)
-	ON CONFLICT (shop_id, dedupe_key) DO NOTHING
-	RETURNING id`
-	const bump = `UPDATE inbox SET duplicates = duplicates + 1
-	WHERE shop_id = ? AND dedupe_key = ?
-	RETURNING id`
 	headers, err := json.Marshal(d.Headers)
 	if err != nil {
 		return 0, false, fmt.Errorf("encode headers: %w", err)
 	}
-	err = s.db.QueryRowxContext(ctx, s.db.Rebind(insert),
-		d.ShopID, d.Topic, d.DedupeKey, string(headers), d.Body, d.ReceivedAt.UTC()).Scan(&id)
+	return recordOne(ctx, s.db, d, string(headers), 0)
+}
+
+// rowQueryer is the pool or a transaction.
+type rowQueryer interface {
+	QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row
+	Rebind(query string) string
+}
+
+// recordOne inserts d with dups duplicates already counted, or, when the
+// shop has its dedupe key, adds dups + 1 to the original's count. One
+// statement each, in the caller's transaction or none.
+func recordOne(ctx context.Context, q rowQueryer, d Delivery, headers string, dups int) (id int64, duplicate bool, err error) {
+	const insert = `INSERT INTO inbox (shop_id, topic, dedupe_key, headers, body, status, received_at, duplicates)
+	VALUES (?, ?, ?, ?, ?, 'accepted', ?, ?)
+	ON CONFLICT (shop_id, dedupe_key) DO NOTHING
+	RETURNING id`
+	const bump = `UPDATE inbox SET duplicates = duplicates + ?
+	WHERE shop_id = ? AND dedupe_key = ?
+	RETURNING id`
+	err = q.QueryRowxContext(ctx, q.Rebind(insert),
+		d.ShopID, d.Topic, d.DedupeKey, headers, d.Body, d.ReceivedAt.UTC(), dups).Scan(&id)
 	if err == nil {
 		return id, false, nil
 	}
@@ -70,7 +85,7 @@ func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (id int64, dupli
 		return 0, false, fmt.Errorf("record delivery: %w", err)
 	}
 	// The insert did nothing: the key exists.
-	if err := s.db.QueryRowxContext(ctx, s.db.Rebind(bump), d.ShopID, d.DedupeKey).Scan(&id); err != nil {
+	if err := q.QueryRowxContext(ctx, q.Rebind(bump), dups+1, d.ShopID, d.DedupeKey).Scan(&id); err != nil {
 		return 0, false, fmt.Errorf("count duplicate delivery: %w", translate(err))
 	}
 	return id, true, nil

@@ -75,6 +75,7 @@ type harnessConfig struct {
 	offline   bool
 	enqueuer  webhooks.Enqueuer
 	recorder  webhooks.Recorder
+	batching  webhooks.Batching
 	events    webhooks.EventRecorder
 	sender    jobs.MailSender
 	log       *slog.Logger
@@ -95,6 +96,9 @@ func withEnqueuer(enq webhooks.Enqueuer) option { return func(c *harnessConfig) 
 
 // withRecorder gives the receiver r instead of the store.
 func withRecorder(r webhooks.Recorder) option { return func(c *harnessConfig) { c.recorder = r } }
+
+// withBatching groups the receiver's inbox writes as b says.
+func withBatching(b webhooks.Batching) option { return func(c *harnessConfig) { c.batching = b } }
 
 // withEventRecorder gives the SendGrid Event Webhook r instead of the jobs'.
 func withEventRecorder(r webhooks.EventRecorder) option {
@@ -118,7 +122,7 @@ func asServed() option {
 // shops registered.
 func newHarness(tb testing.TB, s *store.Store, opts ...option) *harness {
 	tb.Helper()
-	cfg := harnessConfig{maxBody: 1 << 20, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := harnessConfig{maxBody: 1 << 20, batching: webhooks.DefaultBatching, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -140,6 +144,9 @@ func newHarness(tb testing.TB, s *store.Store, opts ...option) *harness {
 		h.rc, _ = jobstest.Redis(tb, redisDB)
 		h.insp = asynq.NewInspectorFromRedisClient(h.rc)
 		enq = asynq.NewClientFromRedisClient(h.rc)
+		if cfg.asServed { // as serve enqueues: concurrent enqueues in one pipeline
+			enq = asynq.NewClientFromRedisClient(jobs.PipelineScripts(h.rc, jobs.ScriptPipelining))
+		}
 	}
 	h.dispatcher = jobs.NewDispatcher(enq, cfg.log)
 	jm := jobs.NewMetrics(h.registry)
@@ -200,7 +207,7 @@ func (h *harness) mount(tb testing.TB, cfg harnessConfig) http.Handler {
 	if cfg.enqueuer != nil {
 		enq = cfg.enqueuer
 	}
-	webhooks.NewReceiver(shops, recorder, enq, cfg.maxBody, h.wm).Mount(r)
+	webhooks.NewReceiver(shops, recorder, cfg.batching, enq, cfg.maxBody, h.wm).Mount(r)
 	var events webhooks.EventRecorder = jobs.NewEmailEvents(h.store, h.dispatcher, cfg.log)
 	if cfg.events != nil {
 		events = cfg.events
@@ -549,8 +556,8 @@ func (downEnqueuer) SpoolDelivery(context.Context, store.Delivery) error {
 // downRecorder is a database that does not answer.
 type downRecorder struct{}
 
-func (downRecorder) RecordDelivery(context.Context, store.Delivery) (int64, bool, error) {
-	return 0, false, errors.New("dial tcp 127.0.0.1:5432: connection refused")
+func (downRecorder) RecordDeliveries(context.Context, []store.Delivery) ([]store.Recorded, error) {
+	return nil, errors.New("dial tcp 127.0.0.1:5432: connection refused")
 }
 
 // downEvents is a database that cannot take events.

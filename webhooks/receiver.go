@@ -17,11 +17,6 @@ import (
 	"github.com/backorderd/backorderd/store"
 )
 
-// Recorder is the part of the store the receiver writes to.
-type Recorder interface {
-	RecordDelivery(ctx context.Context, d store.Delivery) (id int64, duplicate bool, err error)
-}
-
 // Enqueuer enqueues the task of a recorded delivery, or, when the database
 // cannot take the delivery, a task that carries it whole and records it
 // once the database is back.
@@ -33,17 +28,19 @@ type Enqueuer interface {
 // Receiver receives the stores' webhooks.
 type Receiver struct {
 	shops    *Shops
-	recorder Recorder
+	intake   *groupCommit
 	enqueuer Enqueuer
 	maxBody  int64
 	metrics  *Metrics
 	now      func() time.Time
 }
 
-// NewReceiver returns a receiver that records into recorder and enqueues
-// through enqueuer, refusing bodies over maxBody bytes.
-func NewReceiver(shops *Shops, recorder Recorder, enqueuer Enqueuer, maxBody int64, m *Metrics) *Receiver {
-	return &Receiver{shops: shops, recorder: recorder, enqueuer: enqueuer, maxBody: maxBody, metrics: m, now: time.Now}
+// NewReceiver returns a receiver that records into recorder, deliveries
+// that arrive together in one write as b says, and enqueues through
+// enqueuer, refusing bodies over maxBody bytes.
+func NewReceiver(shops *Shops, recorder Recorder, b Batching, enqueuer Enqueuer, maxBody int64, m *Metrics) *Receiver {
+	return &Receiver{shops: shops, intake: newGroupCommit(recorder, b, m), enqueuer: enqueuer, maxBody: maxBody,
+		metrics: m, now: time.Now}
 }
 
 // Mount adds the webhook routes to r.
@@ -112,15 +109,19 @@ func (rc *Receiver) receive(c *gin.Context, in incoming) {
 	})
 }
 
-// accept makes a verified delivery durable: in the inbox, its task then
+// accept makes a verified delivery durable: in the inbox, written together
+// with the deliveries that arrived meanwhile (group commit), its task then
 // enqueued (or left to the relay when Redis is down); when the database
 // cannot take it, in Redis as a task carrying it whole. Only when neither
-// can is the answer 503. The work finishes even if the store hangs up.
+// can is the answer 503. The answer follows its own row's commit. The work
+// finishes even if the store hangs up.
 func (rc *Receiver) accept(c *gin.Context, platform store.Platform, d store.Delivery) {
 	base := context.WithoutCancel(c.Request.Context())
-	ctx, cancel := context.WithTimeout(base, recordTimeout)
+	ctx, cancel := context.WithTimeout(base, rc.intake.cfg.Budget)
 	defer cancel()
-	id, duplicate, err := rc.recorder.RecordDelivery(ctx, d)
+	deadline, _ := ctx.Deadline()
+	rec := rc.intake.record(d, deadline)
+	id, duplicate, err := rec.ID, rec.Duplicate, rec.Err
 	if err != nil {
 		_ = c.Error(err)
 		sctx, scancel := context.WithTimeout(base, spoolTimeout)

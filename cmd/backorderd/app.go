@@ -83,7 +83,9 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 		return err
 	}
 	defer rds.close()
-	client := asynq.NewClientFromRedisClient(rds.client)
+	// Enqueues made at the same time (a burst of deliveries) travel to
+	// Redis in one pipeline.
+	client := asynq.NewClientFromRedisClient(jobs.PipelineScripts(rds.client, jobs.ScriptPipelining))
 	defer client.Close()
 	inspector := asynq.NewInspectorFromRedisClient(rds.client)
 	defer inspector.Close()
@@ -318,7 +320,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 	var monitor *asynqmon.HTTPHandler
 	if h.role.serves() {
 		wm := webhooks.NewMetrics(h.registry)
-		webhooks.NewReceiver(h.shops, h.store, h.dispatcher, h.cfg.MaxBodyBytes, wm).Mount(router)
+		webhooks.NewReceiver(h.shops, h.store, webhooks.DefaultBatching, h.dispatcher, h.cfg.MaxBodyBytes, wm).Mount(router)
 		webhooks.NewSupplierCallbacks(h.store, h.purchasing, h.cfg.MaxBodyBytes, wm).Mount(router)
 		h.mountShopifyInstall(router)
 		if h.cfg.SendGridWebhookKey != "" {

@@ -1,7 +1,7 @@
 // Command intakebench exists only for the measurements in
 // docs/performance.md; it is not part of the service and nothing imports it.
 //
-// It has two modes:
+// It has three modes:
 //
 //	intakebench baseline [-addr 127.0.0.1:18081]
 //
@@ -12,6 +12,15 @@
 // No shop lookup, no signature check, no logging, no metrics. It takes
 // DATABASE_URL (PostgreSQL) and REDIS_URL as `backorderd serve` does,
 // migrates the database and registers the sample Shopify shop if missing.
+//
+//	intakebench bare [-addr 127.0.0.1:18082]
+//
+// serves a leaner bare handler, the one `backorderd serve` is to beat by
+// 1.5x: net/http alone (no gin), and per request one INSERT through a pgx
+// pool (no database/sql, no sqlx, no batching) and one asynq enqueue. Its
+// statement counts a known key as a duplicate, as the inbox does. Same
+// environment as baseline; the database must be migrated (baseline or
+// `backorderd migrate` does it).
 //
 //	intakebench targets [-url URL] [-fixture testdata/shopify/orders-create] [-n 0] [-no-body]
 //
@@ -35,20 +44,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/config"
-	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -70,7 +74,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: intakebench baseline|targets [flags]")
+		return errors.New("usage: intakebench baseline|bare|targets [flags]")
 	}
 	switch args[0] {
 	case "baseline":
@@ -80,6 +84,13 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return baseline(ctx, *addr, os.Getenv("DATABASE_URL"), os.Getenv("REDIS_URL"))
+	case "bare":
+		fs := flag.NewFlagSet("bare", flag.ContinueOnError)
+		addr := fs.String("addr", "127.0.0.1:18082", "listen address")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return bare(ctx, *addr, os.Getenv("DATABASE_URL"), os.Getenv("REDIS_URL"))
 	case "targets":
 		fs := flag.NewFlagSet("targets", flag.ContinueOnError)
 		target := fs.String("url", "http://127.0.0.1:18080/webhooks/shopify", "URL every target posts to")
@@ -91,22 +102,9 @@ func run(ctx context.Context, args []string) error {
 		}
 		return targets(os.Stdout, *target, *fixture, *n, *noBody)
 	default:
-		return fmt.Errorf("unknown mode %q: want baseline or targets", args[0])
+		return fmt.Errorf("unknown mode %q: want baseline, bare or targets", args[0])
 	}
 }
-
-// The headers the receiver keeps with a delivery; the baseline keeps the
-// same, so that both write rows of the same size.
-var keptHeaders = []string{
-	"X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-API-Version", "X-Shopify-Webhook-Id",
-	"X-Shopify-Event-Id", "X-Shopify-Triggered-At", "X-Shopify-Name", "X-Shopify-Sub-Topic",
-}
-
-// Timeouts as `backorderd serve` sets them on its Redis client.
-const (
-	redisDialTimeout = 2 * time.Second
-	redisIOTimeout   = 3 * time.Second
-)
 
 func baseline(ctx context.Context, addr, databaseURL, redisURL string) error {
 	if databaseURL == "" || redisURL == "" {
@@ -132,16 +130,11 @@ func baseline(ctx context.Context, addr, databaseURL, redisURL string) error {
 		return fmt.Errorf("sample shop: %w", err)
 	}
 
-	opts, err := config.ParseRedisURL(redisURL)
+	dispatcher, closeRedis, err := newDispatcher(redisURL)
 	if err != nil {
-		return fmt.Errorf("REDIS_URL: %w", err)
+		return err
 	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = redisDialTimeout, redisIOTimeout, redisIOTimeout
-	rc := redis.NewClient(opts)
-	defer rc.Close()
-	client := asynq.NewClientFromRedisClient(rc)
-	defer client.Close()
-	dispatcher := jobs.NewDispatcher(client, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	defer closeRedis()
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -151,19 +144,9 @@ func baseline(ctx context.Context, addr, databaseURL, redisURL string) error {
 			c.AbortWithStatus(http.StatusBadRequest)
 			return
 		}
-		topic := c.GetHeader("X-Shopify-Topic")
-		headers := make(map[string]string, len(keptHeaders))
-		for _, n := range keptHeaders {
-			if v := c.GetHeader(n); v != "" {
-				headers[n] = v
-			}
-		}
 		// Like the receiver, finish the work even if the client hangs up.
 		ctx := context.WithoutCancel(c.Request.Context())
-		id, duplicate, err := st.RecordDelivery(ctx, store.Delivery{
-			ShopID: shop.ID, Topic: topic, DedupeKey: topic + "|event:" + c.GetHeader("X-Shopify-Event-Id"),
-			Headers: headers, Body: body, ReceivedAt: time.Now(),
-		})
+		id, duplicate, err := st.RecordDelivery(ctx, sampleDelivery(c.Request, shop.ID, body))
 		if err != nil {
 			c.AbortWithStatus(http.StatusServiceUnavailable)
 			return
@@ -177,18 +160,8 @@ func baseline(ctx context.Context, addr, databaseURL, redisURL string) error {
 		c.JSON(http.StatusOK, gin.H{"status": "accepted"})
 	})
 
-	srv := &http.Server{Addr: addr, Handler: r, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
 	fmt.Fprintf(os.Stderr, "intakebench baseline listening on %s (shop %d)\n", addr, shop.ID)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return serveUntil(ctx, addr, r)
 }
 
 // target is one request in vegeta's JSON target format.

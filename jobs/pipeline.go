@@ -6,7 +6,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/backorderd/backorderd/groupcommit"
+	"github.com/backorderd/backorderd/store/groupcommit"
 )
 
 // ScriptPipelining is how PipelineScripts groups script calls: a few

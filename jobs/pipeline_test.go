@@ -13,8 +13,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/backorderd/backorderd/groupcommit"
 	"github.com/backorderd/backorderd/jobs/jobstest"
+	"github.com/backorderd/backorderd/store/groupcommit"
 )
 
 // holdFirstScript holds the first script call until released, and notes

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/backorderd/backorderd/groupcommit"
 	"github.com/backorderd/backorderd/store"
+	"github.com/backorderd/backorderd/store/groupcommit"
 )
 
 // Recorder is the part of the store the receiver writes to: deliveries that

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backorderd/backorderd/groupcommit"
+	"github.com/backorderd/backorderd/store/groupcommit"
 )
 
 // held is a write that holds its first batch until released, doubles every

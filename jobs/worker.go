@@ -131,16 +131,19 @@ func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 // reset, a rate-limited purchase order for the supplier's Retry-After; an email whose account SendGrid refuses backs off with the
 // refusals in a row (n does not grow: they are no failures), at most
 // accountMaxDelay apart; a spooled delivery waits for the database at most
-// spoolMaxDelay apart; everything else backs off as asynq does.
+// spoolMaxDelay apart; everything else backs off as asynq does. A wait an
+// outside service asked for is a second longer: asynq keeps a retry's time
+// to the whole second, and its forwarder, checking every
+// delayedTaskCheckInterval, runs it up to a second before the time asked.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	if d := sendgrid.RetryAfter(err); d > 0 {
-		return d // SendGrid's rate limit resets then
+		return d + time.Second // SendGrid's rate limit resets then
 	}
 	if d := supplier.RetryAfter(err); d > 0 {
-		return d // the supplier's Retry-After
+		return d + time.Second // the supplier's Retry-After
 	}
 	if d := storeapi.RetryAfter(err); d > 0 {
-		return d // the store's Retry-After, or Shopify's points over its restore rate
+		return d + time.Second // the store's Retry-After, or Shopify's points over its restore rate
 	}
 	var busy *writeBusyError
 	if errors.As(err, &busy) {

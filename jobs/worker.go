@@ -149,6 +149,10 @@ func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	if errors.As(err, &busy) {
 		return writeBusyDelay(n)
 	}
+	var held *deliveryBusyError
+	if errors.As(err, &held) {
+		return deliveryBusyDelay
+	}
 	var refusal *accountRefusal
 	if errors.As(err, &refusal) {
 		return accountDelay(refusal.streak)

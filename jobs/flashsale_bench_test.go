@@ -41,7 +41,7 @@ var (
 // shop of its own.
 func BenchmarkFlashSale(b *testing.B) {
 	w := flashWorkers(b, *flashQuiet, *flashConcurrency)
-	var applied, settle, enqueued float64
+	var applied, settle, reconciled, confirmed, enqueued float64
 	b.ResetTimer()
 	for i := range b.N {
 		sale := newFlashSale(uint64(i), *flashOrders, *flashItems)
@@ -52,10 +52,14 @@ func BenchmarkFlashSale(b *testing.B) {
 		res := sale.run(b, w, shopID, ids, 10*time.Minute)
 		applied += res.appliedPerSec
 		settle += res.settle.Seconds()
+		reconciled += res.reconciled.Seconds()
+		confirmed += res.confirmed.Seconds()
 		enqueued += res.enqueuedPerSec
 	}
 	b.ReportMetric(applied/float64(b.N), "applied/s")
 	b.ReportMetric(settle/float64(b.N), "settle-s")
+	b.ReportMetric(reconciled/float64(b.N), "last-reconcile-s")
+	b.ReportMetric(confirmed/float64(b.N), "last-confirmation-s")
 	b.ReportMetric(enqueued/float64(b.N), "enqueued/s")
 	b.ReportMetric(float64(len(newFlashSale(0, *flashOrders, *flashItems).deliveries())), "deliveries")
 	w.clean(b)
@@ -265,7 +269,10 @@ func (s *flashSale) record(tb testing.TB, st *store.Store, shopID int64) []int64
 // flashResult is what one sale measured.
 type flashResult struct {
 	appliedPerSec, enqueuedPerSec float64
-	settle                        time.Duration
+	// settle is from the last delivery applied until the sale was seen
+	// settled; reconciled and confirmed until the last item's reconcile
+	// and the last confirmation were committed.
+	settle, reconciled, confirmed time.Duration
 }
 
 // run enqueues the recorded deliveries' tasks from 16 goroutines and waits,
@@ -308,10 +315,18 @@ func (s *flashSale) run(tb testing.TB, w *flashBench, shopID int64, ids []int64,
 		time.Sleep(25 * time.Millisecond)
 	}
 	settledAt := time.Now()
+	var reconciled, confirmed time.Time
+	err := w.db.QueryRowContext(ctx, `SELECT (SELECT max(reconciled_at) FROM item_ledgers WHERE shop_id = $1),
+		(SELECT max(created_at) FROM emails WHERE shop_id = $1 AND kind = 'backordered')`, shopID).Scan(&reconciled, &confirmed)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	return flashResult{
 		appliedPerSec:  float64(len(ids)) / lastApplied.Sub(start).Seconds(),
 		enqueuedPerSec: float64(len(ids)) / enqueued.Seconds(),
 		settle:         settledAt.Sub(lastApplied),
+		reconciled:     reconciled.Sub(lastApplied),
+		confirmed:      confirmed.Sub(lastApplied),
 	}
 }
 

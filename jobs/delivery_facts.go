@@ -38,15 +38,25 @@ func applyFacts(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop,
 	if err != nil {
 		return nil, 0, err
 	}
+	// Stock of an inventory item no item maps is looked up in the store.
+	if err := wantResolves(ctx, tx, out, shop, m.Levels); err != nil {
+		return nil, 0, err
+	}
+	items, err = touchedItems(ctx, tx, shop.ID, m.Facts, before)
+	if err != nil {
+		return nil, 0, err
+	}
+	// The levels last of the facts: every batch of a sale reports the
+	// levels of the same items, so these rows are held, like the ledger
+	// rows after them, until the commit.
+	if err := writeLevels(ctx, tx, shop.ID, m, stale); err != nil {
+		return nil, 0, err
+	}
 	for i, n := range stale {
 		if n > 0 {
 			d := &ds[of[i]]
 			d.outcome, d.reason = outcomeStale, fmt.Sprintf("stale: a newer state was already applied (%d of its facts)", n)
 		}
-	}
-	// Stock of an inventory item no item maps is looked up in the store.
-	if err := wantResolves(ctx, tx, out, shop, m.Levels); err != nil {
-		return nil, 0, err
 	}
 	// Only a delivery applied alone uninstalls or asks for privacy
 	// (batchable).
@@ -60,8 +70,7 @@ func applyFacts(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop,
 			return nil, 0, err
 		}
 	}
-	items, err = touchedItems(ctx, tx, shop.ID, m.Facts, before)
-	return items, cause, err
+	return items, cause, nil
 }
 
 // batchFacts are the facts of deliveries applied together, each kind in
@@ -160,8 +169,9 @@ func touchedItems(ctx context.Context, tx *store.Tx, shopID int64, f backorder.F
 	return slices.Compact(items), nil
 }
 
-// writeFacts writes the facts, each only if it is newer than what is
-// applied, and returns how many of each delivery's were stale. Order edits
+// writeFacts writes the facts but the levels (writeLevels), each only if
+// it is newer than what is applied, and returns how many of each
+// delivery's were stale. Order edits
 // are not written: Shopify follows each with an orders/updated delivery
 // carrying the new quantities, which is the state applied.
 func writeFacts(ctx context.Context, tx *store.Tx, shopID int64, f batchFacts) (stale []int, err error) {
@@ -199,11 +209,33 @@ func writeFacts(ctx context.Context, tx *store.Tx, shopID int64, f batchFacts) (
 			return nil, err
 		}
 	}
-	for i, l := range f.Levels {
-		applied, err := tx.ApplyLevel(ctx, shopID, l)
-		if err := count(f.levelFrom[i], applied, err); err != nil {
-			return nil, err
-		}
-	}
 	return stale, nil
+}
+
+// writeLevels writes the newest of the batch's reports of each stock level,
+// if it is newer than the one applied, and counts the others stale: a
+// newer state of theirs is in the batch.
+func writeLevels(ctx context.Context, tx *store.Tx, shopID int64, f batchFacts, stale []int) error {
+	for i := 0; i < len(f.Levels); {
+		newest, j := i, i+1
+		for ; j < len(f.Levels) && f.Levels[j].StockKey == f.Levels[i].StockKey && f.Levels[j].LocationID == f.Levels[i].LocationID; j++ {
+			if f.Levels[j].Version.After(f.Levels[newest].Version) {
+				newest = j
+			}
+		}
+		for k := i; k < j; k++ {
+			if k != newest {
+				stale[f.levelFrom[k]]++
+			}
+		}
+		applied, err := tx.ApplyLevel(ctx, shopID, f.Levels[newest])
+		if err != nil {
+			return err
+		}
+		if !applied {
+			stale[f.levelFrom[newest]]++
+		}
+		i = j
+	}
+	return nil
 }

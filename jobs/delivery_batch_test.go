@@ -16,7 +16,7 @@ import (
 // TestOneTaskAppliesItsShopsWaitingDeliveriesAndTheirTasksThenDoNothing:
 // the task of one delivery applies the shop's other waiting deliveries of
 // orders, products and levels in its transaction, each with its own
-// outcome and log line (an older state of an order is stale); a delivery
+// outcome and log line (an older state of an order or a level is stale); a delivery
 // that does more than write facts (an uninstall), and another shop's, are
 // left to their own tasks; a batched delivery's own task changes nothing.
 func TestOneTaskAppliesItsShopsWaitingDeliveriesAndTheirTasksThenDoNothing(t *testing.T) {
@@ -43,6 +43,7 @@ func TestOneTaskAppliesItsShopsWaitingDeliveriesAndTheirTasksThenDoNothing(t *te
 		created := record(shop.ID, "orders/create", "create", TwoLineOrder(601, "wren@example.net", t0.Add(2*time.Second)))
 		older := record(shop.ID, "orders/updated", "older", TwoLineOrder(601, "wren@example.net", t0.Add(time.Second)))
 		product := record(shop.ID, "products/update", "product", []byte(TwoItems))
+		earlier := record(shop.ID, "inventory_levels/update", "earlier", LevelOf(7770, 3, t0.Add(-time.Second)))
 		level := record(shop.ID, "inventory_levels/update", "level", LevelOf(7770, 0, t0))
 		uninstall := record(shop.ID, "app/uninstalled", "bye", []byte(`{"id":1,"myshopify_domain":"batch.myshopify.com"}`))
 		elsewhere := record(other.ID, "orders/create", "create", TwoLineOrder(602, "ash@example.net", t0))
@@ -50,18 +51,23 @@ func TestOneTaskAppliesItsShopsWaitingDeliveriesAndTheirTasksThenDoNothing(t *te
 		if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(created)); err != nil {
 			t.Fatal(err)
 		}
-		want := map[int64]string{created: "processed", older: "processed", product: "processed", level: "processed",
+		want := map[int64]string{created: "processed", older: "processed", product: "processed", level: "processed", earlier: "processed",
 			uninstall: "accepted", elsewhere: "accepted"}
 		for id, status := range want {
 			if row, err := s.Inbox(ctx, id); err != nil || row.Status != status {
 				t.Errorf("delivery %d: %q, %v; want %s", id, row.Status, err, status)
 			}
 		}
-		if row, _ := s.Inbox(ctx, older); !strings.HasPrefix(row.Reason, "stale:") {
-			t.Errorf("the older state's reason = %q, want stale", row.Reason)
+		for _, id := range []int64{older, earlier} {
+			if row, _ := s.Inbox(ctx, id); !strings.HasPrefix(row.Reason, "stale:") {
+				t.Errorf("the older state %d's reason = %q, want stale", id, row.Reason)
+			}
+		}
+		if row, _ := s.Inbox(ctx, level); row.Reason != "" {
+			t.Errorf("the newest level's reason = %q, want none", row.Reason)
 		}
 		logs := h.Logs()
-		for id, line := range map[int64]string{created: "delivery processed", older: "delivery stale",
+		for id, line := range map[int64]string{created: "delivery processed", older: "delivery stale", earlier: "delivery stale",
 			product: "delivery processed", level: "delivery processed"} {
 			if n := strings.Count(logs, fmt.Sprintf("inbox_id=%d ", id)); n != 1 || !strings.Contains(logs, "msg=\""+line+"\" inbox_id="+fmt.Sprint(id)+" ") {
 				t.Errorf("delivery %d logged %d times, want once as %q:\n%s", id, n, line, logs)

@@ -108,15 +108,7 @@ func (h *DeliveryHandler) applyBatch(ctx context.Context, id int64, limit int) e
 		if row.Status != store.InboxAccepted && row.Status != store.InboxFailed {
 			return nil
 		}
-		rows := []store.InboxRow{row}
-		if limit > 1 {
-			more, err := tx.ClaimMoreInbox(ctx, row.ShopID, row.ID, limit-1)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, more...)
-		}
-		return h.apply(ctx, tx, out, rows)
+		return h.apply(ctx, tx, out, row, limit)
 	})
 }
 
@@ -128,25 +120,35 @@ type decoded struct {
 	reason  string
 }
 
-// apply decodes claimed deliveries of one shop and writes their facts. The
-// first is the task's own; another whose facts are more than orders, items
-// and stock levels (a deletion, a refund, privacy, an uninstall) is left
-// for its own task, to be applied alone.
-func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, rows []store.InboxRow) error {
-	shop, err := tx.Shop(ctx, rows[0].ShopID)
+// apply decodes the task's own delivery and, when its facts may be
+// applied with others', claims up to limit-1 more of its shop, and writes
+// their facts. A delivery whose facts are more than orders, items and
+// stock levels (a deletion, a refund, privacy, an uninstall) is applied
+// alone, by its own task.
+func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, own store.InboxRow, limit int) error {
+	shop, err := tx.Shop(ctx, own.ShopID)
 	if err != nil {
 		return err
 	}
-	ds := make([]decoded, 0, len(rows))
-	for i, row := range rows {
-		d, err := decode(shop, row)
+	d, err := decode(shop, own)
+	if err != nil {
+		return err
+	}
+	ds := []decoded{d}
+	if limit > 1 && batchable(d.facts) {
+		more, err := tx.ClaimMoreInbox(ctx, own.ShopID, own.ID, limit-1)
 		if err != nil {
 			return err
 		}
-		if i > 0 && !batchable(d.facts) {
-			continue
+		for _, row := range more {
+			d, err := decode(shop, row)
+			if err != nil {
+				return err
+			}
+			if batchable(d.facts) {
+				ds = append(ds, d)
+			}
 		}
-		ds = append(ds, d)
 	}
 	items, cause, err := applyFacts(ctx, tx, out, shop, ds)
 	if err != nil {

@@ -85,11 +85,17 @@ func TestOneTaskAppliesItsShopsWaitingDeliveriesAndTheirTasksThenDoNothing(t *te
 		if again, _ := s.Inbox(ctx, older); !again.ProcessedAt.Equal(*first.ProcessedAt) || again.Reason != first.Reason {
 			t.Errorf("the batched delivery's own task changed it: %+v, was %+v", again, first)
 		}
+		// An uninstall is applied alone: a later order of the shop waits
+		// for its own task.
+		later := record(shop.ID, "orders/create", "later", TwoLineOrder(603, "wren@example.net", t0.Add(3*time.Second)))
 		if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(uninstall)); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := s.Shop(ctx, shop.ID); got.Status != store.ShopUninstalled {
 			t.Errorf("shop status = %q after the uninstall's own task, want uninstalled", got.Status)
+		}
+		if row, _ := s.Inbox(ctx, later); row.Status != store.InboxAccepted {
+			t.Errorf("a later order applied with the uninstall: %q, want accepted", row.Status)
 		}
 	})
 }

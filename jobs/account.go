@@ -118,6 +118,7 @@ func accountDelay(streak int) time.Duration {
 // other writer.
 func isFailure(err error) bool {
 	var refusal *accountRefusal
-	var busy *writeBusyError // waits its turn behind another writer of its row
-	return !errors.As(err, &refusal) && !sendgrid.IsAccount(err) && !errors.As(err, &busy)
+	var busy *writeBusyError    // waits its turn behind another writer of its row
+	var held *deliveryBusyError // waits for the batch that holds its delivery
+	return !errors.As(err, &refusal) && !sendgrid.IsAccount(err) && !errors.As(err, &busy) && !errors.As(err, &held)
 }

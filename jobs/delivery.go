@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -19,18 +18,32 @@ import (
 // DeliveryHandler applies inbox rows: it turns each delivery into the
 // domain's facts and writes them, newest state winning.
 type DeliveryHandler struct {
-	store      TxStore
+	store      DeliveryStore
 	dispatcher *Dispatcher
 	settle     Settle
 	metrics    *Metrics
 	log        *slog.Logger
 	now        func() time.Time
+	batch      int
 }
+
+// DeliveryStore is the part of the store the delivery handler uses.
+type DeliveryStore interface {
+	TxStore
+	InboxStatus(ctx context.Context, id int64) (string, error)
+}
+
+// deliveryBatch is how many deliveries of a shop one task applies at most,
+// in one transaction: its own and the newest others still waiting. During
+// a flash sale a transaction per delivery spent its time in round trips
+// and commits, and every delivery of an item waited its turn for the
+// item's ledger row.
+const deliveryBatch = 64
 
 // NewDeliveryHandler returns the handler of TypeDelivery; the items its
 // facts touch are reconciled once they settle.
-func NewDeliveryHandler(s TxStore, d *Dispatcher, settle Settle, m *Metrics, log *slog.Logger) *DeliveryHandler {
-	return &DeliveryHandler{store: s, dispatcher: d, settle: settle, metrics: m, log: log, now: time.Now}
+func NewDeliveryHandler(s DeliveryStore, d *Dispatcher, settle Settle, m *Metrics, log *slog.Logger) *DeliveryHandler {
+	return &DeliveryHandler{store: s, dispatcher: d, settle: settle, metrics: m, log: log, now: time.Now, batch: deliveryBatch}
 }
 
 // Outcomes of applying a delivery, as counted and logged.
@@ -41,19 +54,53 @@ const (
 	outcomeUninstalled = "shop_uninstalled"
 )
 
-// ProcessTask claims the delivery's row, applies it unless it already was,
-// and finishes the row in the same transaction.
+// ProcessTask applies the task's delivery, with other deliveries of its
+// shop still waiting, unless it was already applied; each row is finished
+// in the transaction that applied it.
 func (h *DeliveryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	id, err := decodeRow(t)
 	if err != nil {
 		return err
 	}
+	// Applied in another task's batch: one read, no transaction.
+	if status, err := h.store.InboxStatus(ctx, id); err == nil && (status == store.InboxProcessed || status == store.InboxRejected) {
+		return nil
+	}
+	err = h.applyBatch(ctx, id, h.batch)
+	var busy *deliveryBusyError
+	if err != nil && h.batch > 1 && ctx.Err() == nil && !errors.Is(err, asynq.SkipRetry) && !errors.As(err, &busy) {
+		// Another delivery of the batch may be what failed: its own task
+		// meets that alone. This one is applied alone now.
+		err = h.applyBatch(ctx, id, 1)
+	}
+	return err
+}
+
+// deliveryBusyError is a delivery another task's batch holds: tried again
+// shortly (retryDelay), when that batch has finished it, without using up
+// a retry.
+type deliveryBusyError struct{ id int64 }
+
+func (e *deliveryBusyError) Error() string {
+	return fmt.Sprintf("inbox row %d is being applied by another task", e.id)
+}
+
+// deliveryBusyDelay is how long a task whose delivery another batch holds
+// waits before it looks again.
+const deliveryBusyDelay = 500 * time.Millisecond
+
+// applyBatch claims delivery id without waiting and up to limit-1 other
+// waiting deliveries of its shop that no other task holds, and applies
+// them in one transaction.
+func (h *DeliveryHandler) applyBatch(ctx context.Context, id int64, limit int) error {
 	return h.dispatcher.InTx(ctx, h.store, func(tx *store.Tx, out *Outbox) error {
-		row, err := tx.ClaimInbox(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
+		row, err := tx.TryClaimInbox(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			return fmt.Errorf("inbox row %d is gone: %w", id, asynq.SkipRetry)
-		}
-		if err != nil {
+		case errors.Is(err, store.ErrBusy):
+			return &deliveryBusyError{id: id}
+		case err != nil:
 			return err
 		}
 		// A failed row is one asynq archived; an operator who runs it again
@@ -61,84 +108,106 @@ func (h *DeliveryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 		if row.Status != store.InboxAccepted && row.Status != store.InboxFailed {
 			return nil
 		}
-		status := store.InboxProcessed
-		outcome, reason, err := h.apply(ctx, tx, out, row)
-		if err != nil {
-			return err
-		}
-		if outcome == outcomeRejected {
-			status = store.InboxRejected
-		}
-		out.AfterCommit(func() {
-			h.metrics.applied.WithLabelValues(outcome).Inc()
-			h.log.Info("delivery "+outcome, "inbox_id", id, "shop_id", row.ShopID, "topic", row.Topic, "reason", reason)
-		})
-		return tx.FinishInbox(ctx, id, status, reason)
+		return h.apply(ctx, tx, out, row, limit)
 	})
 }
 
-// apply decodes one delivery and writes its facts.
-func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, row store.InboxRow) (outcome, reason string, err error) {
-	shop, err := tx.Shop(ctx, row.ShopID)
+// decoded is a claimed delivery, its facts, and what became of it.
+type decoded struct {
+	row     store.InboxRow
+	facts   backorder.Facts
+	outcome string
+	reason  string
+}
+
+// apply decodes the task's own delivery and, when its facts may be
+// applied with others', claims up to limit-1 more of its shop, and writes
+// their facts. A delivery whose facts are more than orders, items and
+// stock levels (a deletion, a refund, privacy, an uninstall) is applied
+// alone, by its own task.
+func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, own store.InboxRow, limit int) error {
+	shop, err := tx.Shop(ctx, own.ShopID)
 	if err != nil {
-		return "", "", err
+		return err
 	}
+	d, err := decode(shop, own)
+	if err != nil {
+		return err
+	}
+	ds := []decoded{d}
+	if limit > 1 && batchable(d.facts) {
+		more, err := tx.ClaimMoreInbox(ctx, own.ShopID, own.ID, limit-1)
+		if err != nil {
+			return err
+		}
+		for _, row := range more {
+			d, err := decode(shop, row)
+			if err != nil {
+				return err
+			}
+			if batchable(d.facts) {
+				ds = append(ds, d)
+			}
+		}
+	}
+	items, cause, err := applyFacts(ctx, tx, out, shop, ds)
+	if err != nil {
+		return err
+	}
+	outcomes := make([]store.InboxOutcome, len(ds))
+	for i, d := range ds {
+		status := store.InboxProcessed
+		if d.outcome == outcomeRejected {
+			status = store.InboxRejected
+		}
+		outcomes[i] = store.InboxOutcome{ID: d.row.ID, Status: status, Reason: d.reason}
+		out.AfterCommit(func() {
+			h.metrics.applied.WithLabelValues(d.outcome).Inc()
+			h.log.Info("delivery "+d.outcome, "inbox_id", d.row.ID, "shop_id", d.row.ShopID, "topic", d.row.Topic, "reason", d.reason)
+		})
+	}
+	// Before the ledger marks: the inbox rows are locked already, and the
+	// ledger rows are the hottest locks, held to the commit.
+	if err := tx.FinishInboxes(ctx, outcomes); err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return markItems(ctx, tx, out, shop.ID, items, h.now(), h.settle.Quiet, TaskID(TableInbox, cause))
+}
+
+// decode turns a delivery into its facts, or says why it has none to
+// apply: rejected, or its shop uninstalled.
+func decode(shop store.Shop, row store.InboxRow) (decoded, error) {
+	d := decoded{row: row, outcome: outcomeProcessed}
 	var headers map[string]string
 	_ = json.Unmarshal([]byte(row.Headers), &headers) // written by the receiver; empty is harmless
 	facts, err := normalize(shop, row, headers)
 	var rej *payload.RejectError
 	if errors.As(err, &rej) {
-		return outcomeRejected, rej.Reason, nil
+		d.outcome, d.reason = outcomeRejected, rej.Reason
+		return d, nil
 	}
 	if err != nil {
-		return "", "", err
+		return decoded{}, err
 	}
 	if shop.Status == store.ShopUninstalled && facts.Privacy == nil {
-		return outcomeUninstalled, "shop uninstalled: facts not applied", nil
+		d.outcome, d.reason = outcomeUninstalled, "shop uninstalled: facts not applied"
+		return d, nil
 	}
-	// The items of the orders' lines as stored: a line the new state no
-	// longer has frees its item's units too.
-	facts = inLockOrder(facts)
-	before, err := storedItems(ctx, tx, shop.ID, facts)
-	if err != nil {
-		return "", "", err
-	}
-	stale, err := applyFacts(ctx, tx, shop.ID, facts)
-	if err != nil {
-		return "", "", err
-	}
-	// Stock of an inventory item no item maps is looked up in the store.
-	if err := wantResolves(ctx, tx, out, shop, facts.Levels); err != nil {
-		return "", "", err
-	}
-	if facts.Uninstalled {
-		if err := tx.UninstallShop(ctx, shop.ID); err != nil {
-			return "", "", err
-		}
-	}
-	if facts.Privacy != nil {
-		if err := carryOutPrivacy(ctx, tx, out, shop, row.ID, *facts.Privacy); err != nil {
-			return "", "", err
-		}
-	}
-	// Last: the ledger rows are the hottest locks, held to the commit.
-	if err := h.markTouched(ctx, tx, out, shop.ID, row.ID, facts, before); err != nil {
-		return "", "", err
-	}
-	if stale > 0 {
-		return outcomeStale, fmt.Sprintf("stale: a newer state was already applied (%d of its facts)", stale), nil
-	}
-	return outcomeProcessed, "", nil
+	d.facts = facts
+	return d, nil
 }
 
-// markTouched marks every item the facts touch for a reconcile, and
-// schedules it for the items that were settled until now.
-func (h *DeliveryHandler) markTouched(ctx context.Context, tx *store.Tx, out *Outbox, shopID, inboxID int64, f backorder.Facts, before []string) error {
-	items, err := touchedItems(ctx, tx, shopID, f, before)
-	if err != nil || len(items) == 0 {
-		return err
-	}
-	return markItems(ctx, tx, out, shopID, items, h.now(), h.settle.Quiet, TaskID(TableInbox, inboxID))
+// batchable says whether a delivery's facts may be applied with others':
+// orders, items and stock levels, each kind taken in one lock order across
+// the batch. Deletions and refunds lock rows of kinds taken earlier (a
+// deleted order after the batch's other orders), and privacy and uninstall
+// do more than write facts.
+func batchable(f backorder.Facts) bool {
+	return len(f.DeletedOrders) == 0 && len(f.Refunds) == 0 && len(f.DeletedItems) == 0 &&
+		f.Privacy == nil && !f.Uninstalled
 }
 
 // markItems marks items for a reconcile, a fact caused by cause having
@@ -155,98 +224,4 @@ func markItems(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, ite
 		}
 	}
 	return nil
-}
-
-// storedItems are the items of the stored lines of the orders the facts
-// change, read before the facts are applied.
-func storedItems(ctx context.Context, tx *store.Tx, shopID int64, f backorder.Facts) ([]string, error) {
-	orders := slices.Clone(f.DeletedOrders)
-	for _, o := range f.Orders {
-		orders = append(orders, o.OrderID)
-	}
-	for _, r := range f.Refunds {
-		orders = append(orders, r.OrderID)
-	}
-	slices.Sort(orders)
-	var items []string
-	for _, o := range slices.Compact(orders) {
-		ids, err := tx.OrderItemIDs(ctx, shopID, o)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, ids...)
-	}
-	return items, nil
-}
-
-// touchedItems are the items whose ledger a delivery's facts may move:
-// before, the items of the orders' lines as they were, and the items the
-// applied facts name.
-func touchedItems(ctx context.Context, tx *store.Tx, shopID int64, f backorder.Facts, before []string) ([]string, error) {
-	items := slices.Clone(before)
-	for _, o := range f.Orders {
-		for _, l := range o.Lines {
-			items = append(items, l.ItemID)
-		}
-	}
-	for _, it := range f.Items {
-		items = append(items, it.ItemID)
-	}
-	items = append(items, f.DeletedItems...)
-	keys := make([]string, 0, len(f.Levels))
-	for _, l := range f.Levels {
-		keys = append(keys, l.StockKey)
-	}
-	ids, err := tx.ItemsByStockKeys(ctx, shopID, keys)
-	if err != nil {
-		return nil, err
-	}
-	items = append(items, ids...)
-	items = slices.DeleteFunc(items, func(id string) bool { return id == "" })
-	slices.Sort(items)
-	return slices.Compact(items), nil
-}
-
-// applyFacts writes a delivery's facts, each only if it is newer than what
-// is applied, and returns how many were stale. Order edits are not written:
-// Shopify follows each with an orders/updated delivery carrying the new
-// quantities, which is the state applied.
-func applyFacts(ctx context.Context, tx *store.Tx, shopID int64, f backorder.Facts) (stale int, err error) {
-	count := func(applied bool, err error) error {
-		if err == nil && !applied {
-			stale++
-		}
-		return err
-	}
-	for _, o := range f.Orders {
-		if err := count(tx.ApplyOrder(ctx, shopID, o)); err != nil {
-			return 0, err
-		}
-	}
-	for _, id := range f.DeletedOrders {
-		if err := tx.DeleteOrder(ctx, shopID, id); err != nil {
-			return 0, err
-		}
-	}
-	for _, r := range f.Refunds {
-		if err := tx.ApplyRefund(ctx, shopID, r); err != nil {
-			return 0, err
-		}
-	}
-	for _, it := range f.Items {
-		if err := count(tx.ApplyItem(ctx, shopID, it)); err != nil {
-			return 0, err
-		}
-	}
-	for _, id := range f.DeletedItems {
-		if err := tx.DeleteItem(ctx, shopID, id); err != nil {
-			return 0, err
-		}
-	}
-	for _, l := range f.Levels {
-		if err := count(tx.ApplyLevel(ctx, shopID, l)); err != nil {
-			return 0, err
-		}
-	}
-	return stale, nil
 }

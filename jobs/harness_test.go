@@ -173,7 +173,7 @@ func (h *Harness) handlers(s *store.Store, d *Dispatcher, m *Metrics, sender Mai
 		Relay:            relay.Handler(),
 		Reconcile:        reconciler.Handler(),
 		FullCheck:        d.FullCheckHandler(s),
-		OrderMessages:    NewOrderMessages(s, d, h.Log).Handler(),
+		OrderMessages:    NewOrderMessages(s, d, h.cfg.settle, h.Log).Handler(),
 		SendEmail:        NewMailer(s, d, sender, m, h.Log).Handler(),
 		PeriodicMessages: NewPeriodicMessages(s, d, time.Minute, h.Log).Handler(),
 		Privacy:          NewPrivacyScanner(s, d).Handler(),

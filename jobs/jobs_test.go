@@ -156,15 +156,21 @@ func TestDeliveryIsProcessedOnceAndRelayedWhenLost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		record := func(key string) int64 {
-			id, _, err := s.RecordDelivery(ctx, store.Delivery{ShopID: shop.ID, Topic: "orders/create",
+		// The lost delivery is another shop's: one of the same shop would be
+		// applied in the first one's batch.
+		other, err := s.AddShop(ctx, store.NewShop(store.Shopify, "b.myshopify.com", "secret"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		record := func(shopID int64, key string) int64 {
+			id, _, err := s.RecordDelivery(ctx, store.Delivery{ShopID: shopID, Topic: "orders/create",
 				DedupeKey: key, Body: jobs.Fixture(t, "shopify/orders-create"), ReceivedAt: time.Now()})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return id
 		}
-		enqueued, lost := record("a"), record("b")
+		enqueued, lost := record(shop.ID, "a"), record(other.ID, "b")
 		if err := e.Dispatcher.EnqueueDelivery(ctx, enqueued); err != nil {
 			t.Fatal(err)
 		}

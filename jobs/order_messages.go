@@ -36,12 +36,15 @@ const orderMessagesBatch = 500
 type OrderMessages struct {
 	dispatcher *Dispatcher
 	store      TxStore
+	settle     Settle
 	log        *slog.Logger
+	now        func() time.Time
 }
 
-// NewOrderMessages returns the writer of the per-order customer messages.
-func NewOrderMessages(s TxStore, d *Dispatcher, log *slog.Logger) *OrderMessages {
-	return &OrderMessages{dispatcher: d, store: s, log: log}
+// NewOrderMessages returns the writer of the per-order customer messages;
+// an order's wait until its items have settled by settle.
+func NewOrderMessages(s TxStore, d *Dispatcher, settle Settle, log *slog.Logger) *OrderMessages {
+	return &OrderMessages{dispatcher: d, store: s, settle: settle, log: log, now: time.Now}
 }
 
 // Handler is the asynq handler of TypeOrderMessages.
@@ -70,7 +73,11 @@ func (n *OrderMessages) run(ctx context.Context, tx *store.Tx, out *Outbox, task
 	if err != nil {
 		return err
 	}
-	for _, orderID := range args.OrderIDs {
+	orders, err := n.settledOrders(ctx, tx, out, args)
+	if err != nil {
+		return err
+	}
+	for _, orderID := range orders {
 		if err := n.writeOrder(ctx, tx, out, shop, orderID); err != nil {
 			return err
 		}

@@ -142,8 +142,10 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 		return err
 	}
 	// The customers hear once the orders' items have settled: one message
-	// per order, gathered from all its items. A restock can touch a
-	// hundred thousand orders: their messages go in tasks of orderMessagesBatch.
+	// per order, gathered from all its items; the task waits for an order
+	// whose other items have not settled yet (settledOrders). A restock can
+	// touch a hundred thousand orders: their messages go in tasks of
+	// orderMessagesBatch.
 	seen := map[string]bool{}
 	var orders []string
 	for _, w := range writes {
@@ -157,7 +159,7 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 	// take them in opposite orders.
 	slices.Sort(orders)
 	for batch := range slices.Chunk(orders, orderMessagesBatch) {
-		if err := scheduleOrderMessages(ctx, out, led.ShopID, batch, r.now().Add(r.settle.Quiet)); err != nil {
+		if err := scheduleOrderMessages(ctx, out, led.ShopID, batch, time.Time{}); err != nil {
 			return err
 		}
 	}

@@ -21,16 +21,30 @@ type WorkerConfig struct {
 	ShutdownTimeout time.Duration
 }
 
+// How often an idle worker looks for a task, and how often it moves the
+// delayed tasks that are due (a settling item's reconcile, an order's
+// messages) to their queue. asynq's defaults, 1 s and 5 s, put up to 5 s
+// between a delayed task's time and its run at each step of the chain
+// from an item's last fact to its customers' confirmations; each check is
+// a few Redis scripts, so a worker checking 10 and 5 times a second adds
+// some 60 cheap Redis calls a second.
+const (
+	taskCheckInterval        = 100 * time.Millisecond
+	delayedTaskCheckInterval = 200 * time.Millisecond
+)
+
 // NewServer returns the asynq server on rc, logging through log. Task
 // failures are logged here, once.
 func NewServer(rc redis.UniversalClient, cfg WorkerConfig, log *slog.Logger) *asynq.Server {
 	return asynq.NewServerFromRedisClient(rc, asynq.Config{
-		Concurrency:     cfg.Concurrency,
-		Queues:          Queues(),
-		RetryDelayFunc:  retryDelay,
-		IsFailure:       isFailure,
-		ShutdownTimeout: cfg.ShutdownTimeout,
-		Logger:          asynqLogger{log: log.With("component", "asynq")},
+		Concurrency:              cfg.Concurrency,
+		TaskCheckInterval:        taskCheckInterval,
+		DelayedTaskCheckInterval: delayedTaskCheckInterval,
+		Queues:                   Queues(),
+		RetryDelayFunc:           retryDelay,
+		IsFailure:                isFailure,
+		ShutdownTimeout:          cfg.ShutdownTimeout,
+		Logger:                   asynqLogger{log: log.With("component", "asynq")},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			if !isFailure(err) {
 				return // a refused SendGrid account: logged once per change by the mailer
@@ -117,20 +131,27 @@ func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 // reset, a rate-limited purchase order for the supplier's Retry-After; an email whose account SendGrid refuses backs off with the
 // refusals in a row (n does not grow: they are no failures), at most
 // accountMaxDelay apart; a spooled delivery waits for the database at most
-// spoolMaxDelay apart; everything else backs off as asynq does.
+// spoolMaxDelay apart; everything else backs off as asynq does. A wait an
+// outside service asked for is a second longer: asynq keeps a retry's time
+// to the whole second, and its forwarder, checking every
+// delayedTaskCheckInterval, runs it up to a second before the time asked.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	if d := sendgrid.RetryAfter(err); d > 0 {
-		return d // SendGrid's rate limit resets then
+		return d + time.Second // SendGrid's rate limit resets then
 	}
 	if d := supplier.RetryAfter(err); d > 0 {
-		return d // the supplier's Retry-After
+		return d + time.Second // the supplier's Retry-After
 	}
 	if d := storeapi.RetryAfter(err); d > 0 {
-		return d // the store's Retry-After, or Shopify's points over its restore rate
+		return d + time.Second // the store's Retry-After, or Shopify's points over its restore rate
 	}
 	var busy *writeBusyError
 	if errors.As(err, &busy) {
 		return writeBusyDelay(n)
+	}
+	var held *deliveryBusyError
+	if errors.As(err, &held) {
+		return deliveryBusyDelay
 	}
 	var refusal *accountRefusal
 	if errors.As(err, &refusal) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // LedgerRow is an item's reconcile state: its settling marks and what the
@@ -168,4 +170,32 @@ func (s *Store) ItemsToCheck(ctx context.Context) ([]ItemRef, error) {
 		return nil, fmt.Errorf("items to check: %w", translate(err))
 	}
 	return refs, nil
+}
+
+// UnsettledLine is an order's line whose item has facts its reconcile has
+// not yet taken: the item's first and last fact since.
+type UnsettledLine struct {
+	OrderID     string    `db:"order_id"`
+	FirstFactAt time.Time `db:"first_fact_at"`
+	LastFactAt  time.Time `db:"last_fact_at"`
+}
+
+// UnsettledLines lists, for the shop's orders, their lines whose item is
+// marked for a reconcile, with the item's marks: an order's messages wait
+// until its items have settled.
+func (tx *Tx) UnsettledLines(ctx context.Context, shopID int64, orderIDs []string) ([]UnsettledLine, error) {
+	if len(orderIDs) == 0 {
+		return nil, nil
+	}
+	q, args, err := sqlx.In(`SELECT l.order_id, g.first_fact_at, g.last_fact_at FROM order_lines l
+		JOIN item_ledgers g ON g.shop_id = l.shop_id AND g.item_id = l.item_id
+		WHERE l.shop_id = ? AND l.order_id IN (?) AND g.first_fact_at IS NOT NULL`, shopID, orderIDs)
+	if err != nil {
+		return nil, fmt.Errorf("bind order ids: %w", err)
+	}
+	var lines []UnsettledLine
+	if err := tx.tx.SelectContext(ctx, &lines, tx.tx.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("unsettled lines of %d orders: %w", len(orderIDs), translate(err))
+	}
+	return lines, nil
 }

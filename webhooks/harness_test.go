@@ -171,7 +171,7 @@ func newHandlers(s *store.Store, d *jobs.Dispatcher, insp *asynq.Inspector, p *j
 		Relay:            jobs.NewRelay(s, d, ti, 0, cfg.log).Handler(),
 		Reconcile:        jobs.NewReconciler(s, d, jobs.Settle{}, m, cfg.log).Handler(),
 		FullCheck:        d.FullCheckHandler(s),
-		OrderMessages:    jobs.NewOrderMessages(s, d, cfg.log).Handler(),
+		OrderMessages:    jobs.NewOrderMessages(s, d, jobs.Settle{}, cfg.log).Handler(),
 		SendEmail:        jobs.NewMailer(s, d, cfg.sender, m, cfg.log).Handler(),
 		PeriodicMessages: periodic.Handler(),
 		Privacy:          jobs.NewPrivacyScanner(s, d).Handler(),

@@ -195,7 +195,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		Relay:            relay.Handler(),
 		Reconcile:        jobs.NewReconciler(st, dispatcher, settle, m, log).Handler(),
 		FullCheck:        dispatcher.FullCheckHandler(st),
-		OrderMessages:    jobs.NewOrderMessages(st, dispatcher, log).Handler(),
+		OrderMessages:    jobs.NewOrderMessages(st, dispatcher, settle, log).Handler(),
 		SendEmail:        jobs.NewMailer(st, dispatcher, mailSender(cfg), m, log).Handler(),
 		PeriodicMessages: jobs.NewPeriodicMessages(st, dispatcher, cfg.NoticeWindow, log).Handler(),
 		Privacy:          jobs.NewPrivacyScanner(st, dispatcher).Handler(),

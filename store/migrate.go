@@ -18,7 +18,11 @@ var migrations embed.FS
 // not the one this binary was built for.
 var ErrSchemaMismatch = errors.New("schema mismatch")
 
-func (s *Store) migrator() (*goose.Provider, error) {
+// migrator returns goose's provider; locked takes PostgreSQL's advisory
+// lock around its work, which only a migration needs: goose retries a lock
+// another process holds every 5 s, so serve and work processes started
+// together, each checking the schema, waited 5 s on each other.
+func (s *Store) migrator(locked bool) (*goose.Provider, error) {
 	dir, err := fs.Sub(migrations, "migrations/"+string(s.engine))
 	if err != nil {
 		return nil, fmt.Errorf("migrations for %s: %w", s.engine, err)
@@ -27,6 +31,8 @@ func (s *Store) migrator() (*goose.Provider, error) {
 	var opts []goose.ProviderOption
 	if s.engine == Postgres {
 		dialect = goose.DialectPostgres
+	}
+	if s.engine == Postgres && locked {
 		// Several processes may run `migrate` at once; PostgreSQL's advisory
 		// lock lets one of them apply the schema. SQLite has one writer.
 		locker, err := lock.NewPostgresSessionLocker()
@@ -45,7 +51,7 @@ func (s *Store) migrator() (*goose.Provider, error) {
 // Migrate applies every embedded migration the database lacks and returns
 // the schema version it ends on.
 func (s *Store) Migrate(ctx context.Context) (int64, error) {
-	p, err := s.migrator()
+	p, err := s.migrator(true)
 	if err != nil {
 		return 0, err
 	}
@@ -64,7 +70,7 @@ func (s *Store) Migrate(ctx context.Context) (int64, error) {
 // says what to do when it is older or newer. `serve` and `work` call it
 // instead of migrating: one process, `migrate`, changes the schema.
 func (s *Store) CheckSchema(ctx context.Context) error {
-	p, err := s.migrator()
+	p, err := s.migrator(false)
 	if err != nil {
 		return err
 	}

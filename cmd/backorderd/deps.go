@@ -77,6 +77,11 @@ func ensureShop(ctx context.Context, st *store.Store, cfg config.Config, platfor
 		if err == nil {
 			log.Info("shop registered from the environment", "shop_id", shop.ID, "platform", platform, "domain", shop.Domain)
 		}
+		if errors.Is(err, store.ErrDuplicate) {
+			// Another process started with the same environment registered
+			// it first.
+			shop, err = st.ShopByDomain(ctx, platform, domain)
+		}
 	}
 	if err != nil {
 		return err

@@ -1,12 +1,15 @@
 package jobs
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/backorderd/backorderd/integrations/storeapi"
 )
@@ -32,6 +35,33 @@ func TestAStoreWriteRetriesAfterTheWaitTheStoreAsksFor(t *testing.T) {
 			}
 			if tc.atLeast != 0 && got < tc.atLeast {
 				t.Errorf("delay %v, want asynq's backoff of %v or more", got, tc.atLeast)
+			}
+		})
+	}
+}
+
+func TestATaskThatFoundTheDatabaseAwayRetriesWithinSeconds(t *testing.T) {
+	task := asynq.NewTask(TypeDelivery, nil)
+	for _, tc := range []struct {
+		name string
+		err  error
+		fast bool
+	}{
+		{"the server shutting down", fmt.Errorf("apply: %w", &pgconn.PgError{Code: "57P01"}), true},
+		{"a connection refused", fmt.Errorf("apply: %w", &pgconn.ConnectError{}), true},
+		{"a bad connection", driver.ErrBadConn, true},
+		{"a constraint", &pgconn.PgError{Code: "23505"}, false},
+		{"an HTTP call's network error", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for n, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+				got := retryDelay(n, tc.err, task)
+				if tc.fast && got != want {
+					t.Errorf("retry %d: delay %v, want %v", n, got, want)
+				}
+				if !tc.fast && got < 15*time.Second {
+					t.Errorf("retry %d: delay %v, want asynq's backoff of 15 s or more", n, got)
+				}
 			}
 		})
 	}

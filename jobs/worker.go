@@ -13,6 +13,7 @@ import (
 	"github.com/backorderd/backorderd/integrations/sendgrid"
 	"github.com/backorderd/backorderd/integrations/storeapi"
 	"github.com/backorderd/backorderd/integrations/supplier"
+	"github.com/backorderd/backorderd/store"
 )
 
 // WorkerConfig sizes the asynq server.
@@ -131,7 +132,8 @@ func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 // reset, a rate-limited purchase order for the supplier's Retry-After; an email whose account SendGrid refuses backs off with the
 // refusals in a row (n does not grow: they are no failures), at most
 // accountMaxDelay apart; a spooled delivery waits for the database at most
-// spoolMaxDelay apart; everything else backs off as asynq does. A wait an
+// spoolMaxDelay apart, and so does any task that found the database
+// unreachable or restarting; everything else backs off as asynq does. A wait an
 // outside service asked for is a second longer: asynq keeps a retry's time
 // to the whole second, and its forwarder, checking every
 // delayedTaskCheckInterval, runs it up to a second before the time asked.
@@ -157,7 +159,9 @@ func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	if errors.As(err, &refusal) {
 		return accountDelay(refusal.streak)
 	}
-	if t.Type() == TypeSpool {
+	if t.Type() == TypeSpool || store.Unavailable(err) {
+		// The database was away (restarted, failed over): back within
+		// seconds once it answers, not after asynq's 15–45 s and more.
 		return min(time.Duration(1<<min(n, 10))*time.Second, spoolMaxDelay)
 	}
 	return asynq.DefaultRetryDelayFunc(n, err, t)

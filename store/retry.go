@@ -117,3 +117,17 @@ func (s *Store) Retries() map[string]int64 {
 	}
 	return out
 }
+
+// Unavailable reports whether err says the database could not be reached or
+// was restarting — a failure that waiting mends — rather than anything about
+// the work itself. Jobs retry such work within seconds, not after asynq's
+// backoff of tens of seconds. Only the database driver's errors count: a
+// network error of an HTTP call (a store, SendGrid) is not the database's.
+func Unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return transient(err, false) == RetryConnection
+	}
+	var connErr *pgconn.ConnectError
+	return errors.As(err, &connErr) || errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err)
+}

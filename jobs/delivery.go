@@ -34,7 +34,7 @@ type DeliveryStore interface {
 }
 
 // deliveryBatch is how many deliveries of a shop one task applies at most,
-// in one transaction: its own and the newest others still waiting. During
+// in one transaction: its own and the oldest others still waiting. During
 // a flash sale a transaction per delivery spent its time in round trips
 // and commits, and every delivery of an item waited its turn for the
 // item's ledger row.

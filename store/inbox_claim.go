@@ -51,13 +51,17 @@ func (tx *Tx) TryClaimInbox(ctx context.Context, id int64) (InboxRow, error) {
 }
 
 // ClaimMoreInbox locks up to limit accepted deliveries of the shop other
-// than exceptID, newest first, for the rest of the transaction, skipping
+// than exceptID, oldest first, for the rest of the transaction, skipping
 // the rows another transaction holds: it never waits, so claiming in any
-// order cannot deadlock. Newest first: the oldest rows' own tasks are the
-// next ones the workers take, and would find their rows held.
+// order cannot deadlock. Oldest first, as they arrived: an item whose
+// reconcile runs between two batches (its quiet, or SETTLE_MAX, passed
+// while a backlog was applied) then sees a prefix of the store's history,
+// whose newest units are the ones that wait. Newest first, it saw the
+// latest orders before earlier ones and committed units to them, which
+// the earlier orders then waited for (a CI run of the polling test).
 func (tx *Tx) ClaimMoreInbox(ctx context.Context, shopID, exceptID int64, limit int) ([]InboxRow, error) {
 	q := `SELECT ` + inboxColumns + ` FROM inbox WHERE status = 'accepted' AND shop_id = ? AND id <> ?
-	ORDER BY received_at DESC LIMIT ?`
+	ORDER BY received_at, id LIMIT ?`
 	if tx.store.engine == Postgres {
 		q += ` FOR UPDATE SKIP LOCKED`
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -141,4 +142,44 @@ func (s *Server) page(query, conn string, after *string, n int) (lo, hi int, inf
 	}
 	lo, hi, info = pg.window(n, s.PageSize)
 	return lo, hi, info, nil
+}
+
+// keysetPage is a top-level list's page as Shopify's cursors make it: the
+// cursor names the sort key of the last node returned, so a node updated
+// while a client pages moves behind the cursor and comes again on a later
+// page, and none is skipped. keys are the nodes' sort keys, ascending.
+// (Offsets, as connection uses for nested lists, skipped an order each time
+// a write-back moved one behind the cursor mid-poll.)
+func (s *Server) keysetPage(query, conn string, after *string, keys []string) (lo, hi int, info map[string]any, err error) {
+	pg, err := pagingOf(query, conn, nil)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if pg.first < 0 {
+		return 0, 0, nil, fmt.Errorf("%s: want first: and after: $after", conn)
+	}
+	if after != nil {
+		last, ok := strings.CutPrefix(*after, "key:")
+		if !ok {
+			return 0, 0, nil, fmt.Errorf("after %q is not a cursor the fake gave", *after)
+		}
+		lo = sort.Search(len(keys), func(i int) bool { return keys[i] > last })
+	}
+	first := pg.first
+	if s.PageSize > 0 {
+		first = min(first, s.PageSize)
+	}
+	hi = min(lo+first, len(keys))
+	info = map[string]any{"hasNextPage": hi < len(keys), "endCursor": nil}
+	if hi > lo {
+		info["endCursor"] = "key:" + keys[hi-1]
+	} else if after != nil {
+		info["endCursor"] = *after
+	}
+	return lo, hi, info, nil
+}
+
+// idKey is a numeric id as a key that sorts as the number does.
+func idKey(id string) string {
+	return strings.Repeat("0", max(0, 30-len(id))) + id
 }

@@ -74,7 +74,11 @@ func (s *Server) ordersPage(c Call, vars json.RawMessage) (any, error) {
 		}
 		return cmpID(a.ID, b.ID)
 	})
-	lo, hi, info, err := s.page(c.Query, "orders", v.After, len(list))
+	keys := make([]string, len(list))
+	for i, o := range list {
+		keys[i] = fmt.Sprintf("%020d:%s", o.UpdatedAt.UnixNano(), idKey(o.ID))
+	}
+	lo, hi, info, err := s.keysetPage(c.Query, "orders", v.After, keys)
 	if err != nil {
 		return nil, err
 	}

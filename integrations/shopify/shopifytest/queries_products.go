@@ -94,7 +94,11 @@ func (s *Server) productVariantsPage(c Call, vars json.RawMessage) (any, error) 
 		}
 	}
 	slices.SortFunc(list, func(a, b pv) int { return cmpID(a.p.Variants[a.i].ID, b.p.Variants[b.i].ID) })
-	lo, hi, info, err := s.page(c.Query, "productVariants", v.After, len(list))
+	keys := make([]string, len(list))
+	for i, x := range list {
+		keys[i] = idKey(x.p.Variants[x.i].ID)
+	}
+	lo, hi, info, err := s.keysetPage(c.Query, "productVariants", v.After, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,9 @@ type Readiness struct {
 
 const checkTimeout = 2 * time.Second
 
+// ReadyPath is the readiness probe's route.
+const ReadyPath = "/readyz"
+
 // MountHealth adds GET /healthz (the process is alive; checks nothing
 // outside it) and GET /readyz (200, or 503 naming what is down; failing
 // details are named under "warnings" either way).
@@ -35,7 +38,7 @@ func MountHealth(r gin.IRouter, ready Readiness) {
 	r.GET("/healthz", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
 	})
-	r.GET("/readyz", func(c *gin.Context) {
+	r.GET(ReadyPath, func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), checkTimeout)
 		defer cancel()
 		results := make(map[string]string, len(ready.Checks))

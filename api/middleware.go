@@ -23,7 +23,10 @@ const RequestIDHeader = "X-Request-Id"
 // RequestLog gives each request an id (the caller's X-Request-Id when it
 // sends a sane one) and logs one line when it ends, with every gin context
 // key the handler set (inbox_id, topic, refused, …) and its errors. 5xx log
-// as errors, 4xx and handled errors as warnings.
+// as errors, 4xx and handled errors as warnings — and so does /readyz's 503,
+// which is the probe's answer (not ready, naming what is down), not a
+// failure to handle the request: a process starting or a server down is
+// told once by its own log line, not as an error per probe.
 func RequestLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
@@ -38,7 +41,7 @@ func RequestLog(log *slog.Logger) gin.HandlerFunc {
 		status := c.Writer.Status()
 		level := slog.LevelInfo
 		switch {
-		case status >= 500:
+		case status >= 500 && c.FullPath() != ReadyPath:
 			level = slog.LevelError
 		case status >= 400 || len(c.Errors) > 0:
 			level = slog.LevelWarn

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -138,14 +139,10 @@ func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
 // to the whole second, and its forwarder, checking every
 // delayedTaskCheckInterval, runs it up to a second before the time asked.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
-	if d := sendgrid.RetryAfter(err); d > 0 {
-		return d + time.Second // SendGrid's rate limit resets then
-	}
-	if d := supplier.RetryAfter(err); d > 0 {
-		return d + time.Second // the supplier's Retry-After
-	}
-	if d := storeapi.RetryAfter(err); d > 0 {
-		return d + time.Second // the store's Retry-After, or Shopify's points over its restore rate
+	// SendGrid's rate limit reset, the supplier's Retry-After, the store's
+	// Retry-After or Shopify's points over its restore rate.
+	if d := cmp.Or(sendgrid.RetryAfter(err), supplier.RetryAfter(err), storeapi.RetryAfter(err)); d > 0 {
+		return d + time.Second
 	}
 	var busy *writeBusyError
 	if errors.As(err, &busy) {

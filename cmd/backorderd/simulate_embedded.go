@@ -3,8 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -41,7 +39,7 @@ func simulateEmbedded(ctx context.Context, sc *simulate.Scenario, r simulate.Run
 	if err != nil {
 		return nil, err
 	}
-	secret, token := randomHex(), randomHex()
+	secret, token := randomToken(), randomToken()
 	env := map[string]string{
 		"HTTP_ADDR": addr, "DATABASE_URL": "sqlite:" + filepath.Join(dir, "backorderd.db"),
 		"SHOPIFY_SHOP_DOMAIN": embeddedShopify, "SHOPIFY_WEBHOOK_SECRET": secret,
@@ -110,13 +108,6 @@ func freeLocalAddr(ctx context.Context) (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
-}
-
-// randomHex is 16 random bytes in hex: a secret or token for one run.
-func randomHex() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // tailBuffer keeps the last max bytes written to it, safe for concurrent

@@ -68,6 +68,36 @@ func TestRecordDeliveriesGivesEachItsOwnRowAndCountsDuplicatesInAndAcrossBatches
 	})
 }
 
+func TestRecordDeliveriesKeepsEveryBodyOfABatchExactly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop := addShop(t, s)
+		// Bodies travel to PostgreSQL as one value that each row slices: an
+		// empty one, bytes that are not text, and one larger than the
+		// database compresses must each come back as they went.
+		big := make([]byte, 12_000)
+		for i := range big {
+			big[i] = byte('a' + i%26)
+		}
+		bodies := [][]byte{[]byte(`{"a":1}`), {}, {0, 0xff, 0, 0xfe}, big, []byte(`{"é":"ü"}`)}
+		batch := make([]store.Delivery, len(bodies))
+		for i, b := range bodies {
+			batch[i] = delivery(shop.ID, fmt.Sprint("body-", i))
+			batch[i].Body = b
+		}
+		got, err := s.RecordDeliveries(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range got {
+			row, err := s.Inbox(ctx, r.ID)
+			if err != nil || string(row.Body) != string(bodies[i]) {
+				t.Errorf("body %d: %d bytes back (%v), want %d", i, len(row.Body), err, len(bodies[i]))
+			}
+		}
+	})
+}
+
 func TestRecordDeliveriesRefusesOnlyTheDeliveryTheDatabaseRefuses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()

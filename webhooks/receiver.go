@@ -9,6 +9,7 @@ package webhooks
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"time"
 
@@ -176,7 +177,7 @@ func (rc *Receiver) readBody(c *gin.Context, platform store.Platform) ([]byte, b
 		return tooLarge()
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, rc.maxBody)
-	body, err := c.GetRawData()
+	body, err := readAll(c.Request.Body, c.Request.ContentLength)
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
@@ -186,6 +187,31 @@ func (rc *Receiver) readBody(c *gin.Context, platform store.Platform) ([]byte, b
 		return nil, false
 	}
 	return body, true
+}
+
+// readAll reads r to its end into a buffer of the declared length, when
+// there is one (which readBody has held to the limit), in one allocation:
+// io.ReadAll grows its buffer by doubling, and for a store's 9 KB order
+// that garbage was a fifth of what the receiver allocated per delivery. A
+// body longer than declared is read on; net/http ends one that is shorter.
+func readAll(r io.Reader, declared int64) ([]byte, error) {
+	if declared <= 0 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, 0, declared+1) // +1: room to see the end without growing
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // keep copies the named headers that are present.

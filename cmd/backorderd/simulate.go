@@ -14,7 +14,7 @@ import (
 
 const simulateUsage = `usage: backorderd simulate [--url URL] [--platform shopify|woocommerce] [--orders 500] [--items 20]
   [--short 0.3] [--rate 0] [--connections 16] [--duplicates 0] [--out-of-order 0] [--drop 0]
-  [--cancel 0] [--refund 0] [--edit 0] [--restock] [--seed N] [--timeout 2m] [--json]
+  [--cancel 0] [--refund 0] [--edit 0] [--restock] [--po-receipts] [--seed N] [--timeout 2m] [--json]
 sends a flash sale to a running instance (--url; several comma-separated share the deliveries; shop, secret and admin token from --shop, --secret,
 --admin-token or SHOPIFY_SHOP_DOMAIN/SHOPIFY_WEBHOOK_SECRET, WOOCOMMERCE_STORE_URL/WOOCOMMERCE_WEBHOOK_SECRET,
 ADMIN_TOKEN), or without --url to one it starts itself, and checks the outcome against its own model`
@@ -54,6 +54,7 @@ func parseSimulate(args []string, getenv func(string) string) (simulateFlags, er
 	fs.Float64Var(&f.opts.Refund, "refund", 0, "")
 	fs.Float64Var(&f.opts.Edit, "edit", 0, "")
 	fs.BoolVar(&f.opts.Restock, "restock", false, "")
+	fs.BoolVar(&f.opts.POReceipts, "po-receipts", false, "")
 	fs.Uint64Var(&f.opts.Seed, "seed", 1, "")
 	fs.StringVar(&f.opts.RunID, "run-id", "", "")
 	fs.Float64Var(&f.run.Rate, "rate", 0, "")

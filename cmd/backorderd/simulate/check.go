@@ -125,6 +125,8 @@ func appendLineMismatch(mm []string, want lineState, b backorderView, sku string
 	case b.Waiting != want.waiting || b.Allocated != want.allocated || b.Status != want.status():
 		return append(mm, fmt.Sprintf("%s: want waiting %d allocated %d %s, got waiting %d allocated %d %s",
 			where, want.waiting, want.allocated, want.status(), b.Waiting, b.Allocated, b.Status))
+	case want.etaKind != "" && b.ETAKind != want.etaKind:
+		return append(mm, fmt.Sprintf("%s: want ETA kind %s for its %d waiting units, got %q", where, want.etaKind, want.waiting, b.ETAKind))
 	}
 	return mm
 }

@@ -32,7 +32,7 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 	r.RetryFor = cmp.Or(r.RetryFor, 2*time.Minute)
 	sd := newSender(s, t, r)
 	a := &admin{base: cmp.Or(t.AdminURL, sd.urls[0]), token: t.AdminToken, shop: t.ShopDomain, client: t.Client}
-	rep = s.newReport(sd.total)
+	rep = s.newReport()
 	logf := func(format string, args ...any) {
 		if r.Log != nil {
 			fmt.Fprintf(r.Log, format+"\n", args...)
@@ -51,6 +51,9 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 	o := newOracle(len(s.items))
 	s.feed(o, phaseSetup)
 	for ph := phaseSale; ph < phaseCount; ph++ {
+		if s.opts.POReceipts && ph >= phaseReceipts && !s.buildLate(ctx, ph, sd, a, o, r, rep, logf) {
+			continue
+		}
 		p := s.plans[ph]
 		if len(p.order)+len(p.tails) == 0 {
 			continue
@@ -66,13 +69,42 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 		e := o.snapshot()
 		logf("%s: %d deliveries answered in %s; expecting %d units waiting", phaseNames[ph], len(p.order)+len(p.tails),
 			last.Sub(start).Round(time.Millisecond), e.waiting)
-		res := s.await(ctx, a, e, ph != phaseRestock, last, r.SettleTimeout)
+		res := s.await(ctx, a, e, ph == phaseSale || ph == phaseChanges, last, r.SettleTimeout)
 		rep.addPhase(ph, last.Sub(start), res, e.waiting)
 		logf("%s: settled %s, confirmations %s, %d mismatches", phaseNames[ph], show(res.settled), show(res.confirmed), len(res.mismatches))
 	}
+	s.count(rep, sd.total)
 	sd.fill(rep)
 	rep.Elapsed = time.Since(began)
 	return rep, nil
+}
+
+// buildLate builds phase ph as the run gets there, with purchase-order
+// receipts: the receipts, made through the admin API, and the levels the
+// store reports after them; the restock after those. False when the phase
+// has nothing to send.
+func (s *Scenario) buildLate(ctx context.Context, ph int, sd *sender, a *admin, o *oracle, r RunOptions, rep *Report,
+	logf func(string, ...any)) bool {
+	switch {
+	case ph == phaseReceipts:
+		received, last := s.receipts(ctx, a, o, r, rep, logf)
+		if received == nil {
+			return false
+		}
+		// The store's report comes after the receipts, in a second of its
+		// own: Shopify's times have whole seconds.
+		s.sh.receivedLevels(received, last)
+		sleep(ctx, time.Until(last.Truncate(time.Second).Add(time.Second+10*time.Millisecond)))
+	case ph == phaseRestock && s.opts.Restock:
+		s.sh.clock = laterOf(s.sh.clock, time.Now().UTC().Truncate(time.Second))
+		s.sh.restock()
+	default:
+		return false
+	}
+	s.out = s.sh.out
+	s.plans[ph] = planPhase(s.out, ph, s.opts, s.sh.rng)
+	sd.grow(s.plans[ph])
+	return true
 }
 
 // feed gives the oracle every delivery of phase ph that was sent.

@@ -38,13 +38,16 @@ func reorderQuantity(waiting int, t supplyTerms) int {
 
 // poView is a purchase order as GET /api/v1/purchase-orders/{id} shows it.
 type poView struct {
-	ID     int64  `json:"id"`
-	Status string `json:"status"`
-	Lines  []struct {
-		ItemID   string `json:"item_id"`
-		Quantity int    `json:"quantity"`
-		Received int    `json:"received"`
-	} `json:"lines"`
+	ID     int64        `json:"id"`
+	Status string       `json:"status"`
+	Lines  []poLineView `json:"lines"`
+}
+
+// poLineView is one line of a purchase order.
+type poLineView struct {
+	ItemID   string `json:"item_id"`
+	Quantity int    `json:"quantity"`
+	Received int    `json:"received"`
 }
 
 // poAnswer is the answer of a purchase order's action or receipt.

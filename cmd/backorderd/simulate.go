@@ -17,7 +17,8 @@ const simulateUsage = `usage: backorderd simulate [--url URL] [--platform shopif
   [--cancel 0] [--refund 0] [--edit 0] [--restock] [--po-receipts] [--seed N] [--timeout 2m] [--json]
 sends a flash sale to a running instance (--url; several comma-separated share the deliveries; shop, secret and admin token from --shop, --secret,
 --admin-token or SHOPIFY_SHOP_DOMAIN/SHOPIFY_WEBHOOK_SECRET, WOOCOMMERCE_STORE_URL/WOOCOMMERCE_WEBHOOK_SECRET,
-ADMIN_TOKEN), or without --url to one it starts itself, and checks the outcome against its own model`
+ADMIN_TOKEN), or without --url to one it starts itself, and checks the outcome against its own model;
+--po-receipts (purchase orders made by the instance's reorder run, received, then the store's levels) is on without --url`
 
 // usageError is a command line that cannot be run as given: exit status 2.
 type usageError struct{ msg string }
@@ -63,6 +64,15 @@ func parseSimulate(args []string, getenv func(string) string) (simulateFlags, er
 	fs.BoolVar(&f.json, "json", false, "")
 	if err := fs.Parse(args); err != nil {
 		return f, usageError{fmt.Sprintf("simulate: %v\n%s", err, simulateUsage)}
+	}
+	// Purchase-order receipts need the instance's reorder run within the
+	// timeout: the embedded instance runs it every second, so its demo
+	// includes them unless told otherwise; an instance of --url, only when
+	// asked.
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if !set["po-receipts"] && f.url == "" {
+		f.opts.POReceipts = true
 	}
 	if fs.NArg() > 0 {
 		return f, usageError{fmt.Sprintf("simulate: unexpected argument %q\n%s", fs.Arg(0), simulateUsage)}

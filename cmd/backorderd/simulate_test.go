@@ -74,6 +74,25 @@ func TestSimulatePurchaseOrderReceiptsAgainstTheEmbeddedDefaultMatchTheOracle(t 
 	}
 }
 
+func TestPOReceiptsAreInTheEmbeddedDemoAndAgainstAnInstanceOnlyWhenAsked(t *testing.T) {
+	env := map[string]string{"SHOPIFY_SHOP_DOMAIN": "a.myshopify.com", "SHOPIFY_WEBHOOK_SECRET": "s", "ADMIN_TOKEN": "t"}
+	tests := []struct {
+		args []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"--po-receipts=false"}, false},
+		{[]string{"--url", "http://127.0.0.1:1"}, false},
+		{[]string{"--url", "http://127.0.0.1:1", "--po-receipts"}, true},
+	}
+	for _, tt := range tests {
+		f, err := parseSimulate(tt.args, func(k string) string { return env[k] })
+		if err != nil || f.opts.POReceipts != tt.want {
+			t.Errorf("%q: got PO receipts %v (%v), want %v", tt.args, f.opts.POReceipts, err, tt.want)
+		}
+	}
+}
+
 func TestSimulateRefusesABadFlagNamingIt(t *testing.T) {
 	tests := []struct {
 		args []string

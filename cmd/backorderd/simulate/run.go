@@ -39,7 +39,12 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 		}
 	}
 	began := time.Now()
-	logf("simulate %s: %d orders over %d items, %d deliveries (run %s)", s.opts.Platform, s.opts.Orders, s.opts.Items, sd.total, s.opts.RunID)
+	more := ""
+	if s.opts.POReceipts {
+		more = " before the receipts"
+	}
+	logf("simulate %s: %d orders over %d items, %d deliveries%s (run %s)", s.opts.Platform, s.opts.Orders, s.opts.Items,
+		sd.total, more, s.opts.RunID)
 	if a.emailFloor, err = a.newestEmail(ctx); err != nil {
 		return nil, fmt.Errorf("run scenario: %w", err)
 	}

@@ -78,6 +78,7 @@ type itemView struct {
 	Levels []struct {
 		Available *int `json:"available"`
 	} `json:"levels"`
+	Settling bool `json:"settling"` // facts waiting for their reconcile
 }
 
 // level is the item's level summed over its locations; false when none
@@ -194,4 +195,25 @@ func (a *admin) newestEmail(ctx context.Context) (int64, error) {
 		return 0, nil
 	}
 	return p.Items[0].ID, nil
+}
+
+// quiet reports whether the instance has applied every delivery of the
+// shop (none still accepted in its inbox) and reconciled every fact of
+// items (none settling): an outcome that matched before the last facts
+// were reconciled could still move.
+func (a *admin) quiet(ctx context.Context, items []item) (bool, error) {
+	var p page[struct {
+		ID int64 `json:"id"`
+	}]
+	q := url.Values{"shop": {a.shop}, "status": {"accepted"}, "limit": {"1"}}
+	if err := a.get(ctx, "/api/v1/inbox", q, &p); err != nil || len(p.Items) > 0 {
+		return false, err
+	}
+	for _, it := range items {
+		v, err := a.item(ctx, it.id)
+		if err != nil || v.Settling {
+			return false, err
+		}
+	}
+	return true, nil
 }

@@ -69,8 +69,11 @@ func (s *shop) emit(d delivery) int {
 	if d.at.IsZero() {
 		d.at = s.clock
 	}
-	// Trigger times: the store's second, plus a serial within it.
-	d.at = d.at.Add(time.Duration(s.serial%1_000_000) * time.Microsecond)
+	// Trigger times: the store's second, plus a serial within it; a time
+	// taken from the clock (a report right after a receipt) is its own.
+	if d.at.Equal(d.at.Truncate(time.Second)) {
+		d.at = d.at.Add(time.Duration(s.serial%1_000_000) * time.Microsecond)
+	}
 	s.out = append(s.out, d)
 	return len(s.out) - 1
 }

@@ -23,16 +23,16 @@ type plan struct {
 func planPhases(out []delivery, o Options, rng *rand.Rand) [phaseCount]plan {
 	var plans [phaseCount]plan
 	for ph := range plans {
-		plans[ph] = planPhase(out, ph, o, rng)
+		plans[ph] = planPhase(out, 0, ph, o, rng)
 	}
 	return plans
 }
 
-// planPhase plans the deliveries of phase ph: those generated as the run
-// gets there are planned then, by the same rules.
-func planPhase(out []delivery, ph int, o Options, rng *rand.Rand) plan {
+// planPhase plans the deliveries of phase ph from index from on: those
+// generated as the run gets there are planned then, by the same rules.
+func planPhase(out []delivery, from, ph int, o Options, rng *rand.Rand) plan {
 	var p plan
-	for i := range out {
+	for i := from; i < len(out); i++ {
 		if out[i].phase != ph {
 			continue
 		}

@@ -205,9 +205,12 @@ func (p *purchasing) approveAndConfirm(ctx context.Context, expected time.Time) 
 
 // receipts runs the admin side of the receipts phase — supplier and terms,
 // the orders awaited, approved and confirmed, then received — checking
-// each step's outcome. It returns the units received of each item and
-// when the last receipt was answered; nil when nothing was received.
-func (s *Scenario) receipts(ctx context.Context, a *admin, o *oracle, r RunOptions, rep *Report, logf func(string, ...any)) ([]int, time.Time) {
+// each step's outcome. The store reports half the items' levels at once,
+// in the receipts' second, as after backorderd's own stock write; it
+// returns the units of the others, whose levels the store reports later
+// (nil: nothing received).
+func (s *Scenario) receipts(ctx context.Context, sd *sender, a *admin, o *oracle, r RunOptions, rep *Report,
+	logf func(string, ...any)) []int {
 	const ordering, receiving = "purchase orders", "receipts"
 	waiting := make([]int, len(s.items))
 	for _, l := range o.snapshot().lines {
@@ -216,16 +219,16 @@ func (s *Scenario) receipts(ctx context.Context, a *admin, o *oracle, r RunOptio
 	p, err := s.supply(ctx, a, waiting)
 	if err != nil {
 		rep.addMismatches(ordering, []string{err.Error()})
-		return nil, time.Time{}
+		return nil
 	}
 	if mm := p.awaitOrders(ctx, r.SettleTimeout); len(mm) > 0 {
 		rep.addMismatches(ordering, mm)
-		return nil, time.Time{}
+		return nil
 	}
 	confirmed, err := p.approveAndConfirm(ctx, time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 21))
 	if err != nil {
 		rep.addMismatches(ordering, []string{err.Error()})
-		return nil, time.Time{}
+		return nil
 	}
 	rep.PurchaseOrders = len(p.pos)
 	o.supply = p.due(nil)
@@ -241,20 +244,39 @@ func (s *Scenario) receipts(ctx context.Context, a *admin, o *oracle, r RunOptio
 		rep.addMismatches(receiving, []string{err.Error()})
 	}
 	if last.IsZero() {
-		return nil, time.Time{}
+		return nil
 	}
 	for _, n := range received {
 		rep.ReceivedUnits += n
 	}
+	atOnce, later := splitByWriter(received)
+	sent := s.sendAtOnce(ctx, sd, o, atOnce)
 	o.supply = p.due(received)
 	o.settle()
 	e := o.snapshot()
-	res = s.await(ctx, a, e, false, last, r.SettleTimeout)
+	res = s.awaitQuiet(ctx, a, e, false, true, last, r.SettleTimeout)
 	rep.ReceiptsSettled = res.settled
 	rep.addMismatches(receiving, res.mismatches)
 	mm := p.checkOrders(ctx, rs)
 	rep.addMismatches(receiving, mm)
-	logf("%s: %d units in %d receipts; settled %s, expecting %d units waiting; %d mismatches", receiving, rep.ReceivedUnits,
-		len(rs), show(res.settled), e.waiting, len(res.mismatches)+len(mm))
-	return received, last
+	logf("%s: %d units in %d receipts, %d levels reported at once; settled %s, expecting %d units waiting; %d mismatches",
+		receiving, rep.ReceivedUnits, len(rs), sent, show(res.settled), e.waiting, len(res.mismatches)+len(mm))
+	return later
+}
+
+// sendAtOnce has the store report the levels of units at once, before the
+// receipts' reconcile, and gives them to the oracle; it returns how many
+// deliveries were sent.
+func (s *Scenario) sendAtOnce(ctx context.Context, sd *sender, o *oracle, units []int) int {
+	from := len(s.sh.out)
+	s.sh.reportReceived(units, time.Now().UTC())
+	s.out = s.sh.out
+	p := planPhase(s.out, from, phaseReceipts, s.opts, s.sh.rng)
+	s.early = append(s.early, p)
+	sd.grow(p)
+	sd.sendPhase(ctx, p)
+	for _, i := range p.order {
+		o.deliver(&s.out[i])
+	}
+	return len(p.order)
 }

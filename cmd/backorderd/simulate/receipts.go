@@ -163,20 +163,40 @@ func (p *purchasing) due(received []int) []supplyFact {
 	return sup
 }
 
-// receivedLevels is the store's side of the receipts: each item's stock
-// raised by the units received (the merchant entered them, or backorderd's
-// own write did), reported at the whole second after the last receipt —
-// a report newer than every receipt, whose units it now holds.
-func (s *shop) receivedLevels(received []int, after time.Time) {
+// reportReceived is the store's side of a receipt: the stock of each item
+// raised by units (the merchant entered them, or backorderd's own write
+// did), each reported at once at time at — a report newer than the
+// receipts, whose units it now holds.
+func (s *shop) reportReceived(units []int, at time.Time) {
 	s.phase = phaseReceipts
-	s.clock = laterOf(s.clock, after.Truncate(time.Second).Add(time.Second))
-	for i, n := range received {
+	s.clock = laterOf(s.clock, at)
+	for i, n := range units {
 		if n > 0 {
 			s.level[i] += n
 			s.emitLevel(i, s.clock, -1)
 		}
 	}
-	s.finishPhase()
+}
+
+// splitByWriter splits the units received of each item between those the
+// store reports at once, as after backorderd's own stock write, and those
+// it reports later, as after the merchant's entry: the items received
+// take turns.
+func splitByWriter(received []int) (atOnce, later []int) {
+	atOnce, later = make([]int, len(received)), make([]int, len(received))
+	turn := 0
+	for i, n := range received {
+		if n == 0 {
+			continue
+		}
+		if turn%2 == 0 {
+			atOnce[i] = n
+		} else {
+			later[i] = n
+		}
+		turn++
+	}
+	return atOnce, later
 }
 
 // laterOf is the later of two times.

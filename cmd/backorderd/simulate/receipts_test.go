@@ -1,6 +1,9 @@
 package simulate
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestReorderQuantityIsTheShortfallInWholePacksAtLeastTheMOQ(t *testing.T) {
 	tests := []struct {
@@ -70,5 +73,12 @@ func TestReceiptsArePartialWholeAndInTwoNeverBeyondTheLine(t *testing.T) {
 		if got[id] != 0 {
 			t.Errorf("item %s, not ordered, got %d received", id, got[id])
 		}
+	}
+}
+
+func TestTheStoreReportsHalfTheItemsReceivedAtOnceAndTheRestLater(t *testing.T) {
+	atOnce, later := splitByWriter([]int{3, 0, 5, 2, 0, 7})
+	if fmt.Sprint(atOnce) != "[3 0 0 2 0 0]" || fmt.Sprint(later) != "[0 0 5 0 0 7]" {
+		t.Errorf("got at once %v, later %v; want the items received taking turns, each once", atOnce, later)
 	}
 }

@@ -67,7 +67,7 @@ func (s *Scenario) newReport() *Report {
 // phase planned.
 func (s *Scenario) count(r *Report, total int) {
 	r.Deliveries, r.Duplicates, r.Dropped = total, 0, 0
-	for _, p := range s.plans {
+	for _, p := range append(s.plans[:], s.early...) {
 		r.Duplicates += len(p.order) - len(slices.Compact(slices.Sorted(slices.Values(p.order))))
 	}
 	for _, d := range s.out {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -74,7 +75,9 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 		e := o.snapshot()
 		logf("%s: %d deliveries answered in %s; expecting %d units waiting", phaseNames[ph], len(p.order)+len(p.tails),
 			last.Sub(start).Round(time.Millisecond), e.waiting)
-		res := s.await(ctx, a, e, ph == phaseSale || ph == phaseChanges, last, r.SettleTimeout)
+		// The store's levels after receipts must change nothing: only
+		// once they are reconciled does an unchanged outcome say so.
+		res := s.awaitQuiet(ctx, a, e, ph == phaseSale || ph == phaseChanges, ph == phaseReceipts, last, r.SettleTimeout)
 		rep.addPhase(ph, last.Sub(start), res, e.waiting)
 		logf("%s: settled %s, confirmations %s, %d mismatches", phaseNames[ph], show(res.settled), show(res.confirmed), len(res.mismatches))
 	}
@@ -85,21 +88,21 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 }
 
 // buildLate builds phase ph as the run gets there, with purchase-order
-// receipts: the receipts, made through the admin API, and the levels the
-// store reports after them; the restock after those. False when the phase
-// has nothing to send.
+// receipts: the receipts, made through the admin API with the levels the
+// store reports at once (receipts), then the levels it reports later; the
+// restock after those. False when the phase has nothing to send.
 func (s *Scenario) buildLate(ctx context.Context, ph int, sd *sender, a *admin, o *oracle, r RunOptions, rep *Report,
 	logf func(string, ...any)) bool {
+	from := len(s.sh.out)
 	switch {
 	case ph == phaseReceipts:
-		received, last := s.receipts(ctx, a, o, r, rep, logf)
-		if received == nil {
+		later := s.receipts(ctx, sd, a, o, r, rep, logf)
+		if !slices.ContainsFunc(later, func(n int) bool { return n > 0 }) {
 			return false
 		}
-		// The store's report comes after the receipts, in a second of its
-		// own: Shopify's times have whole seconds.
-		s.sh.receivedLevels(received, last)
-		sleep(ctx, time.Until(last.Truncate(time.Second).Add(time.Second+10*time.Millisecond)))
+		from = len(s.sh.out)
+		s.sh.reportReceived(later, time.Now().UTC())
+		s.sh.finishPhase()
 	case ph == phaseRestock && s.opts.Restock:
 		s.sh.clock = laterOf(s.sh.clock, time.Now().UTC().Truncate(time.Second))
 		s.sh.restock()
@@ -107,7 +110,7 @@ func (s *Scenario) buildLate(ctx context.Context, ph int, sd *sender, a *admin, 
 		return false
 	}
 	s.out = s.sh.out
-	s.plans[ph] = planPhase(s.out, ph, s.opts, s.sh.rng)
+	s.plans[ph] = planPhase(s.out, from, ph, s.opts, s.sh.rng)
 	sd.grow(s.plans[ph])
 	return true
 }

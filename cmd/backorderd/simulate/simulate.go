@@ -36,9 +36,12 @@
 //     confirmed (the waiting lines' ETA is then "confirmed"), and received
 //     through the admin API — some lines partly, some wholly, some in two
 //     receipts, one receipt retried — which counts at once (design.md,
-//     "Receiving"); then the store reports each item's level raised by
-//     what it received, a second after the receipts, which replaces their
-//     provisional count: the outcome must not move (nothing counted twice).
+//     "Receiving"). The store reports the level raised by what it received
+//     of half the items at once, in the receipts' second (as after
+//     backorderd's own stock write), and of the others once the receipts
+//     have settled (as after the merchant's entry): each report replaces
+//     the receipts' provisional count, and the outcome must not move
+//     (nothing counted twice).
 //   - Restock: every item's level raised to cover every unit owed, and a
 //     little more.
 //
@@ -128,7 +131,8 @@ type Scenario struct {
 	items []item
 	out   []delivery
 	plans [phaseCount]plan
-	sh    *shop // the store, for the phases built as the run gets there
+	sh    *shop  // the store, for the phases built as the run gets there
+	early []plan // sent within a phase's steps (the levels right after receipts)
 }
 
 // New generates everything up front, deterministic per Seed and RunID:

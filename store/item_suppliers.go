@@ -134,7 +134,9 @@ func (tx *Tx) ItemSuppliers(ctx context.Context, shopID int64, itemID string) ([
 // ReorderCandidate is an item with terms, as reordering needs it: the
 // units its customers wait for (as its last reconcile found), the units
 // still to come on its open purchase orders (draft, sent, confirmed,
-// partially received), and its terms.
+// partially received) and those received since that reconcile — in hand,
+// about to serve the waiting units, so not to be ordered again — and its
+// terms.
 type ReorderCandidate struct {
 	ShopID  int64
 	ItemID  string
@@ -152,7 +154,7 @@ type ReorderCandidate struct {
 
 // ReorderCandidates reads, for every item of the shop with terms (or
 // those of itemIDs, when not nil), what reordering needs, in item id
-// order: four queries, however many items.
+// order: five queries, however many items.
 func (tx *Tx) ReorderCandidates(ctx context.Context, shopID int64, itemIDs []string) ([]ReorderCandidate, error) {
 	const items = `SELECT t.item_id,
 		COALESCE(NULLIF(i.sku, ''), (SELECT MAX(l.sku) FROM order_lines l WHERE l.shop_id = :shop_id AND l.item_id = t.item_id), '') AS sku,
@@ -169,6 +171,13 @@ func (tx *Tx) ReorderCandidates(ctx context.Context, shopID int64, itemIDs []str
 	WHERE l.shop_id = :shop_id AND (:all OR l.item_id IN (:item_ids))
 		AND p.status IN ('draft', 'sent', 'confirmed', 'partially_received')
 	GROUP BY l.item_id`
+	// Received after the item's last reconcile (or before any): no
+	// reconcile has taken them off its waiting units yet.
+	const inHand = `SELECT r.item_id, SUM(r.quantity) AS on_order
+	FROM receipt_lines r LEFT JOIN item_ledgers g ON g.shop_id = r.shop_id AND g.item_id = r.item_id
+	WHERE r.shop_id = :shop_id AND (:all OR r.item_id IN (:item_ids))
+		AND (g.reconciled_at IS NULL OR r.received_at > g.reconciled_at)
+	GROUP BY r.item_id`
 	const terms = `SELECT ` + itemSupplierColumns + `
 	FROM item_suppliers t JOIN suppliers s ON s.id = t.supplier_id
 	WHERE t.shop_id = :shop_id AND (:all OR t.item_id IN (:item_ids))
@@ -204,6 +213,14 @@ func (tx *Tx) ReorderCandidates(ctx context.Context, shopID int64, itemIDs []str
 	if err := tx.selectNamed(ctx, &oo, onOrder, arg); err != nil {
 		return nil, fmt.Errorf("units on order of reorder candidates: %w", err)
 	}
+	var received []struct {
+		ItemID  string `db:"item_id"`
+		OnOrder int    `db:"on_order"`
+	}
+	if err := tx.selectNamed(ctx, &received, inHand, arg); err != nil {
+		return nil, fmt.Errorf("units received of reorder candidates: %w", err)
+	}
+	oo = append(oo, received...)
 	var iss []ItemSupplier
 	if err := tx.selectNamed(ctx, &iss, terms, arg); err != nil {
 		return nil, fmt.Errorf("terms of reorder candidates: %w", err)
@@ -224,7 +241,7 @@ func (tx *Tx) ReorderCandidates(ctx context.Context, shopID int64, itemIDs []str
 	}
 	for _, o := range oo {
 		if c := at[o.ItemID]; c != nil {
-			c.OnOrder = o.OnOrder
+			c.OnOrder += o.OnOrder
 		}
 	}
 	for _, is := range iss {

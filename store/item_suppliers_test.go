@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
@@ -211,6 +212,44 @@ func TestReorderCandidatesCountWaitingUnitsOpenOrdersAndCancelledSuppliers(t *te
 		}
 		if cs := reorderCandidates(t, s, other.ID, nil); len(cs) != 1 || cs[0].Waiting != 50 || cs[0].OnOrder != 100 {
 			t.Errorf("the other shop's candidates = %+v, want 42 with its own counts", cs)
+		}
+	})
+}
+
+func TestUnitsReceivedSinceTheLastReconcileCountAsOnOrderUntilAReconcileTakesThem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		shop := addShopAt(t, s, "a.myshopify.com")
+		a := addSupplier(t, s, "a", 3)
+		setTerms(t, s, store.ItemSupplier{ShopID: shop.ID, ItemID: "42", SupplierID: a.ID, Preferred: true})
+		now := t0
+		s.SetClock(func() time.Time { return now })
+		reconciled := func(at time.Time, waiting int) {
+			now = at
+			inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+				r, err := tx.LockLedger(ctx, shop.ID, "42")
+				if err != nil {
+					return err
+				}
+				r.Waiting = waiting
+				return tx.SaveLedger(ctx, r)
+			})
+		}
+		reconciled(t0, 5)
+		po := openPO(t, s, shop.ID, a.ID, store.POConfirmed, nil, "42", 5)
+		receiveOnLine(t, s, po.ID, "42", 3)
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			_, _, err := tx.AddReceipt(ctx, store.Receipt{POID: po.ID, ReceiptID: "dock-1", ReceivedAt: t0.Add(time.Minute),
+				Lines: []store.ReceiptLine{{ItemID: "42", Quantity: 3}}})
+			return err
+		})
+		// Until a reconcile takes the 3 off the waiting units, they are
+		// in hand: 2 still to come + 3 = the 5 waiting, nothing to order.
+		if cs := reorderCandidates(t, s, shop.ID, nil); len(cs) != 1 || cs[0].Waiting != 5 || cs[0].OnOrder != 5 {
+			t.Errorf("before the reconcile: candidates = %+v, want 5 waiting, 5 on order (2 due, 3 in hand)", cs)
+		}
+		reconciled(t0.Add(2*time.Minute), 2)
+		if cs := reorderCandidates(t, s, shop.ID, nil); len(cs) != 1 || cs[0].Waiting != 2 || cs[0].OnOrder != 2 {
+			t.Errorf("after the reconcile: candidates = %+v, want 2 waiting, 2 on order", cs)
 		}
 	})
 }

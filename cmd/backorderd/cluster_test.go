@@ -42,11 +42,13 @@ type cluster struct {
 	started map[string]int
 }
 
-// clusterOptions shape a cluster: how many of each role, and whether Redis
-// keeps an append-only file.
+// clusterOptions shape a cluster: how many of each role, whether Redis
+// keeps an append-only file, and how often the reorder run comes (0: the
+// default).
 type clusterOptions struct {
 	serves, works int
 	redisAOF      bool
+	reorderEvery  time.Duration
 }
 
 // newCluster starts the servers, migrates the database, then the serves
@@ -72,6 +74,9 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 		// and mid-sale it asks asynq about every row older than RELAY_AFTER.
 		"SETTLE_QUIET": "1s", "SETTLE_MAX": "10s", "RELAY_INTERVAL": "5s", "RELAY_AFTER": "3s",
 		"SHUTDOWN_GRACE": faultGrace.String(), "LOG_FORMAT": "json", "LOG_LEVEL": "info",
+	}
+	if o.reorderEvery > 0 {
+		c.env["REORDER_INTERVAL"] = o.reorderEvery.String()
 	}
 	runOnce(t, c.env, "migrate")
 	db, err := sql.Open("pgx", c.pg.url())

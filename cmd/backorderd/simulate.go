@@ -14,10 +14,11 @@ import (
 
 const simulateUsage = `usage: backorderd simulate [--url URL] [--platform shopify|woocommerce] [--orders 500] [--items 20]
   [--short 0.3] [--rate 0] [--connections 16] [--duplicates 0] [--out-of-order 0] [--drop 0]
-  [--cancel 0] [--refund 0] [--edit 0] [--restock] [--seed N] [--timeout 2m] [--json]
+  [--cancel 0] [--refund 0] [--edit 0] [--restock] [--po-receipts] [--seed N] [--timeout 2m] [--json]
 sends a flash sale to a running instance (--url; several comma-separated share the deliveries; shop, secret and admin token from --shop, --secret,
 --admin-token or SHOPIFY_SHOP_DOMAIN/SHOPIFY_WEBHOOK_SECRET, WOOCOMMERCE_STORE_URL/WOOCOMMERCE_WEBHOOK_SECRET,
-ADMIN_TOKEN), or without --url to one it starts itself, and checks the outcome against its own model`
+ADMIN_TOKEN), or without --url to one it starts itself, and checks the outcome against its own model;
+--po-receipts (purchase orders made by the instance's reorder run, received, then the store's levels) is on without --url`
 
 // usageError is a command line that cannot be run as given: exit status 2.
 type usageError struct{ msg string }
@@ -54,6 +55,7 @@ func parseSimulate(args []string, getenv func(string) string) (simulateFlags, er
 	fs.Float64Var(&f.opts.Refund, "refund", 0, "")
 	fs.Float64Var(&f.opts.Edit, "edit", 0, "")
 	fs.BoolVar(&f.opts.Restock, "restock", false, "")
+	fs.BoolVar(&f.opts.POReceipts, "po-receipts", false, "")
 	fs.Uint64Var(&f.opts.Seed, "seed", 1, "")
 	fs.StringVar(&f.opts.RunID, "run-id", "", "")
 	fs.Float64Var(&f.run.Rate, "rate", 0, "")
@@ -62,6 +64,15 @@ func parseSimulate(args []string, getenv func(string) string) (simulateFlags, er
 	fs.BoolVar(&f.json, "json", false, "")
 	if err := fs.Parse(args); err != nil {
 		return f, usageError{fmt.Sprintf("simulate: %v\n%s", err, simulateUsage)}
+	}
+	// Purchase-order receipts need the instance's reorder run within the
+	// timeout: the embedded instance runs it every second, so its demo
+	// includes them unless told otherwise; an instance of --url, only when
+	// asked.
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if !set["po-receipts"] && f.url == "" {
+		f.opts.POReceipts = true
 	}
 	if fs.NArg() > 0 {
 		return f, usageError{fmt.Sprintf("simulate: unexpected argument %q\n%s", fs.Arg(0), simulateUsage)}

@@ -47,6 +47,11 @@ func simulateEmbedded(ctx context.Context, sc *simulate.Scenario, r simulate.Run
 		"ADMIN_TOKEN": token, "SETTLE_QUIET": cmp.Or(getenv("SETTLE_QUIET"), "1s"), "SETTLE_MAX": getenv("SETTLE_MAX"),
 		"LOG_LEVEL": "warn", "SHUTDOWN_GRACE": "5s",
 	}
+	if sc.Options().POReceipts {
+		// The purchase orders are the reorder run's to make: every second,
+		// not every half hour.
+		env["REORDER_INTERVAL"] = cmp.Or(getenv("REORDER_INTERVAL"), "1s")
+	}
 	logs := &tailBuffer{max: 64 << 10}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)

@@ -28,8 +28,22 @@ func decodeLevel(d delivery) (backorder.Facts, error) {
 	}
 	return backorder.Facts{Levels: []backorder.StockLevel{{
 		StockKey: string(in.InventoryItemID), LocationID: string(in.LocationID),
-		Available: in.Available, Version: backorder.Version{At: at, Seq: d.seq},
+		Available: in.Available, Version: backorder.Version{At: withinSecond(at, d.seq), Seq: d.seq},
 	}}}, nil
+}
+
+// withinSecond is a report's time to the nanosecond: updated_at has whole
+// seconds, and X-Shopify-Triggered-At (seq), when it falls in that second,
+// says when in it. A receipt counts until a level newer than it
+// (design.md, "Receiving"): the level that backorderd's own stock write
+// brings, often in the receipt's second, must be seen as after it, or the
+// received units are counted twice. Outside that second (absent, or a
+// polled state) updated_at stands.
+func withinSecond(at time.Time, seq int64) time.Time {
+	if t := time.Unix(0, seq).UTC(); seq > 0 && !t.Before(at) && t.Before(at.Add(time.Second)) {
+		return t
+	}
+	return at
 }
 
 // decodeProduct is products/create|update: one item per variant, keyed to

@@ -56,7 +56,8 @@ var fixtureCases = []struct {
 	}}}},
 	{"shopify", "inventory_levels-update", "", backorder.Facts{Levels: []backorder.StockLevel{{
 		StockKey: "48811230042417", LocationID: "81264410913", Available: payloadtest.Int(9),
-		Version: backorder.Version{At: payloadtest.UTC("2025-11-24T19:05:33Z"), Seq: payloadtest.UTC("2025-11-24T19:05:33.271840965Z").UnixNano()},
+		// Triggered within updated_at's second: the level is as of then.
+		Version: backorder.Version{At: payloadtest.UTC("2025-11-24T19:05:33.271840965Z"), Seq: payloadtest.UTC("2025-11-24T19:05:33.271840965Z").UnixNano()},
 	}}}},
 	{"shopify", "products-update", "", backorder.Facts{Items: []backorder.Item{
 		{ItemID: "46021178499184", ProductID: "8840127365232", StockKey: "48811230042417", SKU: "HK-KETTLE-1L-CPR",
@@ -102,6 +103,10 @@ var inlineCases = []struct {
 	{"shopify level with available null and ids as strings", "inventory_levels/update",
 		`{"inventory_item_id":"48811230042417","location_id":"81264410913","available":null,"updated_at":"2025-11-25T09:00:00-05:00"}`, "not a time",
 		backorder.Facts{Levels: []backorder.StockLevel{{StockKey: "48811230042417", LocationID: "81264410913", Version: backorder.Version{At: payloadtest.UTC("2025-11-25T14:00:00Z")}}}}},
+	{"shopify level triggered past updated_at's second: updated_at stands", "inventory_levels/update",
+		`{"inventory_item_id":48811230042417,"location_id":81264410913,"available":4,"updated_at":"2025-11-25T09:00:00-05:00"}`, "2025-11-25T14:00:01.5Z",
+		backorder.Facts{Levels: []backorder.StockLevel{{StockKey: "48811230042417", LocationID: "81264410913", Available: payloadtest.Int(4),
+			Version: backorder.Version{At: payloadtest.UTC("2025-11-25T14:00:00Z"), Seq: payloadtest.UTC("2025-11-25T14:00:01.5Z").UnixNano()}}}}},
 	{"shopify order without customer or email; custom line; current_quantity", "orders/updated",
 		`{"id":9007199254740993,"name":"#1001","created_at":"2025-11-18T20:42:17+01:00","email":null,"contact_email":null,"phone":null,"customer":null,` +
 			`"cancelled_at":null,"financial_status":"pending","fulfillment_status":null,"shipping_lines":[],"line_items":[` +

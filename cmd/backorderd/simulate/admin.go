@@ -1,6 +1,7 @@
 package simulate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -26,29 +28,48 @@ var errNotFound = errors.New("not found")
 
 // get reads path with query into out.
 func (a *admin) get(ctx context.Context, path string, query url.Values, out any) error {
+	_, err := a.do(ctx, http.MethodGet, path, query, nil, out, http.StatusOK)
+	return err
+}
+
+// do sends a request with body (JSON; nil for none) and decodes the
+// answer into out when its status is one of ok, which it returns. A 404
+// is errNotFound; any other status an error with the API's message.
+func (a *admin) do(ctx context.Context, method, path string, query url.Values, body, out any, ok ...int) (int, error) {
 	u := strings.TrimRight(a.base, "/") + path + "?" + query.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, fmt.Errorf("encode %s %s: %w", method, path, err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, r)
 	if err != nil {
-		return fmt.Errorf("build admin request: %w", err)
+		return 0, fmt.Errorf("build admin request: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+a.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("get %s: %w", path, err)
+		return 0, fmt.Errorf("%s %s: %w", strings.ToLower(method), path, err)
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return errNotFound
-	case resp.StatusCode != http.StatusOK:
+		return resp.StatusCode, errNotFound
+	case !slices.Contains(ok, resp.StatusCode):
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("get %s: %s: %s", path, resp.Status, strings.TrimSpace(string(b)))
+		return resp.StatusCode, fmt.Errorf("%s %s: %s: %s", strings.ToLower(method), path, resp.Status, strings.TrimSpace(string(b)))
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("decode %s: %w", path, err)
+		return resp.StatusCode, fmt.Errorf("decode %s: %w", path, err)
 	}
-	return nil
+	return resp.StatusCode, nil
 }
 
 // itemView is the part of GET /api/v1/items/{id} the simulator reads.
@@ -57,6 +78,7 @@ type itemView struct {
 	Levels []struct {
 		Available *int `json:"available"`
 	} `json:"levels"`
+	Settling bool `json:"settling"` // facts waiting for their reconcile
 }
 
 // level is the item's level summed over its locations; false when none
@@ -87,6 +109,7 @@ type backorderView struct {
 	Waiting   int    `json:"waiting"`
 	Allocated int    `json:"allocated"`
 	Status    string `json:"status"`
+	ETAKind   string `json:"eta_kind"`
 }
 
 // emailView is the part of an email row the simulator reads.
@@ -172,4 +195,25 @@ func (a *admin) newestEmail(ctx context.Context) (int64, error) {
 		return 0, nil
 	}
 	return p.Items[0].ID, nil
+}
+
+// quiet reports whether the instance has applied every delivery of the
+// shop (none still accepted in its inbox) and reconciled every fact of
+// items (none settling): an outcome that matched before the last facts
+// were reconciled could still move.
+func (a *admin) quiet(ctx context.Context, items []item) (bool, error) {
+	var p page[struct {
+		ID int64 `json:"id"`
+	}]
+	q := url.Values{"shop": {a.shop}, "status": {"accepted"}, "limit": {"1"}}
+	if err := a.get(ctx, "/api/v1/inbox", q, &p); err != nil || len(p.Items) > 0 {
+		return false, err
+	}
+	for _, it := range items {
+		v, err := a.item(ctx, it.id)
+		if err != nil || v.Settling {
+			return false, err
+		}
+	}
+	return true, nil
 }

@@ -23,6 +23,14 @@ type outcome struct {
 // confirm is set, every order e names has its confirmation email — or
 // until timeout after from. Times are measured from from.
 func (s *Scenario) await(ctx context.Context, a *admin, e expected, confirm bool, from time.Time, timeout time.Duration) outcome {
+	return s.awaitQuiet(ctx, a, e, confirm, false, from, timeout)
+}
+
+// awaitQuiet is await that, when quiet is set, also waits for the
+// instance to have applied and reconciled every fact before the outcome
+// counts: after facts that must change nothing (a level holding units
+// already received), the outcome matches before they are reconciled.
+func (s *Scenario) awaitQuiet(ctx context.Context, a *admin, e expected, confirm, quiet bool, from time.Time, timeout time.Duration) outcome {
 	res := outcome{settled: -1, confirmed: -1}
 	if !confirm {
 		res.confirmed = 0
@@ -42,11 +50,21 @@ func (s *Scenario) await(ctx context.Context, a *admin, e expected, confirm bool
 		var mm []string
 		var err error
 		if res.settled < 0 {
-			if pending, mm, err = s.compareBackorders(ctx, a, e, pending); err == nil && len(pending) == 0 {
+			done := true
+			if quiet {
+				done, err = a.quiet(ctx, s.items)
+			}
+			if err == nil {
+				pending, mm, err = s.compareBackorders(ctx, a, e, pending)
+			}
+			if err == nil && len(pending) == 0 && done {
 				at := time.Since(from)
 				if pending, mm, err = s.compareBackorders(ctx, a, e, all); err == nil && len(pending) == 0 {
 					res.settled = at
 				}
+			}
+			if err == nil && !done {
+				mm = append(mm, "the instance still has facts to apply or reconcile")
 			}
 		}
 		if err == nil && res.confirmed < 0 {
@@ -125,6 +143,8 @@ func appendLineMismatch(mm []string, want lineState, b backorderView, sku string
 	case b.Waiting != want.waiting || b.Allocated != want.allocated || b.Status != want.status():
 		return append(mm, fmt.Sprintf("%s: want waiting %d allocated %d %s, got waiting %d allocated %d %s",
 			where, want.waiting, want.allocated, want.status(), b.Waiting, b.Allocated, b.Status))
+	case want.etaKind != "" && b.ETAKind != want.etaKind:
+		return append(mm, fmt.Sprintf("%s: want ETA kind %s for its %d waiting units, got %q", where, want.etaKind, want.waiting, b.ETAKind))
 	}
 	return mm
 }

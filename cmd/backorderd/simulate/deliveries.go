@@ -40,6 +40,10 @@ type levelFact struct {
 	available int
 	at        time.Time
 	ver       version
+	// reported is when the store made the report: receipts before it are
+	// in the level (WooCommerce's at stands for "every order"; this is
+	// its real time).
+	reported time.Time
 }
 
 // version orders the states of one resource: the newest wins, whatever
@@ -65,8 +69,11 @@ func (s *shop) emit(d delivery) int {
 	if d.at.IsZero() {
 		d.at = s.clock
 	}
-	// Trigger times: the store's second, plus a serial within it.
-	d.at = d.at.Add(time.Duration(s.serial%1_000_000) * time.Microsecond)
+	// Trigger times: the store's second, plus a serial within it; a time
+	// taken from the clock (a report right after a receipt) is its own.
+	if d.at.Equal(d.at.Truncate(time.Second)) {
+		d.at = d.at.Add(time.Duration(s.serial%1_000_000) * time.Microsecond)
+	}
 	s.out = append(s.out, d)
 	return len(s.out) - 1
 }
@@ -86,7 +93,7 @@ func (s *shop) emitProduct(i int, at time.Time) {
 // emitLevel reports item i's level now, once delivery after is answered.
 func (s *shop) emitLevel(i int, at time.Time, after int) {
 	topic, body := s.levelBody(i, at)
-	f := &levelFact{item: i, available: s.level[i], at: at}
+	f := &levelFact{item: i, available: s.level[i], at: at, reported: at}
 	if s.o.Platform == WooCommerce {
 		// WooCommerce's report is as of its arrival: every order placed
 		// before it is reflected.

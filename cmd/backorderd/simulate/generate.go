@@ -12,15 +12,16 @@ import (
 // before the next begins: an outcome that depended on when the engine
 // happened to reconcile could not be predicted.
 const (
-	phaseSetup   = iota // items described and their stock reported
-	phaseSale           // the orders, and the levels they leave
-	phaseChanges        // cancellations, refunds and edits
-	phaseRestock        // every item raised to cover what waits
+	phaseSetup    = iota // items described and their stock reported
+	phaseSale            // the orders, and the levels they leave
+	phaseChanges         // cancellations, refunds and edits
+	phaseReceipts        // purchase orders received, then the levels the store reports after
+	phaseRestock         // every item raised to cover what waits
 	phaseCount
 )
 
 // phaseNames name the phases in logs and mismatches.
-var phaseNames = [phaseCount]string{"setup", "sale", "changes", "restock"}
+var phaseNames = [phaseCount]string{"setup", "sale", "changes", "received stock", "restock"}
 
 // item is one variant (Shopify) or simple product (WooCommerce).
 type item struct {
@@ -90,15 +91,18 @@ func (s *shop) tick() time.Time {
 	return s.clock
 }
 
-// generate builds the whole scenario: the store's events in order and
-// the deliveries each sends.
+// generate builds the scenario up front: the store's events in order and
+// the deliveries each sends. With purchase-order receipts, the receipts'
+// levels and the restock after them are built as the run gets there
+// (receivedLevels, restock): their quantities come from the purchase
+// orders the instance makes, and their times must follow the receipts.
 func (s *shop) generate() {
 	s.setup()
 	s.sale()
 	if s.o.Cancel > 0 || s.o.Refund > 0 || s.o.Edit > 0 {
 		s.changes()
 	}
-	if s.o.Restock {
+	if s.o.Restock && !s.o.POReceipts {
 		s.restock()
 	}
 }

@@ -24,6 +24,9 @@ type lineState struct {
 	cancelled       bool
 	// The assignment the last settle left.
 	waiting, committed, allocated, backordered int
+	// etaKind is the ETA kind a waiting line shows; "" when not modelled
+	// (no supplier yet, or nothing waits).
+	etaKind string
 }
 
 // status is the backorder's status in the API's spelling.
@@ -44,13 +47,46 @@ func (l *lineState) status() string {
 // oracle is the state of the facts delivered so far and of the lines'
 // assignments.
 type oracle struct {
-	orders map[string]*orderFact
-	levels []*levelFact
-	lines  map[string]*lineState
+	orders   map[string]*orderFact
+	levels   []*levelFact
+	lines    map[string]*lineState
+	receipts []receiptFact
+	// supply is each item's units still to come on purchase orders and
+	// the ETA kind they give; nil until the items have a supplier.
+	supply []supplyFact
+}
+
+// receiptFact is units of an item received on a purchase order at a time.
+type receiptFact struct {
+	item, units int
+	at          time.Time
+}
+
+// supplyFact is what an item has on order: units still to come, and the
+// ETA kind of the orders bringing them ("expected" sent, "confirmed").
+type supplyFact struct {
+	due  int
+	kind string
 }
 
 func newOracle(items int) *oracle {
 	return &oracle{orders: map[string]*orderFact{}, levels: make([]*levelFact, items), lines: map[string]*lineState{}}
+}
+
+// receive takes in a receipt of units of item at a time.
+func (o *oracle) receive(item, units int, at time.Time) {
+	o.receipts = append(o.receipts, receiptFact{item: item, units: units, at: at})
+}
+
+// received is the units of item received after the store's report at.
+func (o *oracle) received(item int, at time.Time) int {
+	n := 0
+	for _, r := range o.receipts {
+		if r.item == item && r.at.After(at) {
+			n += r.units
+		}
+	}
+	return n
 }
 
 // deliver takes a delivery's facts in, keeping each resource's newest
@@ -91,14 +127,18 @@ func (o *oracle) settle() {
 	}
 	for i, level := range o.levels {
 		if level != nil {
-			assign(level, byItem[i])
+			assign(level, o.received(i, level.reported), byItem[i])
+			if o.supply != nil {
+				etaKinds(o.supply[i], byItem[i])
+			}
 		}
 	}
 }
 
-// assign is one item's reconcile: newest wait, oldest served first.
-func assign(level *levelFact, lines []*lineState) {
-	owed := -level.available
+// assign is one item's reconcile: newest wait, oldest served first; units
+// received since the level's report count on top of it.
+func assign(level *levelFact, received int, lines []*lineState) {
+	owed := -level.available - received
 	for _, l := range lines {
 		if l.placed.After(level.at) {
 			owed += l.open
@@ -118,6 +158,24 @@ func assign(level *levelFact, lines []*lineState) {
 		l.committed += covered
 		l.allocated += covered
 		l.backordered = max(l.backordered, l.allocated+wait)
+	}
+}
+
+// etaKinds sets the ETA kind of each waiting line of an item, its lines
+// sorted newest first: its last waiting unit, counted oldest first, is
+// covered by the units due on order or not.
+func etaKinds(sup supplyFact, newestFirst []*lineState) {
+	units := 0
+	for _, l := range slices.Backward(newestFirst) {
+		l.etaKind = ""
+		if l.waiting == 0 {
+			continue
+		}
+		units += l.waiting
+		l.etaKind = "estimate"
+		if units <= sup.due {
+			l.etaKind = sup.kind
+		}
 	}
 }
 

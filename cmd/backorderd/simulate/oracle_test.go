@@ -142,3 +142,94 @@ func TestOracleNewestWaitOldestServedFirst(t *testing.T) {
 		})
 	}
 }
+
+// lvlReported is item 0's level reported at second at, as a store that
+// reports the time it made the report.
+func lvlReported(available, at int) *delivery {
+	d := lvl(available, at)
+	d.level.reported = sec(at)
+	return d
+}
+
+func TestOracleCountsAReceiptUntilALevelNewerThanItAndNeverTwice(t *testing.T) {
+	// Stock 0; orders 1, 2, 3 of 2 units each all wait (level −6).
+	sale := []*delivery{lvlReported(0, 0), ord(1, 2, true, 1), ord(2, 2, true, 2), ord(3, 2, true, 3), lvlReported(-6, 3)}
+	tests := []struct {
+		name     string
+		receipts []int        // units received at second 10
+		after    []*delivery  // delivered after the receipts
+		want     map[int]want // by order number
+	}{{
+		name:     "3 units received: the oldest line, then one unit of the next",
+		receipts: []int{3},
+		want:     map[int]want{1: {0, 2, "allocated"}, 2: {1, 1, "partially_allocated"}, 3: {2, 0, "waiting"}},
+	}, {
+		name:     "the store's newer level holds the 3 units: counted once, the same outcome",
+		receipts: []int{3},
+		after:    []*delivery{lvlReported(-3, 11)},
+		want:     map[int]want{1: {0, 2, "allocated"}, 2: {1, 1, "partially_allocated"}, 3: {2, 0, "waiting"}},
+	}, {
+		name:     "a level older than the receipt, delivered late, does not replace it",
+		receipts: []int{3},
+		after:    []*delivery{lvlReported(-6, 4)},
+		want:     map[int]want{1: {0, 2, "allocated"}, 2: {1, 1, "partially_allocated"}, 3: {2, 0, "waiting"}},
+	}, {
+		name:     "the store's newer level says fewer units are there: its word wins, committed units stay",
+		receipts: []int{3},
+		after:    []*delivery{lvlReported(-5, 11)},
+		want:     map[int]want{1: {0, 2, "allocated"}, 2: {1, 1, "partially_allocated"}, 3: {2, 0, "waiting"}},
+	}, {
+		name:     "two receipts cover every line",
+		receipts: []int{4, 2},
+		after:    []*delivery{lvlReported(0, 11)},
+		want:     map[int]want{1: {0, 2, "allocated"}, 2: {0, 2, "allocated"}, 3: {0, 2, "allocated"}},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := newOracle(1)
+			for _, d := range sale {
+				o.deliver(d)
+			}
+			o.settle()
+			for _, n := range tt.receipts {
+				o.receive(0, n, sec(10))
+			}
+			o.settle()
+			for _, d := range tt.after {
+				o.deliver(d)
+			}
+			o.settle()
+			for _, l := range o.snapshot().lines {
+				n, _ := strconv.Atoi(l.orderID)
+				got := want{l.waiting, l.allocated, l.status()}
+				if got != tt.want[n-1000] {
+					t.Errorf("order %d: got %+v, want %+v", n-1000, got, tt.want[n-1000])
+				}
+			}
+		})
+	}
+}
+
+func TestOracleETAKindIsThatOfTheLastWaitingUnitOldestFirst(t *testing.T) {
+	o := newOracle(1)
+	for _, d := range []*delivery{lvlReported(0, 0), ord(1, 2, true, 1), ord(2, 2, true, 2), ord(3, 2, true, 3), lvlReported(-6, 3)} {
+		o.deliver(d)
+	}
+	o.settle()
+	if l := o.lines["5001"]; l.etaKind != "" {
+		t.Errorf("no supplier yet: got ETA kind %q, want none modelled", l.etaKind)
+	}
+	// 3 units due on a confirmed order: order 1's two, one of order 2's.
+	o.supply = []supplyFact{{due: 3, kind: "confirmed"}}
+	o.settle()
+	for n, kind := range map[int]string{1: "confirmed", 2: "estimate", 3: "estimate"} {
+		if got := o.lines[strconv.Itoa(5000+n)].etaKind; got != kind {
+			t.Errorf("order %d: got ETA kind %q, want %s", n, got, kind)
+		}
+	}
+	o.supply = []supplyFact{{due: 6, kind: "confirmed"}}
+	o.settle()
+	if got := o.lines["5003"].etaKind; got != "confirmed" {
+		t.Errorf("every unit covered: order 3 got ETA kind %q, want confirmed", got)
+	}
+}

@@ -22,34 +22,43 @@ type plan struct {
 // waits for one planned after it.
 func planPhases(out []delivery, o Options, rng *rand.Rand) [phaseCount]plan {
 	var plans [phaseCount]plan
-	for i := range out {
-		p := &plans[out[i].phase]
+	for ph := range plans {
+		plans[ph] = planPhase(out, 0, ph, o, rng)
+	}
+	return plans
+}
+
+// planPhase plans the deliveries of phase ph from index from on: those
+// generated as the run gets there are planned then, by the same rules.
+func planPhase(out []delivery, from, ph int, o Options, rng *rand.Rand) plan {
+	var p plan
+	for i := from; i < len(out); i++ {
+		if out[i].phase != ph {
+			continue
+		}
 		if out[i].tail {
 			p.tails = append(p.tails, i)
 		} else {
 			p.order = append(p.order, i)
 		}
 	}
-	for ph := phaseSale; ph < phaseCount; ph++ {
-		p := &plans[ph]
+	if ph != phaseSetup {
 		p.order = dropSome(out, p.order, o.Drop, rng)
 		p.order = duplicateSome(p.order, o.Duplicates, rng)
 		p.order = shuffleSome(p.order, o.OutOfOrder, rng)
 	}
-	for ph := range plans {
-		first := map[int]int{}
-		for pos, i := range plans[ph].order {
-			if _, seen := first[i]; !seen {
-				first[i] = pos
-			}
-		}
-		for pos, i := range plans[ph].order {
-			if a := out[i].after; a >= 0 && (out[a].dropped || first[a] >= pos) {
-				out[i].after = -1
-			}
+	first := map[int]int{}
+	for pos, i := range p.order {
+		if _, seen := first[i]; !seen {
+			first[i] = pos
 		}
 	}
-	return plans
+	for pos, i := range p.order {
+		if a := out[i].after; a >= 0 && (out[a].dropped || first[a] >= pos) {
+			out[i].after = -1
+		}
+	}
+	return p
 }
 
 // pick chooses round(share × n) of n positions.

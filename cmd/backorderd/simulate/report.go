@@ -41,17 +41,33 @@ type Report struct {
 	ConfirmationsQueued time.Duration `json:"confirmations_queued_ns"`
 	ChangesSettled      time.Duration `json:"changes_settled_ns,omitempty"`
 	RestockSettled      time.Duration `json:"restock_settled_ns,omitempty"`
-	WaitingUnits        int           `json:"waiting_units"` // the oracle's, after the sale
-	Elapsed             time.Duration `json:"elapsed_ns"`
-	Mismatches          []string      `json:"mismatches"`
-	MoreMismatches      int           `json:"more_mismatches,omitempty"`
+	// With purchase-order receipts: the orders the instance made and the
+	// units received on them; from the last confirmation until every
+	// waiting line showed a confirmed ETA; from the last receipt until
+	// every backorder matched; from the store's last level report after
+	// the receipts until every backorder matched (unchanged).
+	PurchaseOrders       int           `json:"purchase_orders,omitempty"`
+	ReceivedUnits        int           `json:"received_units,omitempty"`
+	ETAConfirmed         time.Duration `json:"eta_confirmed_ns,omitempty"`
+	ReceiptsSettled      time.Duration `json:"receipts_settled_ns,omitempty"`
+	ReceiptLevelsSettled time.Duration `json:"receipt_levels_settled_ns,omitempty"`
+	WaitingUnits         int           `json:"waiting_units"` // the oracle's, after the sale
+	Elapsed              time.Duration `json:"elapsed_ns"`
+	Mismatches           []string      `json:"mismatches"`
+	MoreMismatches       int           `json:"more_mismatches,omitempty"`
 }
 
-// newReport starts the report of s with what is known before sending.
-func (s *Scenario) newReport(total int) *Report {
-	r := &Report{Platform: s.opts.Platform, RunID: s.opts.RunID, Seed: s.opts.Seed, Orders: s.opts.Orders,
-		Items: s.opts.Items, Deliveries: total, Mismatches: []string{}}
-	for _, p := range s.plans {
+// newReport starts the report of s.
+func (s *Scenario) newReport() *Report {
+	return &Report{Platform: s.opts.Platform, RunID: s.opts.RunID, Seed: s.opts.Seed, Orders: s.opts.Orders,
+		Items: s.opts.Items, Mismatches: []string{}}
+}
+
+// count fills in the deliveries planned, repeated and dropped, every
+// phase planned.
+func (s *Scenario) count(r *Report, total int) {
+	r.Deliveries, r.Duplicates, r.Dropped = total, 0, 0
+	for _, p := range append(s.plans[:], s.early...) {
 		r.Duplicates += len(p.order) - len(slices.Compact(slices.Sorted(slices.Values(p.order))))
 	}
 	for _, d := range s.out {
@@ -59,7 +75,6 @@ func (s *Scenario) newReport(total int) *Report {
 			r.Dropped++
 		}
 	}
-	return r
 }
 
 // addPhase records one phase's outcome.
@@ -72,11 +87,19 @@ func (r *Report) addPhase(ph int, sent time.Duration, res outcome, waiting int) 
 		if res.confirmed < 0 {
 			r.ConfirmationsQueued = -1
 		}
+	case phaseReceipts:
+		r.ReceiptLevelsSettled = res.settled
 	case phaseRestock:
 		r.RestockSettled = res.settled
 	}
-	for _, m := range res.mismatches {
-		r.addMismatch(phaseNames[ph] + ": " + m)
+	r.addMismatches(phaseNames[ph], res.mismatches)
+}
+
+// addMismatches lists the mismatches of a step, each prefixed with its
+// name.
+func (r *Report) addMismatches(step string, mm []string) {
+	for _, m := range mm {
+		r.addMismatch(step + ": " + m)
 	}
 }
 
@@ -133,6 +156,11 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(&b, "confirmations queued %s after the last delivery\n", ms(r.ConfirmationsQueued))
 	if r.ChangesSettled != 0 {
 		fmt.Fprintf(&b, "cancellations, refunds and edits settled %s after their last delivery\n", ms(r.ChangesSettled))
+	}
+	if r.PurchaseOrders != 0 {
+		fmt.Fprintf(&b, "%d purchase orders confirmed: ETAs confirmed %s after; %d units received: settled %s after the last receipt, "+
+			"%s after the store's levels that followed\n", r.PurchaseOrders, ms(r.ETAConfirmed), r.ReceivedUnits,
+			ms(r.ReceiptsSettled), ms(r.ReceiptLevelsSettled))
 	}
 	if r.RestockSettled != 0 {
 		fmt.Fprintf(&b, "restock settled %s after its last delivery\n", ms(r.RestockSettled))

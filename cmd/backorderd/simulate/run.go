@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,14 +33,19 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 	r.RetryFor = cmp.Or(r.RetryFor, 2*time.Minute)
 	sd := newSender(s, t, r)
 	a := &admin{base: cmp.Or(t.AdminURL, sd.urls[0]), token: t.AdminToken, shop: t.ShopDomain, client: t.Client}
-	rep = s.newReport(sd.total)
+	rep = s.newReport()
 	logf := func(format string, args ...any) {
 		if r.Log != nil {
 			fmt.Fprintf(r.Log, format+"\n", args...)
 		}
 	}
 	began := time.Now()
-	logf("simulate %s: %d orders over %d items, %d deliveries (run %s)", s.opts.Platform, s.opts.Orders, s.opts.Items, sd.total, s.opts.RunID)
+	more := ""
+	if s.opts.POReceipts {
+		more = " before the receipts"
+	}
+	logf("simulate %s: %d orders over %d items, %d deliveries%s (run %s)", s.opts.Platform, s.opts.Orders, s.opts.Items,
+		sd.total, more, s.opts.RunID)
 	if a.emailFloor, err = a.newestEmail(ctx); err != nil {
 		return nil, fmt.Errorf("run scenario: %w", err)
 	}
@@ -51,6 +57,9 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 	o := newOracle(len(s.items))
 	s.feed(o, phaseSetup)
 	for ph := phaseSale; ph < phaseCount; ph++ {
+		if s.opts.POReceipts && ph >= phaseReceipts && !s.buildLate(ctx, ph, sd, a, o, r, rep, logf) {
+			continue
+		}
 		p := s.plans[ph]
 		if len(p.order)+len(p.tails) == 0 {
 			continue
@@ -66,13 +75,44 @@ func (s *Scenario) Run(ctx context.Context, t Target, r RunOptions) (rep *Report
 		e := o.snapshot()
 		logf("%s: %d deliveries answered in %s; expecting %d units waiting", phaseNames[ph], len(p.order)+len(p.tails),
 			last.Sub(start).Round(time.Millisecond), e.waiting)
-		res := s.await(ctx, a, e, ph != phaseRestock, last, r.SettleTimeout)
+		// The store's levels after receipts must change nothing: only
+		// once they are reconciled does an unchanged outcome say so.
+		res := s.awaitQuiet(ctx, a, e, ph == phaseSale || ph == phaseChanges, ph == phaseReceipts, last, r.SettleTimeout)
 		rep.addPhase(ph, last.Sub(start), res, e.waiting)
 		logf("%s: settled %s, confirmations %s, %d mismatches", phaseNames[ph], show(res.settled), show(res.confirmed), len(res.mismatches))
 	}
+	s.count(rep, sd.total)
 	sd.fill(rep)
 	rep.Elapsed = time.Since(began)
 	return rep, nil
+}
+
+// buildLate builds phase ph as the run gets there, with purchase-order
+// receipts: the receipts, made through the admin API with the levels the
+// store reports at once (receipts), then the levels it reports later; the
+// restock after those. False when the phase has nothing to send.
+func (s *Scenario) buildLate(ctx context.Context, ph int, sd *sender, a *admin, o *oracle, r RunOptions, rep *Report,
+	logf func(string, ...any)) bool {
+	from := len(s.sh.out)
+	switch {
+	case ph == phaseReceipts:
+		later := s.receipts(ctx, sd, a, o, r, rep, logf)
+		if !slices.ContainsFunc(later, func(n int) bool { return n > 0 }) {
+			return false
+		}
+		from = len(s.sh.out)
+		s.sh.reportReceived(later, time.Now().UTC())
+		s.sh.finishPhase()
+	case ph == phaseRestock && s.opts.Restock:
+		s.sh.clock = laterOf(s.sh.clock, time.Now().UTC().Truncate(time.Second))
+		s.sh.restock()
+	default:
+		return false
+	}
+	s.out = s.sh.out
+	s.plans[ph] = planPhase(s.out, from, ph, s.opts, s.sh.rng)
+	sd.grow(s.plans[ph])
+	return true
 }
 
 // feed gives the oracle every delivery of phase ph that was sent.

@@ -29,7 +29,7 @@ type sender struct {
 	// finished closes, once, a delivery's channel when it is answered 2xx
 	// or given up on: what waits for it goes on.
 	finished []chan struct{}
-	once     []sync.Once
+	once     []*sync.Once
 
 	mu        sync.Mutex
 	latencies []time.Duration
@@ -47,18 +47,26 @@ func newSender(s *Scenario, t Target, r RunOptions) *sender {
 	for _, p := range s.plans {
 		total += len(p.order) + len(p.tails)
 	}
-	finished := make([]chan struct{}, len(s.out))
-	for i := range finished {
-		finished[i] = make(chan struct{})
-	}
 	var urls []string
 	for u := range strings.SplitSeq(t.URL, ",") {
 		if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
 			urls = append(urls, u)
 		}
 	}
-	return &sender{s: s, t: t, r: r, client: t.Client, urls: urls, total: total, finished: finished,
-		once: make([]sync.Once, len(s.out)), status: map[int]int{}}
+	sd := &sender{s: s, t: t, r: r, client: t.Client, urls: urls, total: total, status: map[int]int{}}
+	sd.grow(plan{})
+	return sd
+}
+
+// grow takes in the deliveries of a phase built as the run got there, and
+// counts p's sends in the total. Called between phases, never while
+// sending.
+func (sd *sender) grow(p plan) {
+	for len(sd.finished) < len(sd.s.out) {
+		sd.finished = append(sd.finished, make(chan struct{}))
+		sd.once = append(sd.once, new(sync.Once))
+	}
+	sd.total += len(p.order) + len(p.tails)
 }
 
 // sendPhase sends one phase's plan, then its tails, and returns when every

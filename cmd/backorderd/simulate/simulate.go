@@ -30,6 +30,18 @@
 //     orders/updated; WooCommerce order.updated), each followed by the
 //     levels it moved. WooCommerce refunds leave an order's lines as they
 //     were, so there is nothing to model: New refuses them.
+//   - Receipts (POReceipts): a supplier added and every item given terms
+//     through the admin API; the purchase orders the instance's reorder
+//     run makes for the items customers wait for are awaited, approved and
+//     confirmed (the waiting lines' ETA is then "confirmed"), and received
+//     through the admin API — some lines partly, some wholly, some in two
+//     receipts, one receipt retried — which counts at once (design.md,
+//     "Receiving"). The store reports the level raised by what it received
+//     of half the items at once, in the receipts' second (as after
+//     backorderd's own stock write), and of the others once the receipts
+//     have settled (as after the merchant's entry): each report replaces
+//     the receipts' provisional count, and the outcome must not move
+//     (nothing counted twice).
 //   - Restock: every item's level raised to cover every unit owed, and a
 //     little more.
 //
@@ -67,6 +79,14 @@ type Options struct {
 	Refund     float64 // share of orders partly refunded after creation
 	Edit       float64 // share of orders edited after creation
 	Restock    bool    // after the sale settles, restock every item to cover all waiting units
+	// POReceipts, after the changes, has every item supplied through the
+	// admin API (a supplier, terms), awaits the purchase orders the
+	// instance's reorder run makes, approves, confirms and receives them
+	// (partly, wholly, in two receipts, one receipt retried), then sends
+	// the levels the store reports once the units are in its stock. The
+	// instance's REORDER_INTERVAL must come round within the settle
+	// timeout.
+	POReceipts bool
 	Seed       uint64
 	RunID      string // namespaces ids so repeated runs against one instance never collide (default: from time)
 	// Start is the time of the store's first event; the sale's orders are
@@ -111,6 +131,8 @@ type Scenario struct {
 	items []item
 	out   []delivery
 	plans [phaseCount]plan
+	sh    *shop  // the store, for the phases built as the run gets there
+	early []plan // sent within a phase's steps (the levels right after receipts)
 }
 
 // New generates everything up front, deterministic per Seed and RunID:
@@ -124,7 +146,7 @@ func New(o Options) (*Scenario, error) {
 	}
 	sh := newShop(o)
 	sh.generate()
-	s := &Scenario{opts: o, items: sh.items, out: sh.out}
+	s := &Scenario{opts: o, items: sh.items, out: sh.out, sh: sh}
 	s.plans = planPhases(s.out, o, sh.rng)
 	return s, nil
 }

@@ -161,6 +161,8 @@ func TestEachWrongFieldOfABackorderIsAMismatch(t *testing.T) {
 	waiting := lineState{orderID: "1", lineID: "2", open: 3, quantity: 3, waiting: 2, backordered: 2}
 	covered := lineState{orderID: "1", lineID: "3", open: 1, quantity: 1}
 	good := backorderView{ID: 9, LineID: "2", Waiting: 2, Status: "waiting"}
+	confirmed := waiting
+	confirmed.etaKind = "confirmed"
 	tests := []struct {
 		name string
 		want lineState
@@ -174,6 +176,9 @@ func TestEachWrongFieldOfABackorderIsAMismatch(t *testing.T) {
 		{"allocated though nothing came", waiting, backorderView{ID: 9, Waiting: 2, Allocated: 1, Status: "waiting"}, true},
 		{"wrong status", waiting, backorderView{ID: 9, Waiting: 2, Status: "partially_allocated"}, true},
 		{"a backorder for a line served from stock", covered, backorderView{ID: 9, Waiting: 1, Status: "waiting"}, true},
+		{"ETA not modelled: any kind", waiting, backorderView{ID: 9, Waiting: 2, Status: "waiting", ETAKind: "unknown"}, false},
+		{"ETA confirmed as expected", confirmed, backorderView{ID: 9, Waiting: 2, Status: "waiting", ETAKind: "confirmed"}, false},
+		{"ETA an estimate though an order covers it", confirmed, backorderView{ID: 9, Waiting: 2, Status: "waiting", ETAKind: "estimate"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

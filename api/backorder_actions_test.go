@@ -172,6 +172,10 @@ func TestCancelAndPrioritizeRequestsThatCannotBeDoneAreRefused(t *testing.T) {
 				t.Errorf("%s: %d %v, want %d %s with a message", tc.what, code, body, tc.status, tc.code)
 			}
 		}
+		if code, body := call(t, r, "POST", "/api/v1/backorders/"+old+"/prioritize", "csrf=1",
+			"Content-Type", "application/x-www-form-urlencoded"); code != 422 {
+			t.Errorf("a form without a reason = %d %v, want 422", code, body)
+		}
 		if _, one := call(t, r, "GET", "/api/v1/backorders/"+old, ""); one["backorder"].(map[string]any)["status"] != "waiting" {
 			t.Errorf("after refused requests the backorder is %v, want still waiting", one["backorder"])
 		}
@@ -182,8 +186,9 @@ func TestAPrioritizedBackorderShowsWhoMovedItAndWhy(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		_, old, recent := twoOrdersWaiting(t, s)
 		r, _ := actionsRouter(t, s)
-		code, body := call(t, r, "POST", "/api/v1/backorders/"+recent+"/prioritize", `{"reason":"replacement for a broken kettle"}`,
-			"X-Test-Login", "wren@harbor.example")
+		// From the dashboard's form, signed in.
+		code, body := call(t, r, "POST", "/api/v1/backorders/"+recent+"/prioritize", "reason=replacement+for+a+broken+kettle&csrf=x",
+			"X-Test-Login", "wren@harbor.example", "Content-Type", "application/x-www-form-urlencoded")
 		if code != http.StatusOK {
 			t.Fatalf("prioritize = %d %v", code, body)
 		}

@@ -64,8 +64,12 @@ func (o *Operations) ReplayDelivery(ctx context.Context, id int64) (Replayed, er
 				return err
 			}
 			if d.outcome == outcomeRejected {
+				// Left rejected, with the reason today's decoder gives.
 				r.Result, r.Reason = ReplayStillRejected, d.reason
-				return nil
+				if d.reason == row.Reason {
+					return nil
+				}
+				return tx.FinishInbox(ctx, id, store.InboxRejected, d.reason)
 			}
 		}
 		_, err = tx.ReopenInbox(ctx, id, fmt.Sprintf("replayed by an operator; it was %s: %s", row.Status, row.Reason))

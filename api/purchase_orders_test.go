@@ -29,10 +29,13 @@ func purchasingRouter(t *testing.T, s *store.Store) *gin.Engine {
 	rc, _ := jobstest.Redis(t, redisDB)
 	client := asynq.NewClientFromRedisClient(rc)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := jobs.NewPurchasing(s, jobs.NewDispatcher(client, log), nil, jobs.NewMetrics(prometheus.NewRegistry()), log)
+	d := jobs.NewDispatcher(client, log)
+	p := jobs.NewPurchasing(s, d, nil, jobs.NewMetrics(prometheus.NewRegistry()), log)
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
 	api.MountAdmin(r, api.RequireToken(adminToken), s, p, prometheus.NewRegistry())
+	ops := jobs.NewOperations(s, d, asynq.NewInspectorFromRedisClient(rc), log)
+	api.MountOperations(r, api.RequireToken(adminToken), s, s, ops)
 	return r
 }
 
@@ -173,7 +176,7 @@ func TestEveryAdminRouteNeedsTheToken(t *testing.T) {
 	s := storetest.New(t, store.SQLite)
 	r := purchasingRouter(t, s)
 	for _, rt := range r.Routes() {
-		path := strings.NewReplacer(":id", "1", ":supplier_id", "1").Replace(rt.Path)
+		path := strings.NewReplacer(":id", "1", ":supplier_id", "1", ":item_id", "1", ":address", "a@example.com").Replace(rt.Path)
 		if !strings.HasPrefix(path, "/api/") && path != "/metrics" {
 			continue
 		}

@@ -22,8 +22,9 @@ type Operations interface {
 // MountOperations adds the admin API's operator actions under /api/v1,
 // behind SameOrigin and guard like the rest of it: replaying deliveries,
 // resending mail, and registering and configuring shops as `backorderd
-// shop` does.
-func MountOperations(r gin.IRouter, guard gin.HandlerFunc, st AdminStore, ss ShopStore, ops Operations) {
+// shop` does. Store credentials are sealed with sealer (nil without
+// SECRETS_KEY: none can be set).
+func MountOperations(r gin.IRouter, guard gin.HandlerFunc, st AdminStore, ss ShopStore, ops Operations, sealer *store.Sealer) {
 	g := r.Group("/api/v1", SameOrigin(), guard)
 	g.POST("/inbox/:id/replay", replayDelivery(ops))
 	g.POST("/inbox/replay", replayDeliveries(st, ops))
@@ -35,5 +36,7 @@ func MountOperations(r gin.IRouter, guard gin.HandlerFunc, st AdminStore, ss Sho
 	g.DELETE("/shops/:id/secrets/previous", dropPreviousSecret(st, ss))
 	g.PUT("/shops/:id/items/:item_id/cap", setItemCap(st, ss))
 	g.DELETE("/shops/:id/suppressions/:address", clearBounce(st, ss))
+	g.PUT("/shops/:id/credentials", putCredentials(st, ss, sealer))
+	g.DELETE("/shops/:id/credentials", deleteCredentials(st, ss))
 	g.POST("/shops/:id/connect", connectShop(st, ss, ops))
 }

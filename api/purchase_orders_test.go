@@ -35,8 +35,18 @@ func purchasingRouter(t *testing.T, s *store.Store) *gin.Engine {
 	r := gin.New()
 	api.MountAdmin(r, api.RequireToken(adminToken), s, p, prometheus.NewRegistry())
 	ops := jobs.NewOperations(s, d, asynq.NewInspectorFromRedisClient(rc), log)
-	api.MountOperations(r, api.RequireToken(adminToken), s, s, ops)
+	api.MountOperations(r, api.RequireToken(adminToken), s, s, ops, testSealer(t))
 	return r
+}
+
+// testSealer seals store credentials with a key of the tests' own.
+func testSealer(t *testing.T) *store.Sealer {
+	t.Helper()
+	sealer, err := store.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealer
 }
 
 // draftPO makes a shop, a supplier and a draft ordering 10 of item 1517.

@@ -21,6 +21,8 @@ type ShopStore interface {
 	SetItemCap(ctx context.Context, shopID int64, itemID string, limit *int) error
 	ClearSuppression(ctx context.Context, shopID int64, address string) (bool, error)
 	ShopCredentials(ctx context.Context, shopID int64) ([]byte, error)
+	SetCredentials(ctx context.Context, sealer *store.Sealer, shopID int64, c store.Credentials) error
+	DeleteShopCredentials(ctx context.Context, shopID int64) error
 }
 
 // shopView is a shop as the admin API shows it, with every setting PATCH

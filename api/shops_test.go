@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
@@ -224,4 +226,44 @@ func rowsWhere(t *testing.T, s *store.Store, from string, args ...any) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func TestStoreCredentialsAreSetSealedNeverShownAndClearedOverTheAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		r := adminRouter(t, s)
+		shop, err := s.AddShop(ctx, store.NewShop(store.Shopify, "creds.myshopify.com", "s"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := fmt.Sprint("/api/v1/shops/", shop.ID, "/credentials")
+		for _, tc := range []struct{ body, field string }{
+			{`{"woo_key": "ck_1", "woo_secret": "cs_1"}`, "woo_key"},
+			{`{"shopify_token": " "}`, "shopify_token"},
+			{`{"password": "x"}`, "password"},
+		} {
+			code, body := call(t, r, http.MethodPut, base, tc.body)
+			if _, msg := errorOf(body); code != http.StatusUnprocessableEntity || !strings.HasPrefix(msg, tc.field+": ") {
+				t.Errorf("put %s = %d %v, want 422 naming %s", tc.body, code, body, tc.field)
+			}
+		}
+		const token = "shpat_api-token-1"
+		code, body := call(t, r, http.MethodPut, base, `{"shopify_token": "`+token+`"}`)
+		if code != http.StatusOK || shopOf(body)["store_credentials"] != true || strings.Contains(fmt.Sprint(body), token) {
+			t.Fatalf("put token = %d %v, want credentials set and not shown", code, body)
+		}
+		if got, err := s.Credentials(ctx, testSealer(t), shop.ID); err != nil || got.ShopifyToken != token {
+			t.Fatalf("sealed credentials = %v, %v; want the token", got, err)
+		}
+		if code, body := call(t, r, http.MethodPost, fmt.Sprint("/api/v1/shops/", shop.ID, "/connect"), ""); code != http.StatusAccepted {
+			t.Fatalf("connect = %d %v, want 202", code, body)
+		}
+		tasks, err := s.UnfinishedOutbox(ctx, time.Now().Add(time.Hour), 0, 10)
+		if err != nil || len(tasks) != 1 || tasks[0].TaskType != jobs.TypeStoreConnect {
+			t.Fatalf("outbox after connect = %+v, %v; want the connect task", tasks, err)
+		}
+		if code, body := call(t, r, http.MethodDelete, base, ""); code != http.StatusOK || shopOf(body)["store_credentials"] != false {
+			t.Fatalf("delete = %d %v, want no credentials", code, body)
+		}
+	})
 }

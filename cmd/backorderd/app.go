@@ -336,7 +336,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 		guard := api.RequireToken(h.adminToken)
 		if h.role.serves() {
 			api.MountAdmin(router, guard, h.store, h.purchasing, h.registry)
-			api.MountOperations(router, guard, h.store, h.store, h.ops)
+			api.MountOperations(router, guard, h.store, h.store, h.ops, h.sealer)
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
 				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)

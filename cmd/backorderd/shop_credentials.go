@@ -88,12 +88,7 @@ func (c credentialChange) apply(ctx context.Context, st *store.Store, sealer *st
 // storeWrites says which writes the shop wants made in its store: all,
 // none, or the list of those on.
 func storeWrites(shop store.Shop) string {
-	var on []string
-	for _, w := range store.StoreWrites {
-		if shop.Writes(w) {
-			on = append(on, w)
-		}
-	}
+	on := shop.OnWrites()
 	switch len(on) {
 	case len(store.StoreWrites):
 		return "all"

@@ -41,38 +41,10 @@ type Replayed struct {
 // decoded stays rejected with the reason. store.ErrNotFound when there is
 // no delivery id.
 func (o *Operations) ReplayDelivery(ctx context.Context, id int64) (Replayed, error) {
-	r := Replayed{ID: id}
+	var r Replayed
 	err := o.store.InTx(ctx, func(tx *store.Tx) error {
-		r = Replayed{ID: id}
-		row, err := tx.ClaimInbox(ctx, id)
-		if err != nil {
-			return err
-		}
-		switch row.Status {
-		case store.InboxProcessed:
-			r.Result = ReplayApplied
-			return nil
-		case store.InboxAccepted:
-			return nil
-		case store.InboxRejected:
-			shop, err := tx.Shop(ctx, row.ShopID)
-			if err != nil {
-				return err
-			}
-			d, err := decode(shop, row)
-			if err != nil {
-				return err
-			}
-			if d.outcome == outcomeRejected {
-				// Left rejected, with the reason today's decoder gives.
-				r.Result, r.Reason = ReplayStillRejected, d.reason
-				if d.reason == row.Reason {
-					return nil
-				}
-				return tx.FinishInbox(ctx, id, store.InboxRejected, d.reason)
-			}
-		}
-		_, err = tx.ReopenInbox(ctx, id, fmt.Sprintf("replayed by an operator; it was %s: %s", row.Status, row.Reason))
+		var err error
+		r, err = reopen(ctx, tx, id)
 		return err
 	})
 	if err != nil || r.Result != "" {
@@ -86,6 +58,42 @@ func (o *Operations) ReplayDelivery(ctx context.Context, id int64) (Replayed, er
 	}
 	o.log.Info("delivery replayed", "inbox_id", id, "result", r.Result)
 	return r, nil
+}
+
+// reopen makes delivery id accepted again if a replay is to run it, and
+// says what it did otherwise (Result "" when it is to run).
+func reopen(ctx context.Context, tx *store.Tx, id int64) (Replayed, error) {
+	r := Replayed{ID: id}
+	row, err := tx.ClaimInbox(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	switch row.Status {
+	case store.InboxProcessed:
+		r.Result = ReplayApplied
+		return r, nil
+	case store.InboxAccepted:
+		return r, nil
+	case store.InboxRejected:
+		shop, err := tx.Shop(ctx, row.ShopID)
+		if err != nil {
+			return r, err
+		}
+		d, err := decode(shop, row)
+		if err != nil {
+			return r, err
+		}
+		if d.outcome == outcomeRejected {
+			// Left rejected, with the reason today's decoder gives.
+			r.Result, r.Reason = ReplayStillRejected, d.reason
+			if d.reason == row.Reason {
+				return r, nil
+			}
+			return r, tx.FinishInbox(ctx, id, store.InboxRejected, d.reason)
+		}
+	}
+	_, err = tx.ReopenInbox(ctx, id, fmt.Sprintf("replayed by an operator; it was %s: %s", row.Status, row.Reason))
+	return r, err
 }
 
 // requeue enqueues delivery id's task, or runs again the copy asynq keeps

@@ -34,7 +34,7 @@ func purchasingRouter(t *testing.T, s *store.Store) *gin.Engine {
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
 	api.MountAdmin(r, api.RequireToken(adminToken), s, p, prometheus.NewRegistry())
-	ops := jobs.NewOperations(s, d, asynq.NewInspectorFromRedisClient(rc), log)
+	ops := jobs.NewOperations(s, d, asynq.NewInspectorFromRedisClient(rc))
 	api.MountOperations(r, api.RequireToken(adminToken), s, s, ops, testSealer(t))
 	return r
 }

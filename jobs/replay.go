@@ -56,7 +56,6 @@ func (o *Operations) ReplayDelivery(ctx context.Context, id int64) (Replayed, er
 	if r.Result, err = o.requeue(ctx, id); err != nil {
 		return r, err
 	}
-	o.log.Info("delivery replayed", "inbox_id", id, "result", r.Result)
 	return r, nil
 }
 

@@ -44,7 +44,6 @@ func (o *Operations) ResendEmail(ctx context.Context, id int64) (store.Email, er
 	if err != nil {
 		return store.Email{}, err
 	}
-	o.log.Info("email resent", "email_id", resent.ID, "resend_of", id, "kind", resent.Kind)
 	return resent, nil
 }
 

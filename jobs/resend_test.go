@@ -40,7 +40,7 @@ func TestResentEmailIsANewMessageThatSendGridTellsApartAndTheOldKeepsItsHistory(
 		if old.Status != store.EmailFailed {
 			t.Fatalf("first message = %s, want failed (SendGrid refused it)", old.Status)
 		}
-		ops := jobs.NewOperations(s, m.Dispatcher, nil, m.Log)
+		ops := jobs.NewOperations(s, m.Dispatcher, nil)
 
 		resent, err := ops.ResendEmail(ctx, oldID)
 		if err != nil {
@@ -81,7 +81,7 @@ func TestResendRefusesAMessageStillOnItsWayOrHeldOrErasedButNotOneWhoseTaskIsADe
 		ctx := context.Background()
 		m := jobs.NewHarness(t, s, jobs.Offline())
 		shop := m.MailShop()
-		ops := jobs.NewOperations(s, m.Dispatcher, nil, m.Log)
+		ops := jobs.NewOperations(s, m.Dispatcher, nil)
 		add := func(key, status, to string) int64 {
 			var id int64
 			err := s.InTx(ctx, func(tx *store.Tx) error {

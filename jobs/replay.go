@@ -154,13 +154,16 @@ type ReplaySummary struct {
 }
 
 // ReplayDeliveries runs again, lowest id first, up to f.Limit (at most
-// ReplayLimit) of the failed and rejected deliveries f selects, each as
-// ReplayDelivery does. On an error, the summary counts what was done
+// ReplayLimit) of the failed and rejected deliveries f selects (both when
+// f names no status), each as ReplayDelivery does. On an error, the summary counts what was done
 // before it.
 func (o *Operations) ReplayDeliveries(ctx context.Context, f store.ReplayFilter) (ReplaySummary, error) {
 	var sum ReplaySummary
 	if f.Limit < 1 || f.Limit > ReplayLimit {
 		f.Limit = ReplayLimit
+	}
+	if len(f.Statuses) == 0 {
+		f.Statuses = []string{store.InboxFailed, store.InboxRejected}
 	}
 	limit := f.Limit
 	f.Limit++

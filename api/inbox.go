@@ -68,10 +68,15 @@ func nextCursor(n, limit int, lastID int64) *string {
 // shopFilter resolves ?shop= (an id, a Shopify domain or a WooCommerce store
 // URL) to a shop id; 0 when absent.
 func shopFilter(c *gin.Context, st AdminStore) (int64, error) {
-	ref := c.Query("shop")
-	if ref == "" {
-		return 0, nil
+	if ref := c.Query("shop"); ref != "" {
+		return shopRef(c, st, ref)
 	}
+	return 0, nil
+}
+
+// shopRef resolves a shop id, a Shopify domain or a WooCommerce store URL
+// to a shop id.
+func shopRef(c *gin.Context, st AdminStore, ref string) (int64, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		if _, err := st.Shop(c.Request.Context(), id); errors.Is(err, store.ErrNotFound) {
 			return 0, errNotFound("no such shop: " + ref)

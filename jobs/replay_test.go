@@ -83,6 +83,13 @@ func TestReplayedDeadLetterIsAppliedOnceAndASecondReplayQueuesNothing(t *testing
 
 		h.StartWorker()
 		h.WaitFor("delivery processed", func() bool { status, _ := inboxStatus(t, s, id); return status == store.InboxProcessed })
+		// The row is processed when the task's transaction commits, a moment
+		// before asynq lets the task go: wait for that, or the check below
+		// sees the task that ran, not one the replay queued.
+		h.WaitFor("its task finished", func() bool {
+			_, err := h.Inspector.GetTaskInfo(QueueIntake, TaskID(TableInbox, id))
+			return errors.Is(err, asynq.ErrTaskNotFound)
+		})
 		order, err := s.Order(ctx, shop.ID, fixtureOrderID)
 		if err != nil || len(order.Lines) == 0 {
 			t.Fatalf("order after replay = %+v, %v; want it applied with its lines", order, err)

@@ -1,6 +1,10 @@
 package main
 
-import "runtime/debug"
+import (
+	"fmt"
+	"runtime/debug"
+	"strconv"
+)
 
 // The garbage collector's defaults for every backorderd process, unless the
 // operator sets GOGC or GOMEMLIMIT (the Go runtime reads both itself).
@@ -18,12 +22,21 @@ const (
 	memoryLimit = 80 << 20 // bytes: the processes must stay well under 100 MB resident
 )
 
-// tuneGC applies the defaults above where getenv holds no setting.
-func tuneGC(getenv func(string) string) {
-	if getenv("GOGC") == "" {
+// tuneGC applies the defaults above where getenv holds no setting. The
+// runtime stops a process whose GOMEMLIMIT it cannot read, naming it, but
+// reads a malformed GOGC as 100 without a word: that is refused here.
+func tuneGC(getenv func(string) string) error {
+	switch v := getenv("GOGC"); v {
+	case "":
 		debug.SetGCPercent(gcPercent)
+	case "off":
+	default:
+		if _, err := strconv.Atoi(v); err != nil {
+			return fmt.Errorf("GOGC=%q: want a whole number of percent, or off", v)
+		}
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -11,7 +12,9 @@ func TestTuneGCSetsTheDefaultsOnlyWhereTheOperatorSetNothing(t *testing.T) {
 	t.Cleanup(func() { debug.SetGCPercent(percent); debug.SetMemoryLimit(limit) })
 
 	debug.SetMemoryLimit(math.MaxInt64)
-	tuneGC(func(string) string { return "" })
+	if err := tuneGC(func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
 	if got := debug.SetGCPercent(100); got != gcPercent {
 		t.Errorf("GOGC unset: GC percent %d, want %d", got, gcPercent)
 	}
@@ -20,11 +23,29 @@ func TestTuneGCSetsTheDefaultsOnlyWhereTheOperatorSetNothing(t *testing.T) {
 	}
 
 	env := map[string]string{"GOGC": "50", "GOMEMLIMIT": "1GiB"}
-	tuneGC(func(k string) string { return env[k] })
+	if err := tuneGC(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GOGC set: GC percent changed to %d", got)
 	}
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("GOMEMLIMIT set: memory limit changed to %d", got)
+	}
+}
+
+func TestTuneGCRefusesAGOGCTheRuntimeWouldReadAs100(t *testing.T) {
+	percent := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(percent) })
+	for _, v := range []string{"abc", "4OO", "1.5"} {
+		err := tuneGC(func(k string) string { return map[string]string{"GOGC": v, "GOMEMLIMIT": "1GiB"}[k] })
+		if err == nil || !strings.Contains(err.Error(), "GOGC") {
+			t.Errorf("GOGC=%s: %v, want an error naming GOGC", v, err)
+		}
+	}
+	for _, v := range []string{"off", "50", "400"} {
+		if err := tuneGC(func(k string) string { return map[string]string{"GOGC": v, "GOMEMLIMIT": "1GiB"}[k] }); err != nil {
+			t.Errorf("GOGC=%s: %v, want it accepted", v, err)
+		}
 	}
 }

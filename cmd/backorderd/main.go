@@ -32,7 +32,10 @@ import (
 var version = "dev"
 
 func main() {
-	tuneGC(os.Getenv)
+	if err := tuneGC(os.Getenv); err != nil {
+		fmt.Fprintf(os.Stderr, "backorderd: %v\n", err)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()

@@ -51,7 +51,8 @@ type StorePollArgs struct {
 // StorePollTask is the periodic entry of the polls, every interval
 // (RECONCILE_INTERVAL): the integrator adds it to PeriodicTasks' list.
 func StorePollTask(every time.Duration) Periodic {
-	return Periodic{Type: TypeStorePollDue, Queue: QueueStore, Every: every}
+	return Periodic{Type: TypeStorePollDue, Queue: QueueStore, Every: every,
+		About: "poll each connected store for missed orders; requeue pending writes"}
 }
 
 // PollStore is the part of the store polling uses.

@@ -189,6 +189,9 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	}, log)
 	settle := jobs.Settle{Quiet: cfg.SettleQuiet, Max: cfg.SettleMax}
 	poller := jobs.NewPoller(st, clients, dispatcher, cfg.ReconcileLookback, log)
+	periodic := append(jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval, cfg.NoticeWindow, cfg.ReorderInterval),
+		jobs.StorePollTask(cfg.ReconcileInterval))
+	scheduler := jobs.NewScheduler(client, log, periodic...)
 	mux := jobs.NewMux(jobs.Handlers{
 		Delivery:         jobs.NewDeliveryHandler(st, dispatcher, settle, m, log),
 		Spool:            dispatcher.SpoolHandler(st),
@@ -208,8 +211,14 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		StorePollDue:     poller.DueHandler(),
 		StorePoll:        poller.Handler(),
 	})
+	mux.Use(scheduler.Ticks(time.Now))
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	stopScheduler, err := scheduler.Start(rds.client)
+	if err != nil {
+		worker.Shutdown()
+		return nil, err
 	}
 	wg.Add(2)
 	go func() {
@@ -222,9 +231,8 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	}()
 	go func() {
 		defer wg.Done()
-		periodic := append(jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval, cfg.NoticeWindow, cfg.ReorderInterval),
-			jobs.StorePollTask(cfg.ReconcileInterval))
-		jobs.NewScheduler(client, log, periodic...).Run(ctx)
+		<-ctx.Done()
+		stopScheduler()
 	}()
 	return worker, nil
 }

@@ -533,7 +533,7 @@ func (h *Harness) QueueEmail(shopID int64, key string) (emailID, outboxID int64)
 			return err
 		}
 		emailID = id
-		return QueueEmail(ctx, out, id)
+		return QueueEmail(ctx, out, id, shopID, "backordered", "1")
 	})
 	if err != nil {
 		h.T.Fatal(err)

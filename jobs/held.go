@@ -42,7 +42,7 @@ func ReleaseHeld(ctx context.Context, tx *store.Tx, shopID int64, now time.Time)
 		if err := tx.SetEmailStatus(ctx, e.ID, store.EmailPending, "", "released: the shop has a sender"); err != nil {
 			return r, err
 		}
-		if err := QueueEmail(ctx, out, e.ID); err != nil {
+		if err := QueueEmail(ctx, out, e.ID, e.ShopID, e.Kind, e.OrderID); err != nil {
 			return r, err
 		}
 		r.Queued++

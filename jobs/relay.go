@@ -63,7 +63,7 @@ func (r *Relay) RunOnce(ctx context.Context) (RelayStats, error) {
 			return st, err
 		}
 		for _, id := range ids {
-			err := r.relay(ctx, &st, NewDeliveryTask(id), deliveryOptions(id), QueueIntake, TaskID(TableInbox, id),
+			err := r.relay(ctx, &st, NewDeliveryTask(id, nil), deliveryOptions(id), QueueIntake, TaskID(TableInbox, id),
 				func(reason string) error { return r.store.FailInbox(ctx, id, reason) })
 			if err != nil {
 				return st, err

@@ -323,7 +323,7 @@ func TestWritesWaitWhileTheShopIsUninstalledOrWithoutCredentialsAndResumeAfter(t
 			t.Fatal(err)
 		}
 		h.Stores.With(shop.ID) // credentials again; the shop is uninstalled though
-		task, _ := jobs.NewStoreWriteTask(w.ID, w.WantedHash, w.UpdatedAt)
+		task, _ := jobs.NewStoreWriteTask(w)
 		if err := h.Handlers.StoreWrite.ProcessTask(ctx, task); err != nil {
 			t.Fatal(err)
 		}

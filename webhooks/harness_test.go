@@ -378,7 +378,7 @@ func (h *harness) process(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range ids {
-		if err := h.handlers.Delivery.ProcessTask(context.Background(), jobs.NewDeliveryTask(id)); err != nil {
+		if err := h.handlers.Delivery.ProcessTask(context.Background(), jobs.NewDeliveryTask(id, nil)); err != nil {
 			t.Fatalf("process inbox %d: %v", id, err)
 		}
 	}
@@ -545,7 +545,7 @@ func (downRedis) EnqueueContext(context.Context, *asynq.Task, ...asynq.Option) (
 // downEnqueuer is the receiver's Redis, down.
 type downEnqueuer struct{}
 
-func (downEnqueuer) EnqueueDelivery(context.Context, int64) error {
+func (downEnqueuer) EnqueueDeliveryOf(context.Context, int64, string, string) error {
 	return errors.New("redis: connection refused")
 }
 

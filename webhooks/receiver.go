@@ -22,7 +22,9 @@ import (
 // cannot take the delivery, a task that carries it whole and records it
 // once the database is back.
 type Enqueuer interface {
-	EnqueueDelivery(ctx context.Context, id int64) error
+	// EnqueueDeliveryOf enqueues inbox row id's task, which names the
+	// shop (its domain) and the topic for the monitor.
+	EnqueueDeliveryOf(ctx context.Context, id int64, shop, topic string) error
 	SpoolDelivery(ctx context.Context, d store.Delivery) error
 }
 
@@ -104,7 +106,8 @@ func (rc *Receiver) receive(c *gin.Context, in incoming) {
 		rc.answer(c, in.platform, "ignored_topic", http.StatusOK, gin.H{"status": "ignored"})
 		return
 	}
-	rc.accept(c, in.platform, store.Delivery{
+	c.Set("shop", shop.Domain)
+	rc.accept(c, in.platform, shop.Domain, store.Delivery{
 		ShopID: shop.ID, Topic: in.topic, DedupeKey: in.dedupeKey(body),
 		Headers: in.headers, Body: body, ReceivedAt: rc.now(),
 	})
@@ -116,7 +119,7 @@ func (rc *Receiver) receive(c *gin.Context, in incoming) {
 // cannot take it, in Redis as a task carrying it whole. Only when neither
 // can is the answer 503. The answer follows its own row's commit. The work
 // finishes even if the store hangs up.
-func (rc *Receiver) accept(c *gin.Context, platform store.Platform, d store.Delivery) {
+func (rc *Receiver) accept(c *gin.Context, platform store.Platform, domain string, d store.Delivery) {
 	base := context.WithoutCancel(c.Request.Context())
 	ctx, cancel := context.WithTimeout(base, rc.intake.cfg.Budget)
 	defer cancel()
@@ -140,7 +143,7 @@ func (rc *Receiver) accept(c *gin.Context, platform store.Platform, d store.Deli
 		rc.answer(c, platform, "duplicate", http.StatusOK, gin.H{"status": "duplicate"})
 		return
 	}
-	if err := rc.enqueuer.EnqueueDelivery(ctx, id); err != nil {
+	if err := rc.enqueuer.EnqueueDeliveryOf(ctx, id, domain, d.Topic); err != nil {
 		_ = c.Error(err) // recorded, so ours: the relay enqueues it later
 		c.Set("relay", true)
 	}

@@ -209,7 +209,7 @@ func (h *Harness) serve(handlers Handlers, d *Dispatcher, s *store.Store) {
 		h.T.Fatal("an offline harness has no worker")
 	}
 	srv := NewServer(h.Redis, WorkerConfig{Concurrency: h.cfg.concurrency, ShutdownTimeout: 5 * time.Second}, h.Log)
-	mux := NewMux(handlers)
+	mux := NewMux(handlers, h.Log)
 	mux.Handle(TypeTestEffect, d.OutboxHandler(s, h.effect))
 	if err := srv.Start(mux); err != nil {
 		h.T.Fatalf("start worker: %v", err)
@@ -343,7 +343,7 @@ func (h *Harness) RunOutbox(taskType string, args any) {
 // now, as the scheduler enqueues it.
 func (h *Harness) RunPeriodic(taskType string, period time.Time) {
 	h.T.Helper()
-	mux := NewMux(h.Handlers)
+	mux := NewMux(h.Handlers, h.Log)
 	if err := mux.ProcessTask(context.Background(), NewPeriodicTask(taskType, period)); err != nil {
 		h.T.Fatal(err)
 	}

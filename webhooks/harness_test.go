@@ -389,7 +389,7 @@ func (h *harness) process(t *testing.T) {
 func (h *harness) settle(t *testing.T) {
 	t.Helper()
 	h.process(t)
-	mux := jobs.NewMux(h.handlers)
+	mux := jobs.NewMux(h.handlers, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for round := 0; ; round++ {
 		tasks, err := h.store.UnfinishedOutbox(context.Background(), farFuture, 0, 1000)
 		if err != nil {

@@ -210,7 +210,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		StoreConnect:     dispatcher.ConnectHandler(st, clients, cfg.PublicURL),
 		StorePollDue:     poller.DueHandler(),
 		StorePoll:        poller.Handler(),
-	})
+	}, log)
 	mux.Use(scheduler.Ticks(time.Now))
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

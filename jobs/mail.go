@@ -133,7 +133,8 @@ func (m *Mailer) begin(ctx context.Context, outboxID int64) (attempt, error) {
 			return err
 		}
 		if status != "" {
-			tx.AfterCommit(func() { m.metrics.emails.WithLabelValues(status).Inc() })
+			kind := a.email.Kind
+			tx.AfterCommit(func() { m.metrics.countEmail(kind, status) })
 			if err := tx.SetEmailStatus(ctx, a.email.ID, status, "", reason); err != nil {
 				return err
 			}

@@ -203,6 +203,7 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 // shortfalls, once its transaction has committed: a rolled-back or retried
 // reconcile changed nothing.
 func (r *Reconciler) countAfterCommit(out *Outbox, led store.LedgerRow, stock store.ItemStock, decision backorder.Decision, writes int, drift bool) {
+	now := r.now()
 	out.AfterCommit(func() {
 		if drift && writes > 0 {
 			r.metrics.drift.Add(float64(writes))
@@ -213,7 +214,7 @@ func (r *Reconciler) countAfterCommit(out *Outbox, led store.LedgerRow, stock st
 			r.log.Warn("shortfall: the store reports more owed than the orders known", "shop_id", led.ShopID,
 				"item_id", led.ItemID, "sku", stock.SKU, "shortfall", decision.Shortfall)
 		}
-		r.metrics.countChanges(decision)
+		r.metrics.countChanges(decision, stock.LevelAt, now)
 	})
 }
 

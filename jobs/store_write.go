@@ -153,13 +153,14 @@ type StoreWriter struct {
 	store      StoreWriteStore
 	clients    StoreClients
 	dispatcher *Dispatcher
+	metrics    *Metrics
 	log        *slog.Logger
 	now        func() time.Time
 }
 
 // NewStoreWriter returns the handler of TypeStoreWrite.
-func NewStoreWriter(s StoreWriteStore, clients StoreClients, d *Dispatcher, log *slog.Logger) *StoreWriter {
-	return &StoreWriter{store: s, clients: clients, dispatcher: d, log: log, now: time.Now}
+func NewStoreWriter(s StoreWriteStore, clients StoreClients, d *Dispatcher, m *Metrics, log *slog.Logger) *StoreWriter {
+	return &StoreWriter{store: s, clients: clients, dispatcher: d, metrics: m, log: log, now: time.Now}
 }
 
 // Why a pending write waits without a try.
@@ -232,8 +233,14 @@ func (sw *StoreWriter) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	if err := sw.write(ctx, client, shop, w); err != nil {
+		outcome := "retry"
+		if storeapi.IsPermanent(err) {
+			outcome = "failed"
+		}
+		sw.metrics.countStoreWrite(w.Kind, outcome)
 		return sw.failed(ctx, shop, w, err)
 	}
+	sw.metrics.countStoreWrite(w.Kind, "written")
 	now, err := sw.store.StoreWritten(ctx, w.ID, w.WantedHash)
 	if err != nil {
 		return err

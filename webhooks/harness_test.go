@@ -494,13 +494,15 @@ func (h *harness) counter(t *testing.T, platform, outcome string) float64 {
 	return h.metric(t, "backorderd_webhook_deliveries_total", "platform", platform, "outcome", outcome)
 }
 
-// metric reads a counter of the harness's registry by name and labels.
+// metric reads a counter of the harness's registry by name and labels,
+// summed over the series that have them (a histogram: its count).
 func (h *harness) metric(t *testing.T, name string, labels ...string) float64 {
 	t.Helper()
 	mfs, err := h.registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var sum float64
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue
@@ -516,10 +518,14 @@ func (h *harness) metric(t *testing.T, name string, labels ...string) float64 {
 					continue next
 				}
 			}
-			return m.GetCounter().GetValue()
+			if m.GetHistogram() != nil {
+				sum += float64(m.GetHistogram().GetSampleCount())
+			} else {
+				sum += m.GetCounter().GetValue()
+			}
 		}
 	}
-	return 0
+	return sum
 }
 
 // fakeSendGrid accepts every message and counts them.

@@ -48,8 +48,8 @@ func NewReceiver(shops *Shops, recorder Recorder, b Batching, enqueuer Enqueuer,
 
 // Mount adds the webhook routes to r.
 func (rc *Receiver) Mount(r gin.IRouter) {
-	r.POST("/webhooks/shopify", rc.shopify)
-	r.POST("/webhooks/woocommerce", rc.woocommerce)
+	r.POST("/webhooks/shopify", rc.metrics.timed(string(store.Shopify)), rc.shopify)
+	r.POST("/webhooks/woocommerce", rc.metrics.timed(string(store.WooCommerce)), rc.woocommerce)
 }
 
 // Time budgets after the body is read: Shopify waits five seconds in all.
@@ -153,7 +153,7 @@ func (rc *Receiver) accept(c *gin.Context, platform store.Platform, domain strin
 // answer replies and counts the outcome.
 func (rc *Receiver) answer(c *gin.Context, platform store.Platform, outcome string, status int, body gin.H) {
 	c.Set("outcome", outcome)
-	rc.metrics.deliveries.WithLabelValues(string(platform), outcome).Inc()
+	rc.metrics.delivered(c, string(platform), outcome)
 	c.AbortWithStatusJSON(status, body)
 }
 
@@ -162,7 +162,7 @@ func (rc *Receiver) answer(c *gin.Context, platform store.Platform, outcome stri
 func (rc *Receiver) refuse(c *gin.Context, platform store.Platform, why, source string) {
 	c.Set("refused", why)
 	c.Set("source", source)
-	rc.metrics.deliveries.WithLabelValues(string(platform), "unauthorized").Inc()
+	rc.metrics.delivered(c, string(platform), "unauthorized")
 	rc.metrics.refused.WithLabelValues(string(platform), why).Inc()
 	c.Set("outcome", "unauthorized")
 	c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/hibiken/asynq"
+	asynqmetrics "github.com/hibiken/asynq/x/metrics"
 	"github.com/hibiken/asynqmon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -92,7 +93,9 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	dispatcher := jobs.NewDispatcher(client, log)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	registry.MustRegister(newTxRetries(st))
+	registry.MustRegister(newTxRetries(st), newDBGauges(st, log),
+		// asynq's queue sizes, latency and counts, read from Redis per scrape.
+		asynqmetrics.NewQueueMetricsCollector(inspector))
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -206,7 +209,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		SendPO:           purchasing.SendPOHandler(),
 		Supply:           purchasing.SupplyHandler(),
 		StoreOrders:      dispatcher.StoreOrdersHandler(st),
-		StoreWrite:       jobs.NewStoreWriter(st, clients, dispatcher, log),
+		StoreWrite:       jobs.NewStoreWriter(st, clients, dispatcher, m, log),
 		StoreConnect:     dispatcher.ConnectHandler(st, clients, cfg.PublicURL),
 		StorePollDue:     poller.DueHandler(),
 		StorePoll:        poller.Handler(),

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -67,9 +68,10 @@ type names struct {
 	since   time.Time
 }
 
-func (n *names) lookup(key string, load func() string) string {
+func (n *names) lookup(key string, load func() (string, error)) string {
 	if n == nil {
-		return load()
+		v, _ := load()
+		return v
 	}
 	n.mu.Lock()
 	if time.Since(n.since) > nameCacheTTL || len(n.entries) >= nameCacheSize {
@@ -80,7 +82,10 @@ func (n *names) lookup(key string, load func() string) string {
 	if ok {
 		return v
 	}
-	v = load()
+	v, err := load()
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "" // not kept: the next task asks again
+	}
 	n.mu.Lock()
 	n.entries[key] = v
 	n.mu.Unlock()
@@ -88,29 +93,24 @@ func (n *names) lookup(key string, load func() string) string {
 }
 
 // describe fills in s's shop domain and item SKU, from the cache or the
-// transaction. A lookup that fails leaves the field empty: a subject is
-// for people, and no task waits for it.
+// transaction. A lookup that fails leaves the field empty (and is not
+// cached): a subject is for people, and no task waits for it. An item the
+// store never described has no SKU.
 func (o *Outbox) describe(ctx context.Context, s *Subject) {
 	if s == nil || s.shopID == 0 {
 		return
 	}
 	shopKey := strconv.FormatInt(s.shopID, 10)
 	if s.Shop == "" {
-		s.Shop = o.names.lookup("shop:"+shopKey, func() string {
+		s.Shop = o.names.lookup("shop:"+shopKey, func() (string, error) {
 			shop, err := o.tx.Shop(ctx, s.shopID)
-			if err != nil {
-				return ""
-			}
-			return shop.Domain
+			return shop.Domain, err
 		})
 	}
 	if s.Item != "" && s.SKU == "" {
-		s.SKU = o.names.lookup("item:"+shopKey+":"+s.Item, func() string {
+		s.SKU = o.names.lookup("item:"+shopKey+":"+s.Item, func() (string, error) {
 			it, err := o.tx.Item(ctx, s.shopID, s.Item)
-			if err != nil {
-				return ""
-			}
-			return it.SKU
+			return it.SKU, err
 		})
 	}
 }

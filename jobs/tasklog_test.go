@@ -85,6 +85,9 @@ func TestEachTaskLogsOneJSONLineWithWhatItWasAboutAndNothingPersonal(t *testing.
 		if e := h.Email(emailID); e.Status != store.EmailNotSent {
 			t.Errorf("email status %s, want not_sent (no SendGrid key)", e.Status)
 		}
+		if got := h.MetricWith("backorderd_emails_total", "kind", "backordered", "status", store.EmailNotSent); got != 1 {
+			t.Errorf("emails counted backordered, not_sent = %v, want 1", got)
+		}
 	})
 }
 

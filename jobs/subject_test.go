@@ -16,7 +16,7 @@ import (
 // task and an item's reconcile carry, beside their row id, the shop's
 // domain, the email's kind and order, the item and its SKU — what an
 // operator reads on the monitor — and nothing of the customer; the relay's
-// copy of a lost task says the same.
+// copy of a lost task says the same, and so does a delivery it enqueues.
 func TestTasksNameWhatTheyAreAboutOnTheMonitorAndNoCustomer(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		h := NewHarness(t, s)
@@ -68,8 +68,14 @@ func TestTasksNameWhatTheyAreAboutOnTheMonitorAndNoCustomer(t *testing.T) {
 		}
 		check("enqueued after commit")
 
-		// Redis lost them: the relay enqueues them again from their rows.
+		// Redis lost them, and a delivery's task never got there: the
+		// relay enqueues them from their rows, saying the same.
 		if _, err := h.Inspector.DeleteAllPendingTasks(QueueDefault); err != nil {
+			t.Fatal(err)
+		}
+		inboxID, _, err := s.RecordDelivery(ctx, store.Delivery{ShopID: shop.ID, Topic: "orders/create", DedupeKey: "d-1",
+			Headers: map[string]string{}, Body: []byte(`{"id":1}`), ReceivedAt: time.Now().Add(-time.Hour)})
+		if err != nil {
 			t.Fatal(err)
 		}
 		h.Relay.after = 0
@@ -77,6 +83,11 @@ func TestTasksNameWhatTheyAreAboutOnTheMonitorAndNoCustomer(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("enqueued again by the relay")
+		intake, err := h.Inspector.ListPendingTasks(QueueIntake)
+		wantDelivery, _ := json.Marshal(RowPayload{ID: inboxID, Subject: &Subject{Shop: "m.myshopify.com", Topic: "orders/create"}})
+		if err != nil || len(intake) != 1 || string(intake[0].Payload) != string(wantDelivery) {
+			t.Fatalf("relayed delivery tasks %v, %v; want one with payload %s", intake, err, wantDelivery)
+		}
 		if got := h.Email(emailID); got.Status != store.EmailPending {
 			t.Errorf("email status %s, want pending", got.Status)
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 )
 
 // Periodic is a task enqueued once per period across all `work` replicas.
@@ -68,13 +67,15 @@ type TickArgs struct {
 // tickMaxRetry: a tick that fails is not tried again; the next one is.
 const tickMaxRetry = 0
 
-// Start registers the entries with an asynq scheduler on rc and starts it;
-// stop shuts it down (its entries leave the monitor). Each entry ticks
+// Start registers the entries with an asynq scheduler on a Redis client of
+// its own (asynq's scheduler closes its client when it stops, and says so
+// as an error when the client is shared) and starts it; stop shuts it down
+// (its entries leave the monitor). Each entry ticks
 // every period from when the process started; a period whose ticks all
 // came late (a worker busy for a whole period) is skipped, as a missed
 // cron run is, and its work is done by the next one (the notices catch up).
-func (s *Scheduler) Start(rc redis.UniversalClient) (stop func(), err error) {
-	sched := asynq.NewSchedulerFromRedisClient(rc, &asynq.SchedulerOpts{
+func (s *Scheduler) Start(redisOpt asynq.RedisConnOpt) (stop func(), err error) {
+	sched := asynq.NewScheduler(redisOpt, &asynq.SchedulerOpts{
 		Logger:            asynqLogger{log: s.log.With("component", "asynq-scheduler")},
 		LogLevel:          asynq.WarnLevel,
 		HeartbeatInterval: s.heartbeat,

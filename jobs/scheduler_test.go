@@ -3,11 +3,14 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestSchedulerTicksRunEachPeriodOnceAcrossReplicasAndShowOnTheMonitor runs
@@ -32,14 +35,18 @@ func TestSchedulerTicksRunEachPeriodOnceAcrossReplicasAndShowOnTheMonitor(t *tes
 		mu.Unlock()
 		return nil
 	})
+	var logs lockedBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	ro := h.Redis.(*redis.Client).Options()
+	redisOpt := asynq.RedisClientOpt{Addr: ro.Addr, DB: ro.DB, Username: ro.Username, Password: ro.Password}
 	var stops []func()
 	for range 3 {
-		s := NewScheduler(h.Client, h.Log, entry)
+		s := NewScheduler(h.Client, log, entry)
 		s.heartbeat = 500 * time.Millisecond
 		if len(stops) == 0 {
 			mux.Use(s.Ticks(time.Now))
 		}
-		stop, err := s.Start(h.Redis)
+		stop, err := s.Start(redisOpt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,5 +88,8 @@ func TestSchedulerTicksRunEachPeriodOnceAcrossReplicasAndShowOnTheMonitor(t *tes
 	}
 	if es, _ := h.Inspector.SchedulerEntries(); len(es) != 0 {
 		t.Errorf("%d entries left on the monitor after the schedulers stopped", len(es))
+	}
+	if strings.Contains(logs.String(), `"level":"ERROR"`) || strings.Contains(logs.String(), `"level":"WARN"`) {
+		t.Errorf("the schedulers ran and stopped with complaints:\n%s", logs.String())
 	}
 }

@@ -218,7 +218,7 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	stopScheduler, err := scheduler.Start(rds.client)
+	stopScheduler, err := scheduler.Start(rds.connOpt)
 	if err != nil {
 		worker.Shutdown()
 		return nil, err

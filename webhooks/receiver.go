@@ -100,13 +100,13 @@ func (rc *Receiver) receive(c *gin.Context, in incoming) {
 		return
 	}
 	c.Set("shop_id", shop.ID)
+	c.Set("shop", shop.Domain)
 	c.Set("topic", in.topic)
 	if !in.handled(in.topic) {
 		// Acknowledged, so that the store never disables the subscription.
 		rc.answer(c, in.platform, "ignored_topic", http.StatusOK, gin.H{"status": "ignored"})
 		return
 	}
-	c.Set("shop", shop.Domain)
 	rc.accept(c, in.platform, shop.Domain, store.Delivery{
 		ShopID: shop.ID, Topic: in.topic, DedupeKey: in.dedupeKey(body),
 		Headers: in.headers, Body: body, ReceivedAt: rc.now(),

@@ -42,14 +42,34 @@ func presentedToken(r *http.Request) (string, bool) {
 // MonitorPath is where the asynq monitor is mounted.
 const MonitorPath = "/monitor"
 
+// MonitorManifestPath is the monitor's web app manifest: a static file
+// that browsers fetch without credentials (the page's <link rel=manifest>
+// has no crossorigin attribute), so it is served without the token,
+// rather than refused with a 401 logged on every page load.
+const MonitorManifestPath = MonitorPath + "/manifest.json"
+
 // MountMonitor serves the asynq web monitor (which has no login of its own)
 // under MonitorPath, behind guard; a browser's cross-origin state change is
-// refused before the credentials it carries are looked at.
+// refused before the credentials it carries are looked at. Only the
+// manifest is served to anyone.
 func MountMonitor(r gin.IRouter, guard gin.HandlerFunc, monitor http.Handler) {
 	h := gin.WrapH(monitor)
-	g := r.Group(MonitorPath, SameOrigin(), guard)
+	g := r.Group(MonitorPath, SameOrigin(), exceptManifest(guard))
 	g.Any("", h)
 	g.Any("/*path", h)
+}
+
+// exceptManifest applies guard to every request but a GET or HEAD of the
+// manifest.
+func exceptManifest(guard gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.URL.Path == MonitorManifestPath &&
+			(c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) {
+			c.Next()
+			return
+		}
+		guard(c)
+	}
 }
 
 // MountMetrics serves gatherer's Prometheus metrics at /metrics, behind

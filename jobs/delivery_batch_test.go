@@ -48,7 +48,7 @@ func TestOneTaskAppliesItsShopsWaitingDeliveriesAndTheirTasksThenDoNothing(t *te
 		uninstall := record(shop.ID, "app/uninstalled", "bye", []byte(`{"id":1,"myshopify_domain":"batch.myshopify.com"}`))
 		elsewhere := record(other.ID, "orders/create", "create", TwoLineOrder(602, "ash@example.net", t0))
 
-		if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(created)); err != nil {
+		if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(created, nil)); err != nil {
 			t.Fatal(err)
 		}
 		want := map[int64]string{created: "processed", older: "processed", product: "processed", level: "processed", earlier: "processed",
@@ -79,7 +79,7 @@ func TestOneTaskAppliesItsShopsWaitingDeliveriesAndTheirTasksThenDoNothing(t *te
 		}
 
 		first, _ := s.Inbox(ctx, older)
-		if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(older)); err != nil {
+		if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(older, nil)); err != nil {
 			t.Fatal(err)
 		}
 		if again, _ := s.Inbox(ctx, older); !again.ProcessedAt.Equal(*first.ProcessedAt) || again.Reason != first.Reason {
@@ -88,7 +88,7 @@ func TestOneTaskAppliesItsShopsWaitingDeliveriesAndTheirTasksThenDoNothing(t *te
 		// An uninstall is applied alone: a later order of the shop waits
 		// for its own task.
 		later := record(shop.ID, "orders/create", "later", TwoLineOrder(603, "wren@example.net", t0.Add(3*time.Second)))
-		if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(uninstall)); err != nil {
+		if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(uninstall, nil)); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := s.Shop(ctx, shop.ID); got.Status != store.ShopUninstalled {
@@ -129,7 +129,7 @@ func TestADeliveryAnotherBatchHoldsIsTriedAgainShortlyWithoutUsingARetry(t *test
 		})
 	}()
 	<-held
-	task := NewDeliveryTask(id)
+	task := NewDeliveryTask(id, nil)
 	err = h.Handlers.Delivery.ProcessTask(ctx, task)
 	var busy *deliveryBusyError
 	if !errors.As(err, &busy) || isFailure(err) || retryDelay(0, err, task) != deliveryBusyDelay {

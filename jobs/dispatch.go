@@ -35,18 +35,26 @@ type Enqueuer interface {
 type Dispatcher struct {
 	client Enqueuer
 	log    *slog.Logger
+	// names caches the shop domains and SKUs of the tasks' subjects.
+	names *names
 }
 
 // NewDispatcher returns a dispatcher that enqueues through client.
 func NewDispatcher(client Enqueuer, log *slog.Logger) *Dispatcher {
-	return &Dispatcher{client: client, log: log}
+	return &Dispatcher{client: client, log: log, names: &names{}}
 }
 
 // EnqueueDelivery enqueues the task of inbox row id. A task with its id that
 // already exists is success. An error means the task is not in Redis now;
 // the row is, and the relay will enqueue it.
 func (d *Dispatcher) EnqueueDelivery(ctx context.Context, id int64) error {
-	return d.enqueue(ctx, NewDeliveryTask(id), deliveryOptions(id)...)
+	return d.enqueue(ctx, NewDeliveryTask(id, nil), deliveryOptions(id)...)
+}
+
+// EnqueueDeliveryOf is EnqueueDelivery for a delivery of shop (its domain)
+// and topic, which the task's payload names for the monitor.
+func (d *Dispatcher) EnqueueDeliveryOf(ctx context.Context, id int64, shop, topic string) error {
+	return d.enqueue(ctx, NewDeliveryTask(id, &Subject{Shop: shop, Topic: topic}), deliveryOptions(id)...)
 }
 
 func deliveryOptions(id int64) []asynq.Option {
@@ -64,7 +72,7 @@ func outboxTask(t store.OutboxTask) (*asynq.Task, []asynq.Option) {
 	if !t.RunAt.IsZero() {
 		opts = append(opts, asynq.ProcessAt(t.RunAt))
 	}
-	return newRowTask(t.TaskType, t.ID), opts
+	return newRowTask(t.TaskType, t.ID, rowSubject(t)), opts
 }
 
 func (d *Dispatcher) enqueue(ctx context.Context, task *asynq.Task, opts ...asynq.Option) error {
@@ -81,6 +89,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, task *asynq.Task, opts ...asyn
 // once it has committed.
 type Outbox struct {
 	tx    *store.Tx
+	names *names // nil: every subject's names are looked up
 	added []store.OutboxTask
 	// writes are the store writes the transaction queued (store_writes
 	// rows, not outbox rows: their task is enqueued after the commit, and
@@ -95,8 +104,12 @@ type Outbox struct {
 
 // Add records a task of taskType on queue, with args (ids only, never
 // personal data) as its row's payload, to run at runAt (zero: now). It is
-// enqueued once the transaction commits.
+// enqueued once the transaction commits. Args with a subject have its
+// shop's domain and item's SKU filled in; the task's payload carries it.
 func (o *Outbox) Add(ctx context.Context, taskType, queue string, args any, runAt time.Time) (store.OutboxTask, error) {
+	if s, ok := args.(subjected); ok {
+		o.describe(ctx, s.subject())
+	}
 	payload, err := json.Marshal(args)
 	if err != nil {
 		return store.OutboxTask{}, fmt.Errorf("encode %s args: %w", taskType, err)
@@ -128,7 +141,7 @@ type TxStore interface {
 func (d *Dispatcher) InTx(ctx context.Context, s TxStore, fn func(tx *store.Tx, out *Outbox) error) error {
 	var out Outbox
 	err := s.InTx(ctx, func(tx *store.Tx) error {
-		out = Outbox{tx: tx}
+		out = Outbox{tx: tx, names: d.names}
 		if err := fn(tx, &out); err != nil {
 			return err
 		}

@@ -160,7 +160,7 @@ func (h *Harness) handlers(s *store.Store, d *Dispatcher, m *Metrics, sender Mai
 	}
 	purchasing := NewPurchasing(s, d, h.cfg.supplierSender, m, h.Log)
 	poller := NewPoller(s, h.Stores, d, 24*time.Hour, h.Log)
-	writer := NewStoreWriter(s, h.Stores, d, h.Log)
+	writer := NewStoreWriter(s, h.Stores, d, m, h.Log)
 	if h.cfg.now != nil {
 		poller.now, writer.now = h.cfg.now, h.cfg.now
 	}
@@ -209,7 +209,7 @@ func (h *Harness) serve(handlers Handlers, d *Dispatcher, s *store.Store) {
 		h.T.Fatal("an offline harness has no worker")
 	}
 	srv := NewServer(h.Redis, WorkerConfig{Concurrency: h.cfg.concurrency, ShutdownTimeout: 5 * time.Second}, h.Log)
-	mux := NewMux(handlers)
+	mux := NewMux(handlers, h.Log)
 	mux.Handle(TypeTestEffect, d.OutboxHandler(s, h.effect))
 	if err := srv.Start(mux); err != nil {
 		h.T.Fatalf("start worker: %v", err)
@@ -343,7 +343,7 @@ func (h *Harness) RunOutbox(taskType string, args any) {
 // now, as the scheduler enqueues it.
 func (h *Harness) RunPeriodic(taskType string, period time.Time) {
 	h.T.Helper()
-	mux := NewMux(h.Handlers)
+	mux := NewMux(h.Handlers, h.Log)
 	if err := mux.ProcessTask(context.Background(), NewPeriodicTask(taskType, period)); err != nil {
 		h.T.Fatal(err)
 	}
@@ -378,6 +378,38 @@ func (h *Harness) Metric(name string) float64 {
 		}
 	}
 	h.T.Fatalf("no metric %s", name)
+	return 0
+}
+
+// MetricWith reads the counter with labels (name, value pairs), or a
+// histogram's count of observations; 0 when there is none.
+func (h *Harness) MetricWith(name string, labels ...string) float64 {
+	h.T.Helper()
+	mfs, err := h.Registry.Gather()
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			got := map[string]string{}
+			for _, l := range m.GetLabel() {
+				got[l.GetName()] = l.GetValue()
+			}
+			for i := 0; i+1 < len(labels); i += 2 {
+				if got[labels[i]] != labels[i+1] {
+					continue next
+				}
+			}
+			if m.GetHistogram() != nil {
+				return float64(m.GetHistogram().GetSampleCount())
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
 	return 0
 }
 
@@ -544,7 +576,7 @@ func (h *Harness) QueueEmail(shopID int64, key string) (emailID, outboxID int64)
 			return err
 		}
 		emailID = id
-		return QueueEmail(ctx, out, id)
+		return QueueEmail(ctx, out, id, shopID, "backordered", "1")
 	})
 	if err != nil {
 		h.T.Fatal(err)

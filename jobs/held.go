@@ -45,7 +45,7 @@ func releaseHeld(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, n
 		if err := tx.SetEmailStatus(ctx, e.ID, store.EmailPending, "", "released: the shop has a sender"); err != nil {
 			return r, err
 		}
-		if err := QueueEmail(ctx, out, e.ID); err != nil {
+		if err := QueueEmail(ctx, out, e.ID, e.ShopID, e.Kind, e.OrderID); err != nil {
 			return r, err
 		}
 		r.Queued++

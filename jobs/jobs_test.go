@@ -196,7 +196,7 @@ func TestDeliveryIsProcessedOnceAndRelayedWhenLost(t *testing.T) {
 		e.WaitFor("relayed delivery processed", func() bool { return status(lost) == store.InboxProcessed })
 		first, _ := s.Inbox(ctx, enqueued)
 		// Running the processed delivery's task again changes nothing.
-		if err := e.Handlers.Delivery.ProcessTask(ctx, jobs.NewDeliveryTask(enqueued)); err != nil {
+		if err := e.Handlers.Delivery.ProcessTask(ctx, jobs.NewDeliveryTask(enqueued, nil)); err != nil {
 			t.Fatal(err)
 		}
 		again, _ := s.Inbox(ctx, enqueued)

@@ -22,8 +22,11 @@ const TypeSendEmail = "email:send"
 
 // SendArgs name the email an outbox task sends.
 type SendArgs struct {
-	EmailID int64 `json:"email_id"`
+	EmailID int64    `json:"email_id"`
+	Subject *Subject `json:"subject,omitempty"` // for people: handlers ignore it
 }
+
+func (a SendArgs) subject() *Subject { return a.Subject }
 
 // MailSender is the provider: SendGrid, or nil when no key is configured.
 type MailSender interface {
@@ -50,9 +53,15 @@ func NewMailer(s TxStore, d *Dispatcher, sender MailSender, m *Metrics, log *slo
 	return &Mailer{dispatcher: d, store: s, sender: sender, metrics: m, log: log}
 }
 
-// QueueEmail schedules the sending of email row id through the outbox.
-func QueueEmail(ctx context.Context, out *Outbox, id int64) error {
-	_, err := out.Add(ctx, TypeSendEmail, QueueDefault, SendArgs{EmailID: id}, time.Time{})
+// QueueEmail schedules the sending of email row id, of kind, to shopID's
+// customer about orderID ("": the merchant), through the outbox.
+func QueueEmail(ctx context.Context, out *Outbox, id, shopID int64, kind, orderID string) error {
+	about := about(shopID)
+	about.Email = kind
+	if orderID != "" {
+		about.withOrders(orderID)
+	}
+	_, err := out.Add(ctx, TypeSendEmail, QueueDefault, SendArgs{EmailID: id, Subject: about}, time.Time{})
 	return err
 }
 
@@ -124,7 +133,8 @@ func (m *Mailer) begin(ctx context.Context, outboxID int64) (attempt, error) {
 			return err
 		}
 		if status != "" {
-			tx.AfterCommit(func() { m.metrics.emails.WithLabelValues(status).Inc() })
+			kind := a.email.Kind
+			tx.AfterCommit(func() { m.metrics.countEmail(kind, status) })
 			if err := tx.SetEmailStatus(ctx, a.email.ID, status, "", reason); err != nil {
 				return err
 			}

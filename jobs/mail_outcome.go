@@ -15,13 +15,13 @@ func (m *Mailer) afterSend(e store.Email, o sendOutcome, sendErr error) error {
 	account := m.metrics.account
 	switch o {
 	case sentOK:
-		m.metrics.emails.WithLabelValues(store.EmailSent).Inc()
+		m.metrics.countEmail(e.Kind, store.EmailSent)
 		if account.accept(e.ShopID) {
 			m.log.Info("SendGrid accepts the shop's mail again", "shop_id", e.ShopID, "email_id", e.ID)
 		}
 		return nil
 	case sentRefused:
-		m.metrics.emails.WithLabelValues(store.EmailFailed).Inc()
+		m.metrics.countEmail(e.Kind, store.EmailFailed)
 		m.log.Error("email refused for good", "email_id", e.ID, "kind", e.Kind, "err", sendErr)
 		return nil
 	case sentAccountRefused:

@@ -27,7 +27,10 @@ const TypeOrderMessages = "email:order-messages"
 type OrderMessagesArgs struct {
 	ShopID   int64    `json:"shop_id"`
 	OrderIDs []string `json:"order_ids"`
+	Subject  *Subject `json:"subject,omitempty"` // for people: handlers ignore it
 }
+
+func (a OrderMessagesArgs) subject() *Subject { return a.Subject }
 
 // orderMessagesBatch is how many orders one order-messages task handles.
 const orderMessagesBatch = 500
@@ -262,11 +265,12 @@ func writeEmail(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop,
 	if err != nil || !created {
 		return id, created, err
 	}
-	return id, true, QueueEmail(ctx, out, id)
+	return id, true, QueueEmail(ctx, out, id, shop.ID, string(kind), to.orderID)
 }
 
 // scheduleOrderMessages gathers orders' messages once their items have settled.
 func scheduleOrderMessages(ctx context.Context, out *Outbox, shopID int64, orderIDs []string, at time.Time) error {
-	_, err := out.Add(ctx, TypeOrderMessages, QueueDefault, OrderMessagesArgs{ShopID: shopID, OrderIDs: orderIDs}, at)
+	_, err := out.Add(ctx, TypeOrderMessages, QueueDefault, OrderMessagesArgs{ShopID: shopID, OrderIDs: orderIDs,
+		Subject: about(shopID).withOrders(orderIDs...)}, at)
 	return err
 }

@@ -37,7 +37,7 @@ func TestAnOrdersConfirmationWaitsUntilAllItsItemsHaveSettled(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(id)); err != nil {
+			if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(id, nil)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -29,10 +29,13 @@ var bodyPage = 100
 // and the last delivery scanned: ids only, the subject stays in the
 // database.
 type PrivacyScanArgs struct {
-	ShopID  int64 `json:"shop_id"`
-	InboxID int64 `json:"inbox_id"`
-	After   int64 `json:"after"`
+	ShopID  int64    `json:"shop_id"`
+	InboxID int64    `json:"inbox_id"`
+	After   int64    `json:"after"`
+	Subject *Subject `json:"subject,omitempty"` // for people: handlers ignore it
 }
+
+func (a PrivacyScanArgs) subject() *Subject { return a.Subject }
 
 // bodyScan is one page's work: the request, its subject, and the cursor.
 type bodyScan struct {
@@ -76,7 +79,8 @@ func scanBodies(ctx context.Context, tx *store.Tx, out *Outbox, shop store.Shop,
 		if err := tx.AdvancePrivacyScan(ctx, s.InboxID, len(page), found, string(subject)); err != nil {
 			return err
 		}
-		args := PrivacyScanArgs{ShopID: shop.ID, InboxID: s.InboxID, After: page[len(page)-1].ID}
+		args := PrivacyScanArgs{ShopID: shop.ID, InboxID: s.InboxID, After: page[len(page)-1].ID,
+			Subject: &Subject{Shop: shop.Domain}}
 		_, err = out.Add(ctx, TypePrivacyScan, QueueDefault, args, time.Time{})
 		return err
 	}

@@ -53,7 +53,7 @@ func TestPrivacyRequestScansDeliveriesAPageAtATime(t *testing.T) {
 				request := record(tt.topic, "request", Fixture(t, "shopify/"+tt.fixture))
 
 				h := NewHarness(t, st, Offline())
-				if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(request)); err != nil {
+				if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(request, nil)); err != nil {
 					t.Fatal(err)
 				}
 				scans := h.Handlers.Privacy

@@ -28,9 +28,12 @@ const TypeSendPO = "supply:send-po"
 
 // SendPOArgs name the purchase order and the revision to send.
 type SendPOArgs struct {
-	POID     int64 `json:"po_id"`
-	Revision int   `json:"revision"`
+	POID     int64    `json:"po_id"`
+	Revision int      `json:"revision"`
+	Subject  *Subject `json:"subject,omitempty"` // for people: handlers ignore it
 }
+
+func (a SendPOArgs) subject() *Subject { return a.Subject }
 
 // The kinds of a purchase order's trail that Purchasing writes.
 const (
@@ -168,7 +171,8 @@ func (p *Purchasing) send(ctx context.Context, tx *store.Tx, out *Outbox, po *st
 	if err := tx.AddPOEvent(ctx, store.POEvent{POID: po.ID, Revision: po.Revision, Kind: poEventSent}); err != nil {
 		return err
 	}
-	_, err := out.Add(ctx, TypeSendPO, QueueDefault, SendPOArgs{POID: po.ID, Revision: po.Revision}, time.Time{})
+	_, err := out.Add(ctx, TypeSendPO, QueueDefault, SendPOArgs{POID: po.ID, Revision: po.Revision,
+		Subject: &Subject{shopID: po.ShopID, PO: po.ID}}, time.Time{})
 	return err
 }
 

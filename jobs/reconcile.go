@@ -22,10 +22,13 @@ const TypeReconcile = "backorder:reconcile"
 // ReconcileArgs name the item; Force reconciles it even with no new fact
 // (the periodic full check), and what that changes is drift.
 type ReconcileArgs struct {
-	ShopID int64  `json:"shop_id"`
-	ItemID string `json:"item_id"`
-	Force  bool   `json:"force,omitempty"`
+	ShopID  int64    `json:"shop_id"`
+	ItemID  string   `json:"item_id"`
+	Force   bool     `json:"force,omitempty"`
+	Subject *Subject `json:"subject,omitempty"` // for people: handlers ignore it
 }
+
+func (a ReconcileArgs) subject() *Subject { return a.Subject }
 
 // Settle says when an item's facts have settled: no new fact for Quiet, or
 // Max after the first, whichever comes first. Webhooks arrive out of order,
@@ -66,6 +69,7 @@ func (r *Reconciler) Handler() asynq.Handler {
 
 // schedule adds the reconcile of an item to out, to run at `at`.
 func scheduleReconcile(ctx context.Context, out *Outbox, args ReconcileArgs, at time.Time) error {
+	args.Subject = about(args.ShopID).withItem(args.ItemID)
 	_, err := out.Add(ctx, TypeReconcile, QueueDefault, args, at)
 	return err
 }
@@ -197,6 +201,7 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 // shortfalls, once its transaction has committed: a rolled-back or retried
 // reconcile changed nothing.
 func (r *Reconciler) countAfterCommit(out *Outbox, led store.LedgerRow, stock store.ItemStock, decision backorder.Decision, writes int, drift bool) {
+	now := r.now()
 	out.AfterCommit(func() {
 		if drift && writes > 0 {
 			r.metrics.drift.Add(float64(writes))
@@ -207,7 +212,7 @@ func (r *Reconciler) countAfterCommit(out *Outbox, led store.LedgerRow, stock st
 			r.log.Warn("shortfall: the store reports more owed than the orders known", "shop_id", led.ShopID,
 				"item_id", led.ItemID, "sku", stock.SKU, "shortfall", decision.Shortfall)
 		}
-		r.metrics.countChanges(decision)
+		r.metrics.countChanges(decision, stock.LevelAt, now)
 	})
 }
 

@@ -14,7 +14,7 @@ import (
 
 // RelayStore is the part of the store the relays read and mark.
 type RelayStore interface {
-	UnfinishedInbox(ctx context.Context, before time.Time, afterID int64, limit int) ([]int64, error)
+	UnfinishedInboxRefs(ctx context.Context, before time.Time, afterID int64, limit int) ([]store.InboxRef, error)
 	UnfinishedOutbox(ctx context.Context, before time.Time, afterID int64, limit int) ([]store.OutboxTask, error)
 	FailInbox(ctx context.Context, id int64, reason string) error
 	FailOutbox(ctx context.Context, id int64, reason string) error
@@ -58,19 +58,21 @@ func (r *Relay) RunOnce(ctx context.Context) (RelayStats, error) {
 	var st RelayStats
 	before := r.now().Add(-r.after)
 	for after := int64(0); ; {
-		ids, err := r.store.UnfinishedInbox(ctx, before, after, relayPage)
+		refs, err := r.store.UnfinishedInboxRefs(ctx, before, after, relayPage)
 		if err != nil {
 			return st, err
 		}
-		for _, id := range ids {
-			err := r.relay(ctx, &st, NewDeliveryTask(id), deliveryOptions(id), QueueIntake, TaskID(TableInbox, id),
+		for _, ref := range refs {
+			id := ref.ID
+			task := NewDeliveryTask(id, &Subject{Shop: ref.Domain, Topic: ref.Topic})
+			err := r.relay(ctx, &st, task, deliveryOptions(id), QueueIntake, TaskID(TableInbox, id),
 				func(reason string) error { return r.store.FailInbox(ctx, id, reason) })
 			if err != nil {
 				return st, err
 			}
 			after = id
 		}
-		if len(ids) < relayPage {
+		if len(refs) < relayPage {
 			break
 		}
 	}

@@ -24,9 +24,12 @@ const TypeSupply = "periodic:supply"
 
 // ReorderItemArgs name the item to reorder.
 type ReorderItemArgs struct {
-	ShopID int64  `json:"shop_id"`
-	ItemID string `json:"item_id"`
+	ShopID  int64    `json:"shop_id"`
+	ItemID  string   `json:"item_id"`
+	Subject *Subject `json:"subject,omitempty"` // for people: handlers ignore it
 }
+
+func (a ReorderItemArgs) subject() *Subject { return a.Subject }
 
 // activeShops lists the shops the supply run works for.
 func (p *Purchasing) activeShops(ctx context.Context) ([]store.Shop, error) {
@@ -239,6 +242,7 @@ func reorderAfterReconcile(ctx context.Context, out *Outbox, shop store.Shop, le
 	if shop.Reorder != store.ReorderImmediate || waiting <= led.Waiting {
 		return nil
 	}
-	_, err := out.Add(ctx, TypeReorderItem, QueueDefault, ReorderItemArgs{ShopID: shop.ID, ItemID: led.ItemID}, time.Time{})
+	_, err := out.Add(ctx, TypeReorderItem, QueueDefault, ReorderItemArgs{ShopID: shop.ID, ItemID: led.ItemID,
+		Subject: (&Subject{Shop: shop.Domain, shopID: shop.ID}).withItem(led.ItemID)}, time.Time{})
 	return err
 }

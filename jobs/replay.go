@@ -41,10 +41,13 @@ type Replayed struct {
 // decoded stays rejected with the reason. store.ErrNotFound when there is
 // no delivery id.
 func (o *Operations) ReplayDelivery(ctx context.Context, id int64) (Replayed, error) {
-	var r Replayed
+	var (
+		r       Replayed
+		subject *Subject
+	)
 	err := o.store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		r, err = reopen(ctx, tx, id)
+		r, subject, err = reopen(ctx, tx, id)
 		return err
 	})
 	if err != nil || r.Result != "" {
@@ -53,55 +56,58 @@ func (o *Operations) ReplayDelivery(ctx context.Context, id int64) (Replayed, er
 	// Committed first: the task skips a delivery that is not accepted or
 	// failed. Should Redis be down now, the row is accepted and the relay
 	// enqueues its task.
-	if r.Result, err = o.requeue(ctx, id); err != nil {
+	if r.Result, err = o.requeue(ctx, id, subject); err != nil {
 		return r, err
 	}
 	return r, nil
 }
 
 // reopen makes delivery id accepted again if a replay is to run it, and
-// says what it did otherwise (Result "" when it is to run).
-func reopen(ctx context.Context, tx *store.Tx, id int64) (Replayed, error) {
+// says what it did otherwise (Result "" when it is to run), with what the
+// delivery is about for its task.
+func reopen(ctx context.Context, tx *store.Tx, id int64) (Replayed, *Subject, error) {
 	r := Replayed{ID: id}
 	row, err := tx.ClaimInbox(ctx, id)
 	if err != nil {
-		return r, err
+		return r, nil, err
 	}
-	switch row.Status {
-	case store.InboxProcessed:
+	if row.Status == store.InboxProcessed {
 		r.Result = ReplayApplied
-		return r, nil
+		return r, nil, nil
+	}
+	shop, err := tx.Shop(ctx, row.ShopID)
+	if err != nil {
+		return r, nil, err
+	}
+	subject := &Subject{Shop: shop.Domain, Topic: row.Topic}
+	switch row.Status {
 	case store.InboxAccepted:
-		return r, nil
+		return r, subject, nil
 	case store.InboxRejected:
-		shop, err := tx.Shop(ctx, row.ShopID)
-		if err != nil {
-			return r, err
-		}
 		d, err := decode(shop, row)
 		if err != nil {
-			return r, err
+			return r, nil, err
 		}
 		if d.outcome == outcomeRejected {
 			// Left rejected, with the reason today's decoder gives.
 			r.Result, r.Reason = ReplayStillRejected, d.reason
 			if d.reason == row.Reason {
-				return r, nil
+				return r, nil, nil
 			}
-			return r, tx.FinishInbox(ctx, id, store.InboxRejected, d.reason)
+			return r, nil, tx.FinishInbox(ctx, id, store.InboxRejected, d.reason)
 		}
 	}
 	_, err = tx.ReopenInbox(ctx, id, fmt.Sprintf("replayed by an operator; it was %s: %s", row.Status, row.Reason))
-	return r, err
+	return r, subject, err
 }
 
 // requeue enqueues delivery id's task, or runs again the copy asynq keeps
 // of it: archived (a dead letter) or completed (kept for its retention).
-func (o *Operations) requeue(ctx context.Context, id int64) (string, error) {
+func (o *Operations) requeue(ctx context.Context, id int64, subject *Subject) (string, error) {
 	taskID := TaskID(TableInbox, id)
 	for range 2 {
 		ectx, cancel := context.WithTimeout(ctx, enqueueTimeout)
-		_, err := o.dispatcher.client.EnqueueContext(ectx, NewDeliveryTask(id), deliveryOptions(id)...)
+		_, err := o.dispatcher.client.EnqueueContext(ectx, NewDeliveryTask(id, subject), deliveryOptions(id)...)
 		cancel()
 		if err == nil {
 			return ReplayQueued, nil

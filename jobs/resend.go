@@ -39,7 +39,7 @@ func (o *Operations) ResendEmail(ctx context.Context, id int64) (store.Email, er
 			return fmt.Errorf("email %d: a message with dedupe key %s exists: %w", id, resent.DedupeKey, ErrConflict)
 		}
 		resent.ID = newID
-		return QueueEmail(ctx, out, newID)
+		return QueueEmail(ctx, out, newID, resent.ShopID, resent.Kind, resent.OrderID)
 	})
 	if err != nil {
 		return store.Email{}, err
@@ -94,8 +94,10 @@ func onItsWay(ctx context.Context, tx *store.Tx, e store.Email) (string, error) 
 	case store.EmailHeld:
 		return "is held until its shop has a from address, and goes then", nil
 	case store.EmailPending, store.EmailSending:
-		payload, _ := json.Marshal(SendArgs{EmailID: e.ID}) // as Outbox.Add writes it
-		pending, err := tx.OutboxPending(ctx, TypeSendEmail, payload)
+		// As Outbox.Add writes it: the id, then the subject if any.
+		payload, _ := json.Marshal(SendArgs{EmailID: e.ID})
+		prefix := append(payload[:len(payload)-1:len(payload)-1], ',')
+		pending, err := tx.OutboxPending(ctx, TypeSendEmail, payload, prefix)
 		if err != nil || !pending {
 			return "", err
 		}

@@ -70,6 +70,6 @@ func (d *Dispatcher) SpoolHandler(s SpoolRecorder) asynq.Handler {
 			return nil
 		}
 		// If this enqueue fails the row is there and the relay enqueues it.
-		return d.EnqueueDelivery(ctx, id)
+		return d.EnqueueDeliveryOf(ctx, id, "", p.Topic)
 	})
 }

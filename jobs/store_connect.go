@@ -23,8 +23,11 @@ const TypeStoreConnect = "store:connect"
 
 // StoreConnectArgs name the shop to connect.
 type StoreConnectArgs struct {
-	ShopID int64 `json:"shop_id"`
+	ShopID  int64    `json:"shop_id"`
+	Subject *Subject `json:"subject,omitempty"` // for people: handlers ignore it
 }
+
+func (a StoreConnectArgs) subject() *Subject { return a.Subject }
 
 // ConnectStore is the part of the store connecting uses.
 type ConnectStore interface {
@@ -124,7 +127,7 @@ func tellReenabled(ctx context.Context, st TxStore, d *Dispatcher, shop store.Sh
 // QueueConnect adds the connect task of a shop to out (at an OAuth
 // install, in the transaction that saved its credentials).
 func QueueConnect(ctx context.Context, out *Outbox, shopID int64) error {
-	_, err := out.Add(ctx, TypeStoreConnect, QueueStore, StoreConnectArgs{ShopID: shopID}, time.Time{})
+	_, err := out.Add(ctx, TypeStoreConnect, QueueStore, StoreConnectArgs{ShopID: shopID, Subject: about(shopID)}, time.Time{})
 	return err
 }
 

@@ -46,12 +46,15 @@ const pollOverlap = time.Minute
 type StorePollArgs struct {
 	ShopID int64 `json:"shop_id"`
 	Period int64 `json:"period,omitempty"`
+	// Shop is the shop's domain, for people: handlers ignore it.
+	Shop string `json:"shop,omitempty"`
 }
 
 // StorePollTask is the periodic entry of the polls, every interval
 // (RECONCILE_INTERVAL): the integrator adds it to PeriodicTasks' list.
 func StorePollTask(every time.Duration) Periodic {
-	return Periodic{Type: TypeStorePollDue, Queue: QueueStore, Every: every}
+	return Periodic{Type: TypeStorePollDue, Queue: QueueStore, Every: every,
+		About: "poll each connected store for missed orders; requeue pending writes"}
 }
 
 // PollStore is the part of the store polling uses.
@@ -117,7 +120,7 @@ func (p *Poller) DueHandler() asynq.Handler {
 		}
 		var errs []error
 		for _, shop := range shops {
-			payload, _ := json.Marshal(StorePollArgs{ShopID: shop.ID, Period: period.Unix()}) // ints always encode
+			payload, _ := json.Marshal(StorePollArgs{ShopID: shop.ID, Period: period.Unix(), Shop: shop.Domain}) // ints always encode
 			id := "store-poll:" + strconv.FormatInt(shop.ID, 10) + ":" + strconv.FormatInt(period.Unix(), 10)
 			errs = append(errs, p.dispatcher.enqueue(ctx, asynq.NewTask(TypeStorePoll, payload), asynq.TaskID(id),
 				asynq.Queue(QueueStore), asynq.MaxRetry(periodicMaxRetry), asynq.Timeout(taskTimeout)))
@@ -246,7 +249,7 @@ func recordChange(ctx context.Context, rec changeRecorder, d *Dispatcher, shop s
 		return false, nil
 	}
 	// Recorded: a task Redis does not take now is the relay's to enqueue.
-	_ = d.EnqueueDelivery(ctx, id)
+	_ = d.EnqueueDeliveryOf(ctx, id, shop.Domain, c.Topic)
 	return true, nil
 }
 

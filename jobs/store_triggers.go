@@ -56,7 +56,10 @@ const storeOrdersChunk = 500
 type StoreOrdersArgs struct {
 	ShopID   int64    `json:"shop_id"`
 	OrderIDs []string `json:"order_ids"`
+	Subject  *Subject `json:"subject,omitempty"` // for people: handlers ignore it
 }
+
+func (a StoreOrdersArgs) subject() *Subject { return a.Subject }
 
 // wantOrderWrites adds, for the orders the transaction touched in shops
 // whose store may be written to, the store:orders tasks that decide them
@@ -72,7 +75,8 @@ func (o *Outbox) wantOrderWrites(ctx context.Context) error {
 		}
 		ids := slices.Sorted(maps.Keys(o.orders[shopID]))
 		for chunk := range slices.Chunk(ids, storeOrdersChunk) {
-			if _, err := o.Add(ctx, TypeStoreOrders, QueueStore, StoreOrdersArgs{ShopID: shopID, OrderIDs: chunk}, time.Time{}); err != nil {
+			if _, err := o.Add(ctx, TypeStoreOrders, QueueStore, StoreOrdersArgs{ShopID: shopID, OrderIDs: chunk,
+				Subject: about(shopID).withOrders(chunk...)}, time.Time{}); err != nil {
 				return err
 			}
 		}

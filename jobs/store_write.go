@@ -59,9 +59,13 @@ const storeWriteMaxRetry = 25
 type StoreWriteArgs struct {
 	ID   int64  `json:"id"`
 	Hash string `json:"hash"`
+	// Kind and Of say what is written (an order's tags, an item's
+	// policy) and to which order or item, for people: handlers ignore them.
+	Kind string `json:"kind,omitempty"`
+	Of   string `json:"of,omitempty"`
 }
 
-// NewStoreWriteTask is the task that writes row id's state hash, with its
+// NewStoreWriteTask is the task that writes w's wanted state, with its
 // options. The TaskID names the row, the state and when the row last
 // changed (version: its updated_at), so a burst of changes to one order
 // that ends in one state queues one write, while the same state wanted
@@ -69,8 +73,9 @@ type StoreWriteArgs struct {
 // an archived one that would be taken for queued. Two tasks of one row are
 // harmless: one writer at a time holds it, and a state written is not
 // written again.
-func NewStoreWriteTask(id int64, hash string, version time.Time) (*asynq.Task, []asynq.Option) {
-	payload, _ := json.Marshal(StoreWriteArgs{ID: id, Hash: hash}) // an int64 and a string always encode
+func NewStoreWriteTask(w store.WriteBack) (*asynq.Task, []asynq.Option) {
+	id, hash, version := w.ID, w.WantedHash, w.UpdatedAt
+	payload, _ := json.Marshal(StoreWriteArgs{ID: id, Hash: hash, Kind: w.Kind, Of: w.Subject}) // ints and strings always encode
 	taskID := "store-write:" + strconv.FormatInt(id, 10) + ":" + hash + ":" + strconv.FormatInt(version.UnixNano(), 10)
 	return asynq.NewTask(TypeStoreWrite, payload), []asynq.Option{asynq.TaskID(taskID), asynq.Queue(QueueStore),
 		asynq.MaxRetry(storeWriteMaxRetry), asynq.Timeout(2 * time.Minute)}
@@ -125,7 +130,7 @@ func (o *Outbox) canWrite(ctx context.Context, shopID int64) (bool, error) {
 // EnqueueStoreWrite enqueues the write of w's wanted state; a task for it
 // that exists already is success.
 func (d *Dispatcher) EnqueueStoreWrite(ctx context.Context, w store.WriteBack) error {
-	task, opts := NewStoreWriteTask(w.ID, w.WantedHash, w.UpdatedAt)
+	task, opts := NewStoreWriteTask(w)
 	return d.enqueue(ctx, task, opts...)
 }
 
@@ -148,13 +153,14 @@ type StoreWriter struct {
 	store      StoreWriteStore
 	clients    StoreClients
 	dispatcher *Dispatcher
+	metrics    *Metrics
 	log        *slog.Logger
 	now        func() time.Time
 }
 
 // NewStoreWriter returns the handler of TypeStoreWrite.
-func NewStoreWriter(s StoreWriteStore, clients StoreClients, d *Dispatcher, log *slog.Logger) *StoreWriter {
-	return &StoreWriter{store: s, clients: clients, dispatcher: d, log: log, now: time.Now}
+func NewStoreWriter(s StoreWriteStore, clients StoreClients, d *Dispatcher, m *Metrics, log *slog.Logger) *StoreWriter {
+	return &StoreWriter{store: s, clients: clients, dispatcher: d, metrics: m, log: log, now: time.Now}
 }
 
 // Why a pending write waits without a try.
@@ -227,8 +233,14 @@ func (sw *StoreWriter) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	if err := sw.write(ctx, client, shop, w); err != nil {
+		outcome := "retry"
+		if storeapi.IsPermanent(err) {
+			outcome = "failed"
+		}
+		sw.metrics.countStoreWrite(w.Kind, outcome)
 		return sw.failed(ctx, shop, w, err)
 	}
+	sw.metrics.countStoreWrite(w.Kind, "written")
 	now, err := sw.store.StoreWritten(ctx, w.ID, w.WantedHash)
 	if err != nil {
 		return err

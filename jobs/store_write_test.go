@@ -110,6 +110,14 @@ func TestABackorderAndItsAllocationAreWrittenToTheStoreOncePerState(t *testing.T
 		if err != nil || len(pending) != 0 {
 			t.Errorf("pending writes = %+v, %v; want none", pending, err)
 		}
+		for kind, want := range map[string]float64{store.StoreWriteOrder: 2, store.StoreWriteSelling: 2} {
+			if got := h.MetricWith("backorderd_store_writes_total", "kind", kind, "outcome", "written"); got != want {
+				t.Errorf("%s writes counted written = %v, want %v", kind, got, want)
+			}
+		}
+		if got := h.MetricWith("backorderd_allocation_lag_seconds"); got < 1 {
+			t.Errorf("allocation lag observations = %v, want the restock's allocation", got)
+		}
 	})
 }
 
@@ -192,6 +200,10 @@ func TestAWriteTheStoreRefusesForGoodIsFailedWithItsReason(t *testing.T) {
 		}
 		if !strings.Contains(ws[0].LastError, "fulfillment order is closed") || ws[0].Kind != store.StoreWriteOrder || ws[0].Subject != "601" {
 			t.Errorf("failed write = %+v, want order 601 with the store's reason", ws[0])
+		}
+		written := h.MetricWith("backorderd_store_writes_total", "kind", "order", "outcome", "written")
+		if got := h.MetricWith("backorderd_store_writes_total", "kind", "order", "outcome", "failed"); got != 1 || written != 0 {
+			t.Errorf("order writes counted failed %v, written %v; want 1 and 0", got, written)
 		}
 	})
 }
@@ -323,7 +335,7 @@ func TestWritesWaitWhileTheShopIsUninstalledOrWithoutCredentialsAndResumeAfter(t
 			t.Fatal(err)
 		}
 		h.Stores.With(shop.ID) // credentials again; the shop is uninstalled though
-		task, _ := jobs.NewStoreWriteTask(w.ID, w.WantedHash, w.UpdatedAt)
+		task, _ := jobs.NewStoreWriteTask(w)
 		if err := h.Handlers.StoreWrite.ProcessTask(ctx, task); err != nil {
 			t.Fatal(err)
 		}

@@ -45,9 +45,12 @@ const (
 	TableOutbox = "outbox"
 )
 
-// RowPayload is the payload of every row task: the row's id, nothing else.
+// RowPayload is the payload of every row task: the row's id, which its
+// handler reads the row by, and what the row is about, for people reading
+// the monitor (handlers ignore it).
 type RowPayload struct {
-	ID int64 `json:"id"`
+	ID      int64    `json:"id"`
+	Subject *Subject `json:"subject,omitempty"`
 }
 
 // TaskID is the asynq TaskID of a row: namespaced by its table so that an
@@ -56,13 +59,14 @@ func TaskID(table string, id int64) string {
 	return table + ":" + strconv.FormatInt(id, 10)
 }
 
-// NewDeliveryTask is the task that applies inbox row id.
-func NewDeliveryTask(id int64) *asynq.Task {
-	return newRowTask(TypeDelivery, id)
+// NewDeliveryTask is the task that applies inbox row id, about subject
+// (nil: unknown, as for a row the relay enqueues again).
+func NewDeliveryTask(id int64, subject *Subject) *asynq.Task {
+	return newRowTask(TypeDelivery, id, subject)
 }
 
-func newRowTask(taskType string, id int64) *asynq.Task {
-	payload, _ := json.Marshal(RowPayload{ID: id}) // a struct of one int64 always encodes
+func newRowTask(taskType string, id int64, subject *Subject) *asynq.Task {
+	payload, _ := json.Marshal(RowPayload{ID: id, Subject: subject}) // ids and strings always encode
 	return asynq.NewTask(taskType, payload)
 }
 

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,8 +34,8 @@ const (
 	delayedTaskCheckInterval = 200 * time.Millisecond
 )
 
-// NewServer returns the asynq server on rc, logging through log. Task
-// failures are logged here, once.
+// NewServer returns the asynq server on rc, logging through log. Each
+// task's outcome is logged once, by the mux's TaskLog.
 func NewServer(rc redis.UniversalClient, cfg WorkerConfig, log *slog.Logger) *asynq.Server {
 	return asynq.NewServerFromRedisClient(rc, asynq.Config{
 		Concurrency:              cfg.Concurrency,
@@ -47,16 +46,6 @@ func NewServer(rc redis.UniversalClient, cfg WorkerConfig, log *slog.Logger) *as
 		IsFailure:                isFailure,
 		ShutdownTimeout:          cfg.ShutdownTimeout,
 		Logger:                   asynqLogger{log: log.With("component", "asynq")},
-		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
-			if !isFailure(err) {
-				return // a refused SendGrid account: logged once per change by the mailer
-			}
-			id, _ := asynq.GetTaskID(ctx)
-			retried, _ := asynq.GetRetryCount(ctx)
-			maxRetry, _ := asynq.GetMaxRetry(ctx)
-			log.Error("task failed", "task_id", id, "type", t.Type(), "retried", retried,
-				"max_retry", maxRetry, "archived", retried >= maxRetry, "err", err)
-		}),
 	})
 }
 
@@ -83,9 +72,11 @@ type Handlers struct {
 	StorePoll    asynq.Handler
 }
 
-// NewMux routes each task type to its handler.
-func NewMux(h Handlers) *asynq.ServeMux {
+// NewMux routes each task type to its handler, logging each task's
+// outcome through log.
+func NewMux(h Handlers, log *slog.Logger) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
+	mux.Use(TaskLog(log))
 	mux.Handle(TypeDelivery, h.Delivery)
 	mux.Handle(TypeSpool, h.Spool)
 	mux.Handle(TypeRelay, h.Relay)

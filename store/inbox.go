@@ -132,6 +132,27 @@ func (s *Store) FailInbox(ctx context.Context, id int64, reason string) error {
 	return nil
 }
 
+// InboxRef is a delivery as the relay enqueues it again: its id, and its
+// shop's domain and topic for the task's subject.
+type InboxRef struct {
+	ID     int64  `db:"id"`
+	Domain string `db:"domain"`
+	Topic  string `db:"topic"`
+}
+
+// UnfinishedInboxRefs is UnfinishedInbox with each delivery's shop domain
+// and topic.
+func (s *Store) UnfinishedInboxRefs(ctx context.Context, before time.Time, afterID int64, limit int) ([]InboxRef, error) {
+	const q = `SELECT i.id, s.domain, i.topic FROM inbox i JOIN shops s ON s.id = i.shop_id
+	WHERE i.status = 'accepted' AND i.received_at < ? AND i.id > ?
+	ORDER BY i.id LIMIT ?`
+	var refs []InboxRef
+	if err := s.db.SelectContext(ctx, &refs, s.db.Rebind(q), before.UTC(), afterID, limit); err != nil {
+		return nil, fmt.Errorf("list unfinished inbox: %w", translate(err))
+	}
+	return refs, nil
+}
+
 // UnfinishedInbox lists deliveries still accepted that were received before
 // before, with ids above afterID, lowest first: the relay's work list.
 func (s *Store) UnfinishedInbox(ctx context.Context, before time.Time, afterID int64, limit int) ([]int64, error) {

@@ -378,7 +378,7 @@ func (h *harness) process(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range ids {
-		if err := h.handlers.Delivery.ProcessTask(context.Background(), jobs.NewDeliveryTask(id)); err != nil {
+		if err := h.handlers.Delivery.ProcessTask(context.Background(), jobs.NewDeliveryTask(id, nil)); err != nil {
 			t.Fatalf("process inbox %d: %v", id, err)
 		}
 	}
@@ -389,7 +389,7 @@ func (h *harness) process(t *testing.T) {
 func (h *harness) settle(t *testing.T) {
 	t.Helper()
 	h.process(t)
-	mux := jobs.NewMux(h.handlers)
+	mux := jobs.NewMux(h.handlers, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for round := 0; ; round++ {
 		tasks, err := h.store.UnfinishedOutbox(context.Background(), farFuture, 0, 1000)
 		if err != nil {
@@ -494,13 +494,15 @@ func (h *harness) counter(t *testing.T, platform, outcome string) float64 {
 	return h.metric(t, "backorderd_webhook_deliveries_total", "platform", platform, "outcome", outcome)
 }
 
-// metric reads a counter of the harness's registry by name and labels.
+// metric reads a counter of the harness's registry by name and labels,
+// summed over the series that have them (a histogram: its count).
 func (h *harness) metric(t *testing.T, name string, labels ...string) float64 {
 	t.Helper()
 	mfs, err := h.registry.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var sum float64
 	for _, mf := range mfs {
 		if mf.GetName() != name {
 			continue
@@ -516,10 +518,14 @@ func (h *harness) metric(t *testing.T, name string, labels ...string) float64 {
 					continue next
 				}
 			}
-			return m.GetCounter().GetValue()
+			if m.GetHistogram() != nil {
+				sum += float64(m.GetHistogram().GetSampleCount())
+			} else {
+				sum += m.GetCounter().GetValue()
+			}
 		}
 	}
-	return 0
+	return sum
 }
 
 // fakeSendGrid accepts every message and counts them.
@@ -545,7 +551,7 @@ func (downRedis) EnqueueContext(context.Context, *asynq.Task, ...asynq.Option) (
 // downEnqueuer is the receiver's Redis, down.
 type downEnqueuer struct{}
 
-func (downEnqueuer) EnqueueDelivery(context.Context, int64) error {
+func (downEnqueuer) EnqueueDeliveryOf(context.Context, int64, string, string) error {
 	return errors.New("redis: connection refused")
 }
 

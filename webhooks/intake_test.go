@@ -247,7 +247,7 @@ func TestSameDeliveryTenTimesAtOnceIsOneRowOneTaskOneEffect(t *testing.T) {
 		}
 		// The task delivered twice (asynq is at least once): one effect.
 		for i := 0; i < 2; i++ {
-			if err := h.handlers.Delivery.ProcessTask(context.Background(), jobs.NewDeliveryTask(e.ID)); err != nil {
+			if err := h.handlers.Delivery.ProcessTask(context.Background(), jobs.NewDeliveryTask(e.ID, nil)); err != nil {
 				t.Fatal(err)
 			}
 		}

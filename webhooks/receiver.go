@@ -22,7 +22,9 @@ import (
 // cannot take the delivery, a task that carries it whole and records it
 // once the database is back.
 type Enqueuer interface {
-	EnqueueDelivery(ctx context.Context, id int64) error
+	// EnqueueDeliveryOf enqueues inbox row id's task, which names the
+	// shop (its domain) and the topic for the monitor.
+	EnqueueDeliveryOf(ctx context.Context, id int64, shop, topic string) error
 	SpoolDelivery(ctx context.Context, d store.Delivery) error
 }
 
@@ -46,8 +48,8 @@ func NewReceiver(shops *Shops, recorder Recorder, b Batching, enqueuer Enqueuer,
 
 // Mount adds the webhook routes to r.
 func (rc *Receiver) Mount(r gin.IRouter) {
-	r.POST("/webhooks/shopify", rc.shopify)
-	r.POST("/webhooks/woocommerce", rc.woocommerce)
+	r.POST("/webhooks/shopify", rc.metrics.timed(string(store.Shopify)), rc.shopify)
+	r.POST("/webhooks/woocommerce", rc.metrics.timed(string(store.WooCommerce)), rc.woocommerce)
 }
 
 // Time budgets after the body is read: Shopify waits five seconds in all.
@@ -98,13 +100,14 @@ func (rc *Receiver) receive(c *gin.Context, in incoming) {
 		return
 	}
 	c.Set("shop_id", shop.ID)
+	c.Set("shop", shop.Domain)
 	c.Set("topic", in.topic)
 	if !in.handled(in.topic) {
 		// Acknowledged, so that the store never disables the subscription.
 		rc.answer(c, in.platform, "ignored_topic", http.StatusOK, gin.H{"status": "ignored"})
 		return
 	}
-	rc.accept(c, in.platform, store.Delivery{
+	rc.accept(c, in.platform, shop.Domain, store.Delivery{
 		ShopID: shop.ID, Topic: in.topic, DedupeKey: in.dedupeKey(body),
 		Headers: in.headers, Body: body, ReceivedAt: rc.now(),
 	})
@@ -116,7 +119,7 @@ func (rc *Receiver) receive(c *gin.Context, in incoming) {
 // cannot take it, in Redis as a task carrying it whole. Only when neither
 // can is the answer 503. The answer follows its own row's commit. The work
 // finishes even if the store hangs up.
-func (rc *Receiver) accept(c *gin.Context, platform store.Platform, d store.Delivery) {
+func (rc *Receiver) accept(c *gin.Context, platform store.Platform, domain string, d store.Delivery) {
 	base := context.WithoutCancel(c.Request.Context())
 	ctx, cancel := context.WithTimeout(base, rc.intake.cfg.Budget)
 	defer cancel()
@@ -140,7 +143,7 @@ func (rc *Receiver) accept(c *gin.Context, platform store.Platform, d store.Deli
 		rc.answer(c, platform, "duplicate", http.StatusOK, gin.H{"status": "duplicate"})
 		return
 	}
-	if err := rc.enqueuer.EnqueueDelivery(ctx, id); err != nil {
+	if err := rc.enqueuer.EnqueueDeliveryOf(ctx, id, domain, d.Topic); err != nil {
 		_ = c.Error(err) // recorded, so ours: the relay enqueues it later
 		c.Set("relay", true)
 	}
@@ -150,7 +153,7 @@ func (rc *Receiver) accept(c *gin.Context, platform store.Platform, d store.Deli
 // answer replies and counts the outcome.
 func (rc *Receiver) answer(c *gin.Context, platform store.Platform, outcome string, status int, body gin.H) {
 	c.Set("outcome", outcome)
-	rc.metrics.deliveries.WithLabelValues(string(platform), outcome).Inc()
+	rc.metrics.delivered(c, string(platform), outcome)
 	c.AbortWithStatusJSON(status, body)
 }
 
@@ -159,7 +162,7 @@ func (rc *Receiver) answer(c *gin.Context, platform store.Platform, outcome stri
 func (rc *Receiver) refuse(c *gin.Context, platform store.Platform, why, source string) {
 	c.Set("refused", why)
 	c.Set("source", source)
-	rc.metrics.deliveries.WithLabelValues(string(platform), "unauthorized").Inc()
+	rc.metrics.delivered(c, string(platform), "unauthorized")
 	rc.metrics.refused.WithLabelValues(string(platform), why).Inc()
 	c.Set("outcome", "unauthorized")
 	c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})

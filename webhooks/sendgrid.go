@@ -35,7 +35,7 @@ func NewSendGridEvents(key *ecdsa.PublicKey, r EventRecorder, maxBody int64, m *
 
 // Mount adds POST /webhooks/sendgrid to r.
 func (s *SendGridEvents) Mount(r gin.IRouter) {
-	r.POST("/webhooks/sendgrid", s.receive)
+	r.POST("/webhooks/sendgrid", s.metrics.timed("sendgrid"), s.receive)
 }
 
 func (s *SendGridEvents) receive(c *gin.Context) {
@@ -78,6 +78,6 @@ func (s *SendGridEvents) receive(c *gin.Context) {
 
 func (s *SendGridEvents) answer(c *gin.Context, outcome string, status int, body gin.H) {
 	c.Set("outcome", outcome)
-	s.metrics.deliveries.WithLabelValues("sendgrid", outcome).Inc()
+	s.metrics.delivered(c, "sendgrid", outcome)
 	c.AbortWithStatusJSON(status, body)
 }

@@ -110,7 +110,7 @@ func TestABlockedBounceThenASendToTheSameAddressIsSent(t *testing.T) {
 				OrderID: "1", ToEmail: "wren@example.net", Subject: "s", TextBody: "t", HTMLBody: "h"}); err != nil {
 				return err
 			}
-			return jobs.QueueEmail(ctx, out, next)
+			return jobs.QueueEmail(ctx, out, next, shop.ID, "ready", "1")
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -44,7 +44,7 @@ func NewSupplierCallbacks(s SupplierStore, a POAnswers, maxBody int64, m *Metric
 
 // Mount adds POST /webhooks/suppliers/{id} to r.
 func (s *SupplierCallbacks) Mount(r gin.IRouter) {
-	r.POST("/webhooks/suppliers/:id", s.receive)
+	r.POST("/webhooks/suppliers/:id", s.metrics.timed("supplier"), s.receive)
 }
 
 // callbackTimeout bounds the work after the body is read.
@@ -146,6 +146,6 @@ func (s *SupplierCallbacks) unavailable(c *gin.Context, err error) {
 
 func (s *SupplierCallbacks) answer(c *gin.Context, outcome string, status int, body gin.H) {
 	c.Set("outcome", outcome)
-	s.metrics.deliveries.WithLabelValues("supplier", outcome).Inc()
+	s.metrics.delivered(c, "supplier", outcome)
 	c.AbortWithStatusJSON(status, body)
 }

@@ -41,7 +41,7 @@ func (rc *Receiver) ping(c *gin.Context) bool {
 		return false
 	}
 	c.Set("outcome", "ping")
-	rc.metrics.deliveries.WithLabelValues(string(store.WooCommerce), "ping").Inc()
+	rc.metrics.delivered(c, string(store.WooCommerce), "ping")
 	c.Status(http.StatusOK)
 	return true
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/hibiken/asynq"
+	asynqmetrics "github.com/hibiken/asynq/x/metrics"
 	"github.com/hibiken/asynqmon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -92,7 +93,9 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	dispatcher := jobs.NewDispatcher(client, log)
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	registry.MustRegister(newTxRetries(st))
+	registry.MustRegister(newTxRetries(st), newDBGauges(st, log),
+		// asynq's queue sizes, latency and counts, read from Redis per scrape.
+		asynqmetrics.NewQueueMetricsCollector(inspector))
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -189,6 +192,9 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	}, log)
 	settle := jobs.Settle{Quiet: cfg.SettleQuiet, Max: cfg.SettleMax}
 	poller := jobs.NewPoller(st, clients, dispatcher, cfg.ReconcileLookback, log)
+	periodic := append(jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval, cfg.NoticeWindow, cfg.ReorderInterval),
+		jobs.StorePollTask(cfg.ReconcileInterval))
+	scheduler := jobs.NewScheduler(client, log, periodic...)
 	mux := jobs.NewMux(jobs.Handlers{
 		Delivery:         jobs.NewDeliveryHandler(st, dispatcher, settle, m, log),
 		Spool:            dispatcher.SpoolHandler(st),
@@ -203,13 +209,19 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 		SendPO:           purchasing.SendPOHandler(),
 		Supply:           purchasing.SupplyHandler(),
 		StoreOrders:      dispatcher.StoreOrdersHandler(st),
-		StoreWrite:       jobs.NewStoreWriter(st, clients, dispatcher, log),
+		StoreWrite:       jobs.NewStoreWriter(st, clients, dispatcher, m, log),
 		StoreConnect:     dispatcher.ConnectHandler(st, clients, cfg.PublicURL),
 		StorePollDue:     poller.DueHandler(),
 		StorePoll:        poller.Handler(),
-	})
+	}, log)
+	mux.Use(scheduler.Ticks(time.Now))
 	if err := worker.Start(mux); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	stopScheduler, err := scheduler.Start(rds.connOpt)
+	if err != nil {
+		worker.Shutdown()
+		return nil, err
 	}
 	wg.Add(2)
 	go func() {
@@ -222,9 +234,8 @@ func startWorker(ctx context.Context, wg *sync.WaitGroup, cfg config.Config, st 
 	}()
 	go func() {
 		defer wg.Done()
-		periodic := append(jobs.PeriodicTasks(cfg.RelayInterval, cfg.FullCheckInterval, cfg.NoticeWindow, cfg.ReorderInterval),
-			jobs.StorePollTask(cfg.ReconcileInterval))
-		jobs.NewScheduler(client, log, periodic...).Run(ctx)
+		<-ctx.Done()
+		stopScheduler()
 	}()
 	return worker, nil
 }

@@ -47,7 +47,7 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 		"/api/v1/items?sku=LW-APRON-CHR&shop=https://larchwood-goods.example/": `"projected_available":-2`,
 		"/api/v1/inbox?shop=https://larchwood-goods.example/":                  `"topic":"order.created"`,
 		"/api/v1/privacy-requests":                                             `"kind":"customer_data"`,
-		"/metrics":                                                             `backorderd_webhook_deliveries_total{outcome="accepted",platform="woocommerce"} 2`,
+		"/metrics":                                                             `backorderd_webhook_deliveries_total{outcome="accepted",platform="woocommerce",topic="order.created"} 1`,
 		"/metrics?for=the-store":                                               `backorderd_db_transaction_retries_total{cause="40P01"} 0`,
 	} {
 		// The notices and emails follow the reconcile as tasks of their

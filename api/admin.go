@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,25 +52,6 @@ func MountMonitor(r gin.IRouter, guard gin.HandlerFunc, monitor http.Handler) {
 	g.Any("/*path", h)
 }
 
-// shopView is a shop as the admin API shows it: secrets are never shown.
-type shopView struct {
-	ID                int64      `json:"id"`
-	Platform          string     `json:"platform"`
-	Domain            string     `json:"domain"`
-	Name              string     `json:"name"`
-	Status            string     `json:"status"`
-	SecretsHeld       int        `json:"webhook_secrets"`
-	MerchantEmail     string     `json:"merchant_email"`
-	FromEmail         string     `json:"from_email"`
-	ReplyTo           string     `json:"reply_to"`
-	TimeZone          string     `json:"time_zone"`
-	HandlingDays      int        `json:"handling_days"`
-	UpdateCadenceDays int        `json:"update_cadence_days"`
-	WaitingCap        *int       `json:"waiting_cap"`
-	UninstalledAt     *time.Time `json:"uninstalled_at"`
-	CreatedAt         time.Time  `json:"created_at"`
-}
-
 // MountMetrics serves gatherer's Prometheus metrics at /metrics, behind
 // guard (Prometheus sends the token as a bearer token).
 func MountMetrics(r gin.IRouter, guard gin.HandlerFunc, gatherer prometheus.Gatherer) {
@@ -89,6 +69,7 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, purchasi
 	g.GET("/privacy-requests", listPrivacy(shops))
 	g.GET("/backorders", listBackorders(shops))
 	g.GET("/backorders/:id", getBackorder(shops))
+	g.GET("/operator-actions", listOperatorActions(shops))
 	g.GET("/items", getItem(shops))
 	g.GET("/items/:id", getItem(shops))
 	g.GET("/emails", listEmails(shops))
@@ -101,22 +82,5 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, purchasi
 	g.PUT("/items/:id/suppliers/:supplier_id", putTerms(shops, purchasing))
 	g.DELETE("/items/:id/suppliers/:supplier_id", deleteTerms(shops, purchasing))
 	mountPurchaseOrders(g, shops, purchasing)
-	g.GET("/shops", func(c *gin.Context) {
-		list, err := shops.Shops(c.Request.Context())
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		items := make([]shopView, 0, len(list))
-		for _, s := range list {
-			items = append(items, shopView{
-				ID: s.ID, Platform: string(s.Platform), Domain: s.Domain, Name: s.Name, Status: s.Status,
-				SecretsHeld: len(s.Secrets()), MerchantEmail: s.MerchantEmail, FromEmail: s.FromEmail,
-				ReplyTo: s.ReplyTo, TimeZone: s.TimeZone, HandlingDays: s.HandlingDays,
-				UpdateCadenceDays: s.UpdateCadenceDays, WaitingCap: s.WaitingCap, UninstalledAt: s.UninstalledAt,
-				CreatedAt: s.CreatedAt,
-			})
-		}
-		c.JSON(http.StatusOK, gin.H{"items": items})
-	})
+	g.GET("/shops", listShops(shops))
 }

@@ -27,6 +27,7 @@ type emailView struct {
 	DedupeKey         string     `json:"dedupe_key"`
 	TemplateID        string     `json:"template_id"`
 	ProviderMessageID string     `json:"provider_message_id"`
+	ResendOf          *int64     `json:"resend_of"`
 	CreatedAt         time.Time  `json:"created_at"`
 	SentAt            *time.Time `json:"sent_at"`
 }
@@ -35,7 +36,7 @@ func viewEmail(e store.Email) emailView {
 	return emailView{ID: e.ID, ShopID: e.ShopID, Kind: e.Kind, OrderID: e.OrderID, To: e.ToEmail, Subject: e.Subject,
 		Status: e.Status, Reason: e.Reason, Attempts: e.Attempts, UnknownOutcomes: e.UnknownOutcomes,
 		DedupeKey: e.DedupeKey, TemplateID: e.TemplateID, ProviderMessageID: e.ProviderMessageID,
-		CreatedAt: e.CreatedAt, SentAt: e.SentAt}
+		ResendOf: e.ResendOf, CreatedAt: e.CreatedAt, SentAt: e.SentAt}
 }
 
 // listEmails serves GET /api/v1/emails.
@@ -50,8 +51,16 @@ func listEmails(st AdminStore) gin.HandlerFunc {
 		if k := c.Query("kind"); k != "" && !slices.Contains(kinds, k) {
 			return nil, errBadRequest("kind must be one of " + strings.Join(kinds, ", "))
 		}
+		var resendOf int64
+		if v := c.Query("resend_of"); v != "" {
+			var err error
+			if resendOf, err = strconv.ParseInt(v, 10, 64); err != nil || resendOf < 1 {
+				return nil, errBadRequest("resend_of must be an email id")
+			}
+		}
 		return st.ListEmails(c.Request.Context(), store.EmailFilter{ShopID: q.shopID, Kind: c.Query("kind"),
-			Status: q.status, To: c.Query("to"), Order: c.Query("order"), Before: q.before, Limit: q.limit})
+			Status: q.status, To: c.Query("to"), Order: c.Query("order"), ResendOf: resendOf,
+			Before: q.before, Limit: q.limit})
 	}, func(e store.Email) (any, int64) { return viewEmail(e), e.ID })
 }
 
@@ -70,5 +79,33 @@ func getEmail(st AdminStore) gin.HandlerFunc {
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"email": viewEmail(e), "text": e.TextBody, "html": e.HTMLBody})
+	}
+}
+
+// resendEmail serves POST /api/v1/emails/{id}/resend: the message is
+// written again as a new one referring to it (resend_of) and sent through
+// the outbox like any message (201, the new message). The old one keeps
+// its status and history. A message still on its way, held, or with a
+// resend not finished yet is refused (409); one whose recipient was
+// erased too (422).
+func resendEmail(st AdminStore, ops Operations) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := idParam(c, "id", "an email id")
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		resent, err := ops.ResendEmail(c.Request.Context(), id)
+		if err != nil {
+			fail(c, notFoundAs(err, "no such email"))
+			return
+		}
+		e, err := st.Email(c.Request.Context(), resent.ID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Header("Location", "/api/v1/emails/"+strconv.FormatInt(e.ID, 10))
+		c.JSON(http.StatusCreated, gin.H{"email": viewEmail(e)})
 	}
 }

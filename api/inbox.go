@@ -20,6 +20,7 @@ type AdminStore interface {
 	PrivacyRecords(ctx context.Context, shopID, before int64, limit int) ([]store.PrivacyRecord, error)
 	ListBackorders(ctx context.Context, f store.BackorderFilter) ([]store.BackorderEntry, error)
 	Backorder(ctx context.Context, id int64) (store.BackorderEntry, []store.EventEntry, error)
+	OperatorActions(ctx context.Context, f store.OperatorActionFilter) ([]store.OperatorAction, error)
 	ItemsByID(ctx context.Context, shopID int64, itemID string) ([]store.ItemRecord, error)
 	ItemsBySKU(ctx context.Context, shopID int64, sku string) ([]store.ItemRecord, error)
 	OrderedItemsByID(ctx context.Context, shopID int64, itemID string) ([]store.ItemRecord, error)
@@ -67,10 +68,15 @@ func nextCursor(n, limit int, lastID int64) *string {
 // shopFilter resolves ?shop= (an id, a Shopify domain or a WooCommerce store
 // URL) to a shop id; 0 when absent.
 func shopFilter(c *gin.Context, st AdminStore) (int64, error) {
-	ref := c.Query("shop")
-	if ref == "" {
-		return 0, nil
+	if ref := c.Query("shop"); ref != "" {
+		return shopRef(c, st, ref)
 	}
+	return 0, nil
+}
+
+// shopRef resolves a shop id, a Shopify domain or a WooCommerce store URL
+// to a shop id.
+func shopRef(c *gin.Context, st AdminStore, ref string) (int64, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		if _, err := st.Shop(c.Request.Context(), id); errors.Is(err, store.ErrNotFound) {
 			return 0, errNotFound("no such shop: " + ref)

@@ -29,11 +29,25 @@ func purchasingRouter(t *testing.T, s *store.Store) *gin.Engine {
 	rc, _ := jobstest.Redis(t, redisDB)
 	client := asynq.NewClientFromRedisClient(rc)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := jobs.NewPurchasing(s, jobs.NewDispatcher(client, log), nil, jobs.NewMetrics(prometheus.NewRegistry()), log)
+	d := jobs.NewDispatcher(client, log)
+	p := jobs.NewPurchasing(s, d, nil, jobs.NewMetrics(prometheus.NewRegistry()), log)
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
 	api.MountAdmin(r, api.RequireToken(adminToken), s, p, prometheus.NewRegistry())
+	api.MountBackorderActions(r, api.RequireToken(adminToken), s, jobs.NewBackorders(s, d, log))
+	ops := jobs.NewOperations(s, d, asynq.NewInspectorFromRedisClient(rc), log)
+	api.MountOperations(r, api.RequireToken(adminToken), s, s, ops, testSealer(t))
 	return r
+}
+
+// testSealer seals store credentials with a key of the tests' own.
+func testSealer(t *testing.T) *store.Sealer {
+	t.Helper()
+	sealer, err := store.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealer
 }
 
 // draftPO makes a shop, a supplier and a draft ordering 10 of item 1517.
@@ -173,7 +187,7 @@ func TestEveryAdminRouteNeedsTheToken(t *testing.T) {
 	s := storetest.New(t, store.SQLite)
 	r := purchasingRouter(t, s)
 	for _, rt := range r.Routes() {
-		path := strings.NewReplacer(":id", "1", ":supplier_id", "1").Replace(rt.Path)
+		path := strings.NewReplacer(":id", "1", ":supplier_id", "1", ":item_id", "1", ":address", "a@example.com").Replace(rt.Path)
 		if !strings.HasPrefix(path, "/api/") && path != "/metrics" {
 			continue
 		}

@@ -439,9 +439,10 @@ type FakeSendGrid struct {
 	Calls    atomic.Int32
 	Accepted atomic.Int32
 
-	mu    sync.Mutex
-	froms []string
-	files []SentAttachment
+	mu       sync.Mutex
+	froms    []string
+	files    []SentAttachment
+	emailIDs []string
 }
 
 // SentAttachment is a file as SendGrid received it: content in base64.
@@ -467,11 +468,13 @@ func (f *FakeSendGrid) Start(tb testing.TB) *sendgrid.Client {
 			From struct {
 				Email string `json:"email"`
 			} `json:"from"`
-			Attachments []SentAttachment `json:"attachments"`
+			Attachments []SentAttachment  `json:"attachments"`
+			CustomArgs  map[string]string `json:"custom_args"`
 		}
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		f.mu.Lock()
 		f.froms = append(f.froms, body.From.Email)
+		f.emailIDs = append(f.emailIDs, body.CustomArgs["email_id"])
 		f.files = append(f.files, body.Attachments...)
 		f.mu.Unlock()
 		status := f.Replies[min(n, len(f.Replies)-1)]
@@ -507,6 +510,14 @@ func (f *FakeSendGrid) Froms() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.froms...)
+}
+
+// EmailIDs returns the email_id custom argument of every message sent, in
+// order: what SendGrid's events name the message by.
+func (f *FakeSendGrid) EmailIDs() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.emailIDs...)
 }
 
 // MailShop adds a shop with a name and a sender, for mail.

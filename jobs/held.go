@@ -24,12 +24,15 @@ type Released struct {
 // relay enqueues it), except customer confirmations held more than 7 days,
 // which are dropped with the reason.
 func ReleaseHeld(ctx context.Context, tx *store.Tx, shopID int64, now time.Time) (Released, error) {
+	return releaseHeld(ctx, tx, &Outbox{tx: tx}, shopID, now)
+}
+
+func releaseHeld(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, now time.Time) (Released, error) {
 	var r Released
 	held, err := tx.HeldEmails(ctx, shopID)
 	if err != nil {
 		return r, err
 	}
-	out := &Outbox{tx: tx}
 	for _, e := range held {
 		if e.Kind == string(email.Backordered) && now.Sub(e.CreatedAt) > heldConfirmationMaxAge {
 			reason := "held more than 7 days for want of a sender: too late for a confirmation"

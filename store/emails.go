@@ -53,18 +53,21 @@ type Email struct {
 	// Attachments is a JSON array of the files sent with the message,
 	// [{"filename", "type", "content"}] with content in base64; "[]" for none.
 	Attachments string `db:"attachments"`
+	// ResendOf is the message this one sends again, at an operator's
+	// request; nil for a message written by backorderd's own rules.
+	ResendOf *int64 `db:"resend_of"`
 }
 
 const emailColumns = `id, shop_id, kind, dedupe_key, order_id, to_email, to_name, subject, text_body, html_body,
 	data, template_id, status, reason, attempts, unknown_outcomes, provider_message_id, created_at, sent_at, delivery,
-	attachments`
+	attachments, resend_of`
 
 // AddEmail writes a message unless the shop has one with its dedupe key; it
 // returns the id and whether it was written now.
 func (tx *Tx) AddEmail(ctx context.Context, e Email) (int64, bool, error) {
 	const q = `INSERT INTO emails (shop_id, kind, dedupe_key, order_id, to_email, to_name, subject, text_body,
-		html_body, data, template_id, status, reason, attachments, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		html_body, data, template_id, status, reason, attachments, resend_of, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (shop_id, dedupe_key) DO NOTHING
 	RETURNING id`
 	if e.Status == "" {
@@ -75,7 +78,7 @@ func (tx *Tx) AddEmail(ctx context.Context, e Email) (int64, bool, error) {
 	}
 	var id int64
 	err := translate(tx.tx.QueryRowxContext(ctx, tx.tx.Rebind(q), e.ShopID, e.Kind, e.DedupeKey, e.OrderID, e.ToEmail,
-		e.ToName, e.Subject, e.TextBody, e.HTMLBody, e.Data, e.TemplateID, e.Status, e.Reason, e.Attachments, tx.store.nowUTC()).Scan(&id))
+		e.ToName, e.Subject, e.TextBody, e.HTMLBody, e.Data, e.TemplateID, e.Status, e.Reason, e.Attachments, e.ResendOf, tx.store.nowUTC()).Scan(&id))
 	if errors.Is(err, ErrNotFound) {
 		return 0, false, nil
 	}
@@ -146,8 +149,10 @@ type EmailFilter struct {
 	Status string `db:"status"`
 	To     string `db:"to"`
 	Order  string `db:"order"`
-	Before int64  `db:"before"`
-	Limit  int    `db:"limit"`
+	// ResendOf selects the resends of one message (0: any message).
+	ResendOf int64 `db:"resend_of"`
+	Before   int64 `db:"before"`
+	Limit    int   `db:"limit"`
 }
 
 // ListEmails lists messages matching f, newest first.
@@ -155,7 +160,8 @@ func (s *Store) ListEmails(ctx context.Context, f EmailFilter) ([]Email, error) 
 	const q = `SELECT ` + emailColumns + ` FROM emails
 	WHERE (:shop_id = 0 OR shop_id = :shop_id) AND (:kind = '' OR kind = :kind)
 		AND (:status = '' OR status = :status) AND (:to = '' OR lower(to_email) = lower(:to))
-		AND (:order = '' OR order_id = :order) AND (:before = 0 OR id < :before)
+		AND (:order = '' OR order_id = :order) AND (:resend_of = 0 OR resend_of = :resend_of)
+		AND (:before = 0 OR id < :before)
 	ORDER BY id DESC LIMIT :limit`
 	var es []Email
 	if err := s.selectNamed(ctx, &es, q, f); err != nil {
@@ -261,6 +267,16 @@ func (tx *Tx) HeldEmails(ctx context.Context, shopID int64) ([]Email, error) {
 	var es []Email
 	if err := tx.tx.SelectContext(ctx, &es, tx.tx.Rebind(q), shopID); err != nil {
 		return nil, fmt.Errorf("held emails: %w", translate(err))
+	}
+	return es, nil
+}
+
+// Resends reads the resends of message id, oldest first.
+func (tx *Tx) Resends(ctx context.Context, id int64) ([]Email, error) {
+	const q = `SELECT ` + emailColumns + ` FROM emails WHERE resend_of = ? ORDER BY id`
+	var es []Email
+	if err := tx.tx.SelectContext(ctx, &es, tx.tx.Rebind(q), id); err != nil {
+		return nil, fmt.Errorf("resends of email %d: %w", id, translate(err))
 	}
 	return es, nil
 }

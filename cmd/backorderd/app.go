@@ -106,7 +106,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	purchasing := jobs.NewPurchasing(st, dispatcher, supplier.New(supplierTimeout), jm, log)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
 		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry, mail: jm.MailAccount(),
-		purchasing: purchasing, sealer: sealer,
+		purchasing: purchasing, sealer: sealer, ops: jobs.NewOperations(st, dispatcher, inspector, log),
 		// The install hands the shop to the connect task, through the outbox:
 		// the merchant's browser does not wait for the store's API.
 		connectShop: func(ctx context.Context, shopID int64) error {
@@ -279,6 +279,9 @@ type httpParts struct {
 	// purchasing approves, confirms, cancels and receives purchase orders
 	// for the admin API and the supplier webhook.
 	purchasing *jobs.Purchasing
+	// ops are the operator's actions of the admin API: replays, resends,
+	// held mail released, shops connected.
+	ops *jobs.Operations
 	// sealer seals the store credentials the Shopify install obtains (nil
 	// without SECRETS_KEY).
 	sealer *store.Sealer
@@ -362,6 +365,8 @@ func (h *httpParts) router() (*gin.Engine, *asynqmon.HTTPHandler) {
 		guard := api.RequireToken(h.adminToken)
 		if h.role.serves() {
 			api.MountAdmin(router, guard, h.store, h.purchasing, h.registry)
+			api.MountBackorderActions(router, guard, h.store, jobs.NewBackorders(h.store, h.dispatcher, h.log))
+			api.MountOperations(router, guard, h.store, h.store, h.ops, h.sealer)
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
 				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)

@@ -2,17 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/mail"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/backorderd/backorderd/config"
 	"github.com/backorderd/backorderd/store"
@@ -83,21 +79,33 @@ func shopCommand(ctx context.Context, args []string, getenv func(string) string,
 }
 
 // shopSettings binds the flags every shop command shares; apply copies the
-// ones given onto a shop, validated.
+// ones given onto a shop, checked by the rules the admin API uses too
+// (store.Shop.Set).
 type shopSettings struct {
 	fs     *flag.FlagSet
 	values map[string]*string
 }
 
-var shopSettingNames = []string{"name", "merchant-email", "from", "reply-to", "time-zone",
-	"handling-days", "policy", "incentive", "update-every-days", "templates", "waiting-cap",
-	"reorder", "po-approval", "max-wait-days", "store-writes", "customer-note", "cancel-after-max-wait"}
+// settingFlags maps each settings flag to the shop setting it sets: the
+// setting's own name with dashes, but for a few shorter flags.
+var settingFlags = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range store.ShopSettings {
+		m[strings.ReplaceAll(name, "_", "-")] = name
+	}
+	for flagName, setting := range map[string]string{"from": store.SettingFromEmail, "policy": store.SettingBackorderPolicy,
+		"update-every-days": store.SettingUpdateCadenceDays, "templates": store.SettingTemplateIDs} {
+		delete(m, strings.ReplaceAll(setting, "_", "-"))
+		m[flagName] = setting
+	}
+	return m
+}()
 
 func newShopFlags(name string) *shopSettings {
 	fs := flag.NewFlagSet("shop "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	s := &shopSettings{fs: fs, values: map[string]*string{}}
-	for _, n := range shopSettingNames {
+	for n := range settingFlags {
 		s.values[n] = fs.String(n, "", "")
 	}
 	return s
@@ -110,97 +118,11 @@ func (s *shopSettings) apply(shop *store.Shop) error {
 		if !ok {
 			return
 		}
-		if err := setShopField(shop, f.Name, strings.TrimSpace(*v)); err != nil {
+		if err := shop.Set(settingFlags[f.Name], *v); err != nil {
 			errs = append(errs, fmt.Errorf("--%s: %w", f.Name, err))
 		}
 	})
 	return errors.Join(errs...)
-}
-
-func setShopField(shop *store.Shop, name, v string) error {
-	switch name {
-	case "name":
-		shop.Name = v
-	case "merchant-email", "from", "reply-to":
-		if v != "" {
-			if _, err := mail.ParseAddress(v); err != nil {
-				return fmt.Errorf("%q is not an email address", v)
-			}
-		}
-		switch name {
-		case "merchant-email":
-			shop.MerchantEmail = v
-		case "from":
-			shop.FromEmail = v
-		default:
-			shop.ReplyTo = v
-		}
-	case "time-zone":
-		if _, err := time.LoadLocation(v); err != nil || v == "" {
-			return fmt.Errorf("%q is not an IANA time zone (for example America/Toronto)", v)
-		}
-		shop.TimeZone = v
-	case "handling-days", "update-every-days":
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 365 {
-			return fmt.Errorf("%q is not a number of days from 0 to 365", v)
-		}
-		if name == "handling-days" {
-			shop.HandlingDays = n
-		} else {
-			shop.UpdateCadenceDays = n
-		}
-	case "policy":
-		shop.BackorderPolicy = v
-	case "incentive":
-		shop.Incentive = v
-	case "waiting-cap":
-		limit, err := parseCap(v)
-		if err != nil {
-			return err
-		}
-		shop.WaitingCap = limit
-	case "reorder":
-		if v != store.ReorderPeriodic && v != store.ReorderImmediate {
-			return fmt.Errorf("%q is not periodic or immediate", v)
-		}
-		shop.Reorder = v
-	case "po-approval":
-		if v != store.POApprovalManual && v != store.POApprovalAuto {
-			return fmt.Errorf("%q is not manual or auto", v)
-		}
-		shop.POApproval = v
-	case "max-wait-days":
-		days, err := parseMaxWait(v)
-		if err != nil {
-			return err
-		}
-		shop.MaxWaitDays = days
-	case "store-writes":
-		off, err := parseStoreWrites(v)
-		if err != nil {
-			return err
-		}
-		shop.WritesOff = off
-	case "customer-note", "cancel-after-max-wait":
-		on, err := parseYesNo(v)
-		if err != nil {
-			return err
-		}
-		if name == "customer-note" {
-			shop.CustomerNote = on
-		} else {
-			shop.CancelAfterMaxWait = on
-		}
-	case "templates":
-		var m map[string]string
-		if err := json.Unmarshal([]byte(v), &m); err != nil {
-			return errors.New(`want a JSON object from email kind to SendGrid template id, for example {"backordered":"d-123"}`)
-		}
-		b, _ := json.Marshal(m) // a map of strings always encodes
-		shop.TemplateIDs = string(b)
-	}
-	return nil
 }
 
 func shopAdd(ctx context.Context, st *store.Store, args []string, stdout io.Writer) error {
@@ -259,11 +181,9 @@ func shopSet(ctx context.Context, st *store.Store, sealer *store.Sealer, args []
 	if err != nil {
 		return err
 	}
-	if *secret != "" && *secret != shop.WebhookSecret {
-		shop.WebhookSecretPrevious, shop.WebhookSecret = shop.WebhookSecret, *secret
-	}
+	shop.RotateSecret(*secret)
 	if *dropPrevious {
-		shop.WebhookSecretPrevious = ""
+		shop.DropPreviousSecret()
 	}
 	if _, err := st.UpdateShop(ctx, shop); err != nil {
 		return err
@@ -324,18 +244,6 @@ func shopList(ctx context.Context, st *store.Store, stdout io.Writer) error {
 	return w.Flush()
 }
 
-// parseCap reads a cap on waiting units: a whole number, or "none".
-func parseCap(v string) (*int, error) {
-	if v == "none" {
-		return nil, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return nil, fmt.Errorf("%q is not a number of units (0 or more) or none", v)
-	}
-	return &n, nil
-}
-
 // shopItemCap sets one item's own cap, overriding the shop's.
 func shopItemCap(ctx context.Context, st *store.Store, args []string, stdout io.Writer) error {
 	if len(args) != 3 {
@@ -345,7 +253,7 @@ func shopItemCap(ctx context.Context, st *store.Store, args []string, stdout io.
 	if err != nil {
 		return err
 	}
-	limit, err := parseCap(args[2])
+	limit, err := store.ParseCap(args[2])
 	if err != nil {
 		return err
 	}
@@ -375,54 +283,4 @@ func shopClearBounce(ctx context.Context, st *store.Store, args []string, stdout
 	}
 	_, err = fmt.Fprintf(stdout, "%s will be mailed again\n", args[1])
 	return err
-}
-
-// parseMaxWait reads a maximum wait: a number of days, or 0 or "none" for
-// no limit.
-func parseMaxWait(v string) (*int, error) {
-	if v == "none" || v == "0" {
-		return nil, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 3650 {
-		return nil, fmt.Errorf("%q is not a number of days from 1 to 3650, or 0 or none for no limit", v)
-	}
-	return &n, nil
-}
-
-// parseStoreWrites reads the writes a shop wants ("all", "none" or a list
-// such as "tag,eta") as the list of those turned off, which is what the
-// shop keeps.
-func parseStoreWrites(v string) (string, error) {
-	on := map[string]bool{}
-	switch v {
-	case "all":
-		return "", nil
-	case "none":
-	default:
-		for name := range strings.SplitSeq(v, ",") {
-			name = strings.TrimSpace(name)
-			if !slices.Contains(store.StoreWrites, name) {
-				return "", fmt.Errorf("%q is not all, none or a list of %s", name, strings.Join(store.StoreWrites, ","))
-			}
-			on[name] = true
-		}
-	}
-	var off []string
-	for _, name := range store.StoreWrites {
-		if !on[name] {
-			off = append(off, name)
-		}
-	}
-	return strings.Join(off, ","), nil
-}
-
-func parseYesNo(v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "yes", "true", "on":
-		return true, nil
-	case "no", "false", "off":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is not yes or no", v)
 }

@@ -50,28 +50,12 @@ func (f *credentialFlags) change(fs *flag.FlagSet, shop store.Shop, sealer *stor
 	}
 	c := store.Credentials{ShopifyToken: strings.TrimSpace(*f.shopifyToken),
 		WooKey: strings.TrimSpace(*f.wooKey), WooSecret: strings.TrimSpace(*f.wooSecret)}
-	switch shop.Platform {
-	case store.Shopify:
-		if given["woo-key"] || given["woo-secret"] {
-			return credentialChange{}, fmt.Errorf("--woo-key and --woo-secret are for WooCommerce shops; shop %d is a Shopify shop (use --shopify-token)", shop.ID)
+	if err := c.Check(shop.Platform); err != nil {
+		var ce *store.CredentialError
+		if errors.As(err, &ce) {
+			return credentialChange{}, fmt.Errorf("shop %d: %s", shop.ID,
+				ce.Named(func(f string) string { return "--" + strings.ReplaceAll(f, "_", "-") }))
 		}
-		if c.ShopifyToken == "" {
-			return credentialChange{}, errors.New("--shopify-token is empty")
-		}
-	case store.WooCommerce:
-		if given["shopify-token"] {
-			return credentialChange{}, fmt.Errorf("--shopify-token is for Shopify shops; shop %d is a WooCommerce shop (use --woo-key and --woo-secret)", shop.ID)
-		}
-		if c.WooKey == "" || c.WooSecret == "" {
-			return credentialChange{}, errors.New("--woo-key and --woo-secret go together: WooCommerce shows both when it creates the REST API key")
-		}
-		// Caught here, a swapped pair would otherwise fail every call
-		// with a 401.
-		if !strings.HasPrefix(c.WooKey, "ck_") || !strings.HasPrefix(c.WooSecret, "cs_") {
-			return credentialChange{}, errors.New("--woo-key starts with ck_ and --woo-secret with cs_ (as WooCommerce shows them)")
-		}
-	}
-	if err := c.CheckFor(shop.Platform); err != nil {
 		return credentialChange{}, err
 	}
 	if sealer == nil {
@@ -104,12 +88,7 @@ func (c credentialChange) apply(ctx context.Context, st *store.Store, sealer *st
 // storeWrites says which writes the shop wants made in its store: all,
 // none, or the list of those on.
 func storeWrites(shop store.Shop) string {
-	var on []string
-	for _, w := range store.StoreWrites {
-		if shop.Writes(w) {
-			on = append(on, w)
-		}
-	}
+	on := shop.OnWrites()
 	switch len(on) {
 	case len(store.StoreWrites):
 		return "all"

@@ -57,7 +57,7 @@ func TestShopSetKeepsStoreCredentialsSealedAndListShowsOnlyThatTheyExist(t *test
 		{"woo keys for shopify", withKey, []string{"1", "--woo-key", ck, "--woo-secret", cs}, "--woo-key and --woo-secret are for WooCommerce shops"},
 		{"woo key alone", withKey, []string{"2", "--woo-key", ck}, "--woo-key and --woo-secret go together"},
 		{"woo secret alone", withKey, []string{"2", "--woo-secret", cs}, "--woo-key and --woo-secret go together"},
-		{"woo pair swapped", withKey, []string{"2", "--woo-key", cs, "--woo-secret", ck}, "--woo-key starts with ck_"},
+		{"woo pair swapped", withKey, []string{"2", "--woo-key", cs, "--woo-secret", ck}, "--woo-key and --woo-secret start with ck_ and cs_"},
 		{"empty token", withKey, []string{"1", "--shopify-token", " "}, "--shopify-token is empty"},
 		{"clear and set", withKey, []string{"1", "--clear-credentials", "--shopify-token", token}, "--clear-credentials cannot go with"},
 	}

@@ -215,18 +215,21 @@ func openAPIPath(ginPath string) string {
 // service (enqueueing into the test's Redis), whose every answer is
 // checked against the OpenAPI document it serves.
 type documentedAPI struct {
-	t      *testing.T
-	router *gin.Engine
-	route  string // gin's route of the last request
-	st     *store.Store
-	doc    *openAPI
-	queue  *asynq.Client // the test's Redis
+	t         *testing.T
+	router    *gin.Engine
+	route     string // gin's route of the last request
+	st        *store.Store
+	doc       *openAPI
+	queue     *asynq.Client // the test's Redis
+	inspector *asynq.Inspector
+	sealer    *store.Sealer // seals shops' store credentials (nil: SECRETS_KEY unset)
 }
 
 func newDocumentedAPI(t *testing.T, s *store.Store) *documentedAPI {
 	t.Helper()
 	rc, _ := jobstest.Redis(t, redisDB)
-	d := &documentedAPI{t: t, st: s, queue: asynq.NewClientFromRedisClient(rc)}
+	d := &documentedAPI{t: t, st: s, queue: asynq.NewClientFromRedisClient(rc),
+		inspector: asynq.NewInspectorFromRedisClient(rc), sealer: testSealer(t)}
 	d.mount(s)
 	d.doc = readOpenAPI(t, d.router)
 	return d
@@ -236,12 +239,15 @@ func newDocumentedAPI(t *testing.T, s *store.Store) *documentedAPI {
 // another store, one that is down).
 func (d *documentedAPI) mount(s *store.Store) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := jobs.NewPurchasing(s, jobs.NewDispatcher(d.queue, log), nil,
-		jobs.NewMetrics(prometheus.NewRegistry()), log)
+	dispatcher := jobs.NewDispatcher(d.queue, log)
+	p := jobs.NewPurchasing(s, dispatcher, nil, jobs.NewMetrics(prometheus.NewRegistry()), log)
 	gin.SetMode(gin.TestMode)
 	d.router = gin.New()
 	d.router.Use(func(c *gin.Context) { d.route = c.FullPath() })
-	api.MountAdmin(d.router, api.RequireToken(adminToken), s, p, prometheus.NewRegistry())
+	guard := api.RequireToken(adminToken)
+	api.MountAdmin(d.router, guard, s, p, prometheus.NewRegistry())
+	api.MountBackorderActions(d.router, guard, s, jobs.NewBackorders(s, dispatcher, log))
+	api.MountOperations(d.router, guard, s, s, jobs.NewOperations(s, dispatcher, d.inspector, log), d.sealer)
 }
 
 // answer is what a route answered.

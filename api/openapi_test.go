@@ -101,8 +101,10 @@ func TestTheOpenAPIDocumentIsConsistent(t *testing.T) {
 func TestEveryAdminRouteAnswersAsItsOpenAPIDocumentSays(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		d := newDocumentedAPI(t, s)
-		seedEverything(t, s)
+		seed := seedEverything(t, s)
 		d.driveReads()
+		d.driveOperations(seed)
+		d.driveShops(seed)
 		d.driveSupply()
 		d.sweep()
 		down := storetest.New(t, s.Engine())
@@ -118,12 +120,22 @@ func TestEveryAdminRouteAnswersAsItsOpenAPIDocumentSays(t *testing.T) {
 	})
 }
 
+// seeded names what seedEverything recorded.
+type seeded struct {
+	woo, shopify                   int64 // shops
+	processed, undecodable, failed int64 // deliveries
+	backorder                      int64
+	sent, unaddressed              int64 // emails
+	suppressed                     string
+}
+
 // seedEverything records, in the store, something of everything the
-// admin API shows: two shops sharing an item id, deliveries processed and
-// rejected, privacy requests with and without a document, a waiting
-// backorder with an ETA, an item with levels and a ledger, emails sent and
-// not, store writes failed and pending.
-func seedEverything(t *testing.T, s *store.Store) {
+// admin API shows: two shops sharing an item id, deliveries processed,
+// rejected and failed, privacy requests with and without a document, a
+// waiting backorder with an ETA, an item with levels and a ledger, emails
+// sent, held and failed, an address that bounced, store writes failed and
+// pending.
+func seedEverything(t *testing.T, s *store.Store) seeded {
 	t.Helper()
 	ctx := context.Background()
 	woo := shopWaitingForAprons(t, s) // https://b.example/, item 1517, order 48213
@@ -146,6 +158,13 @@ func seedEverything(t *testing.T, s *store.Store) {
 	rejected, _, err := s.RecordDelivery(ctx, store.Delivery{ShopID: shopify.ID, Topic: "customers/data_request",
 		DedupeKey: "2", Body: []byte(`{}`), ReceivedAt: now})
 	must(err)
+	undecodable, _, err := s.RecordDelivery(ctx, store.Delivery{ShopID: woo.ID, Topic: "order.created",
+		DedupeKey: "3", Body: []byte(`not json`), ReceivedAt: now})
+	must(err)
+	failed, _, err := s.RecordDelivery(ctx, store.Delivery{ShopID: woo.ID, Topic: "order.created",
+		DedupeKey: "4", Body: []byte(`{}`), ReceivedAt: now})
+	must(err)
+	must(s.FailInbox(ctx, failed, "archived after 25 retries"))
 	entries, err := s.ListBackorders(ctx, store.BackorderFilter{ShopID: woo.ID, Limit: 1})
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("the seeded backorder: %v %v", entries, err)
@@ -155,6 +174,9 @@ func seedEverything(t *testing.T, s *store.Store) {
 			return err
 		}
 		if err := tx.FinishInbox(ctx, rejected, store.InboxRejected, "customer: missing"); err != nil {
+			return err
+		}
+		if err := tx.FinishInbox(ctx, undecodable, store.InboxRejected, "not JSON"); err != nil {
 			return err
 		}
 		if err := tx.AddPrivacyRecord(ctx, store.PrivacyRecord{ShopID: shopify.ID, InboxID: rejected,
@@ -187,8 +209,9 @@ func seedEverything(t *testing.T, s *store.Store) {
 		return tx.SaveLedger(ctx, store.LedgerRow{ShopID: woo.ID, ItemID: "1517", Level: &available, LevelAt: &now,
 			Projected: -2, Owed: 2, Waiting: 2, Shortfall: 2})
 	}))
-	must(s.InTx(ctx, func(tx *store.Tx) error {
-		sent, _, err := tx.AddEmail(ctx, store.Email{ShopID: woo.ID, Kind: "backordered", DedupeKey: "order:48213:backordered:1",
+	var sent, unaddressed int64
+	must(s.InTx(ctx, func(tx *store.Tx) (err error) {
+		sent, _, err = tx.AddEmail(ctx, store.Email{ShopID: woo.ID, Kind: "backordered", DedupeKey: "order:48213:backordered:1",
 			OrderID: "48213", ToEmail: "jordan@example.com", Subject: "Your order 48213", TextBody: "text", HTMLBody: "<p>html</p>",
 			Data: "{}"})
 		if err != nil {
@@ -199,17 +222,31 @@ func seedEverything(t *testing.T, s *store.Store) {
 		}
 		_, _, err = tx.AddEmail(ctx, store.Email{ShopID: woo.ID, Kind: "merchant_digest", DedupeKey: "digest:1",
 			ToEmail: "owner@b.example", Subject: "Digest", Data: "{}", Status: store.EmailHeld, Reason: "no sender"})
+		if err != nil {
+			return err
+		}
+		// A message whose recipient a redaction erased.
+		unaddressed, _, err = tx.AddEmail(ctx, store.Email{ShopID: woo.ID, Kind: "ready", DedupeKey: "order:1:ready",
+			OrderID: "1", Subject: "Ready", Data: "{}", Status: store.EmailFailed, Reason: "400: bad address"})
+		if err != nil {
+			return err
+		}
+		// The sent message bounced: its address is suppressed.
+		_, err = tx.ApplyEmailEvents(ctx, []store.EmailEvent{{SGMessageID: "msg-1.filter0", MessageID: "msg-1",
+			EmailID: sent, Event: "bounce", Timestamp: now.Unix(), Reason: "550 no such user", Suppress: true}})
 		return err
 	}))
-	var failed store.WriteBack
+	var refused store.WriteBack
 	must(s.InTx(ctx, func(tx *store.Tx) (err error) {
-		if failed, _, err = tx.WantStoreWrite(ctx, woo.ID, store.StoreWriteOrder, "48213", `{}`, "h1"); err != nil {
+		if refused, _, err = tx.WantStoreWrite(ctx, woo.ID, store.StoreWriteOrder, "48213", `{}`, "h1"); err != nil {
 			return err
 		}
 		_, _, err = tx.WantStoreWrite(ctx, woo.ID, store.StoreWriteSelling, "1517", `{}`, "h2")
 		return err
 	}))
-	must(s.StoreWriteFailed(ctx, failed.ID, failed.WantedHash, "status 400: closed", true))
+	must(s.StoreWriteFailed(ctx, refused.ID, refused.WantedHash, "status 400: closed", true))
+	return seeded{woo: woo.ID, shopify: shopify.ID, processed: processed, undecodable: undecodable, failed: failed,
+		backorder: entries[0].ID, sent: sent, unaddressed: unaddressed, suppressed: "jordan@example.com"}
 }
 
 // driveReads reads everything seeded, and asks what each read refuses.
@@ -263,6 +300,107 @@ func (d *documentedAPI) driveReads() {
 			d.t.Errorf("GET %s = %d %v, want %d", target, a.status, a.body, want)
 		}
 	}
+}
+
+// driveOperations acts on the seeded backorder, deliveries and emails:
+// each action, and what each refuses.
+func (d *documentedAPI) driveOperations(seed seeded) {
+	d.t.Helper()
+	backorder := "/api/v1/backorders/" + strconv.FormatInt(seed.backorder, 10)
+	inbox := func(id int64) string { return "/api/v1/inbox/" + strconv.FormatInt(id, 10) + "/replay" }
+	email := func(id int64) string { return "/api/v1/emails/" + strconv.FormatInt(id, 10) + "/resend" }
+	for _, step := range []struct {
+		what, method, target, body string
+		want                       int
+	}{
+		{"prioritize without a reason", "POST", backorder + "/prioritize", `{}`, http.StatusUnprocessableEntity},
+		{"cancel with an empty reason", "POST", backorder + "/cancel", `{"reason":""}`, http.StatusUnprocessableEntity},
+		{"prioritize", "POST", backorder + "/prioritize", `{"reason":"ordered for a wedding on the 20th"}`, http.StatusOK},
+		{"cancel", "POST", backorder + "/cancel", `{"reason":"the customer asked"}`, http.StatusOK},
+		{"cancel again", "POST", backorder + "/cancel", `{"reason":"twice"}`, http.StatusConflict},
+		{"prioritize what no longer waits", "POST", backorder + "/prioritize", `{"reason":"late"}`, http.StatusConflict},
+		{"the backorder with its actions", "GET", backorder, "", http.StatusOK},
+		{"operator actions", "GET", "/api/v1/operator-actions?shop=https://b.example/&backorder_id=" +
+			strconv.FormatInt(seed.backorder, 10) + "&action=cancel", "", http.StatusOK},
+		{"a cancelled backorder found by age and ETA", "GET", "/api/v1/backorders?status=cancelled&older_than=0s&eta_kind=confirmed", "", http.StatusOK},
+		{"an age that is not one", "GET", "/api/v1/backorders?older_than=soon", "", http.StatusBadRequest},
+
+		{"replay an applied delivery", "POST", inbox(seed.processed), "", http.StatusConflict},
+		{"replay one still undecodable", "POST", inbox(seed.undecodable), "", http.StatusUnprocessableEntity},
+		{"replay a dead letter", "POST", inbox(seed.failed), "", http.StatusAccepted},
+		{"replay it again while queued", "POST", inbox(seed.failed), "", http.StatusAccepted},
+		{"replay a range", "POST", "/api/v1/inbox/replay", `{"statuses":["failed","rejected"],"from_id":1,"to_id":100,"limit":10}`, http.StatusAccepted},
+		{"replay a range of times", "POST", "/api/v1/inbox/replay", `{"shop":"https://b.example/","received_from":"2020-01-01T00:00:00Z","received_to":"2100-01-01T00:00:00Z"}`, http.StatusAccepted},
+		{"replay without a range", "POST", "/api/v1/inbox/replay", `{"statuses":["failed"]}`, http.StatusUnprocessableEntity},
+		{"replay a range of an unknown shop", "POST", "/api/v1/inbox/replay", `{"shop":"nowhere.example","from_id":1,"to_id":2}`, http.StatusNotFound},
+
+		{"resend a sent email", "POST", email(seed.sent), "", http.StatusCreated},
+		{"resend it again before the first resend went", "POST", email(seed.sent), "", http.StatusConflict},
+		{"resend one without a recipient", "POST", email(seed.unaddressed), "", http.StatusUnprocessableEntity},
+		{"the resends of an email", "GET", "/api/v1/emails?resend_of=" + strconv.FormatInt(seed.sent, 10), "", http.StatusOK},
+	} {
+		if a := d.call(step.method, step.target, step.body); a.status != step.want {
+			d.t.Errorf("%s: %s %s = %d %v, want %d", step.what, step.method, step.target, a.status, a.body, step.want)
+		}
+	}
+}
+
+// driveShops registers, configures and connects shops as `backorderd
+// shop` does, and asks what each step refuses.
+func (d *documentedAPI) driveShops(seed seeded) {
+	d.t.Helper()
+	added := d.call("POST", "/api/v1/shops", `{"platform":"woocommerce","domain":"https://c.example/","name":"Cellar",
+		"merchant_email":"owner@c.example","time_zone":"America/Toronto","handling_days":2,"update_cadence_days":7,
+		"template_ids":{"backordered":"d-123"},"waiting_cap":10,"reorder":"immediate","po_approval":"auto",
+		"max_wait_days":30,"store_writes":"all","customer_note":true,"cancel_after_max_wait":false}`)
+	if added.status != http.StatusCreated {
+		d.t.Fatalf("add a shop = %d %v, want 201", added.status, added.body)
+	}
+	shop := "/api/v1/shops/" + added.id("shop.id")
+	woo := "/api/v1/shops/" + strconv.FormatInt(seed.woo, 10)
+	shopify := "/api/v1/shops/" + strconv.FormatInt(seed.shopify, 10)
+	secret, _ := added.body["webhook_secret"].(string)
+	for _, step := range []struct {
+		what, method, target, body string
+		want                       int
+	}{
+		{"add it again", "POST", "/api/v1/shops", `{"platform":"woocommerce","domain":"https://c.example/"}`, http.StatusConflict},
+		{"a Shopify shop without its secret", "POST", "/api/v1/shops", `{"platform":"shopify","domain":"x.myshopify.com"}`, http.StatusUnprocessableEntity},
+		{"a setting of the wrong type", "POST", "/api/v1/shops", `{"platform":"woocommerce","domain":"https://d.example/","handling_days":"two"}`, http.StatusUnprocessableEntity},
+		{"get it", "GET", shop, "", http.StatusOK},
+		{"give a sender: held mail goes", "PATCH", woo, `{"from_email":"shop@b.example","store_writes":["tag","eta"],"max_wait_days":null}`, http.StatusOK},
+		{"a time zone that is not one", "PATCH", woo, `{"time_zone":"Mars/Olympus"}`, http.StatusUnprocessableEntity},
+		{"rotate to a generated secret", "POST", shop + "/secrets", `{}`, http.StatusCreated},
+		{"rotate to a secret of the merchant's", "POST", shop + "/secrets", `{"webhook_secret":"` + secret + `-2"}`, http.StatusCreated},
+		{"rotate to the current one", "POST", shop + "/secrets", `{"webhook_secret":"` + secret + `-2"}`, http.StatusConflict},
+		{"a Shopify rotation without a secret", "POST", shopify + "/secrets", `{}`, http.StatusUnprocessableEntity},
+		{"drop the previous secret", "DELETE", shop + "/secrets/previous", "", http.StatusOK},
+		{"drop it again", "DELETE", shop + "/secrets/previous", "", http.StatusNotFound},
+		{"cap an item", "PUT", woo + "/items/1517/cap", `{"waiting_cap":5}`, http.StatusOK},
+		{"follow the shop's cap again", "PUT", woo + "/items/1517/cap", `{"waiting_cap":null}`, http.StatusOK},
+		{"a negative cap", "PUT", woo + "/items/1517/cap", `{"waiting_cap":-1}`, http.StatusUnprocessableEntity},
+		{"clear a bounce", "DELETE", woo + "/suppressions/" + seed.suppressed, "", http.StatusNoContent},
+		{"clear it again", "DELETE", woo + "/suppressions/" + seed.suppressed, "", http.StatusNotFound},
+		{"connect without credentials", "POST", shop + "/connect", "", http.StatusConflict},
+		{"credentials of the other platform", "PUT", shop + "/credentials", `{"shopify_token":"shpat_x"}`, http.StatusUnprocessableEntity},
+		{"give credentials", "PUT", shop + "/credentials", `{"woo_key":"ck_0123456789","woo_secret":"cs_0123456789"}`, http.StatusOK},
+		{"connect", "POST", shop + "/connect", "", http.StatusAccepted},
+		{"forget the credentials", "DELETE", shop + "/credentials", "", http.StatusOK},
+		{"reactivate an active shop", "PATCH", shop, `{"reactivate":true,"name":"Cellar & Co"}`, http.StatusOK},
+	} {
+		if a := d.call(step.method, step.target, step.body); a.status != step.want {
+			d.t.Errorf("%s: %s %s = %d %v, want %d", step.what, step.method, step.target, a.status, a.body, step.want)
+		}
+	}
+	// Without SECRETS_KEY no credentials can be kept.
+	sealer := d.sealer
+	d.sealer = nil
+	d.mount(d.st)
+	if a := d.call("PUT", shop+"/credentials", `{"woo_key":"ck_0123456789","woo_secret":"cs_0123456789"}`); a.status != http.StatusConflict {
+		d.t.Errorf("credentials without SECRETS_KEY = %d %v, want 409", a.status, a.body)
+	}
+	d.sealer = sealer
+	d.mount(d.st)
 }
 
 // driveSupply adds suppliers and terms and takes purchase orders through

@@ -42,7 +42,8 @@ type openAPI struct {
 type operation struct {
 	key       string
 	params    map[string]parameter // by "in:name"
-	body      *jsonschema.Schema   // nil: the route takes no body
+	body      *jsonschema.Schema   // the JSON body's schema; nil: the route takes no body
+	bodyTypes []string             // the media types the body may come as
 	responses map[int]*response
 	seen      map[int]bool // the statuses the route answered during the test
 	// example is a request the route accepted (2xx): the sweeps send it
@@ -133,7 +134,14 @@ func (o *openAPI) compileOperation(t *testing.T, c *jsonschema.Compiler, key, pt
 		op.params[k] = pm
 	}
 	if rb, ok := v["requestBody"]; ok {
-		_, bptr := o.deref(t, rb, ptr+"/requestBody")
+		b, bptr := o.deref(t, rb, ptr+"/requestBody")
+		content, _ := b["content"].(map[string]any)
+		for mt := range content {
+			op.bodyTypes = append(op.bodyTypes, mt)
+		}
+		if _, ok := content["application/json"]; !ok {
+			t.Fatalf("%s: the body is not documented as JSON", key)
+		}
 		op.body = compile(t, c, bptr+"/content/application~1json/schema")
 	}
 	responses, _ := v["responses"].(map[string]any)
@@ -299,7 +307,7 @@ func (d *documentedAPI) call(method, target, body string, headers ...string) ans
 		return a
 	}
 	op.seen[rec.Code] = true
-	if rec.Code < 300 && op.example == nil {
+	if rec.Code < 300 && op.example == nil && (body == "" || req.Header.Get("Content-Type") == "application/json") {
 		op.example = &example{target: target, body: body}
 	}
 	d.checkRequest(op, req, body, rec.Code)
@@ -344,10 +352,15 @@ func (d *documentedAPI) checkRequest(op *operation, req *http.Request, body stri
 			d.t.Errorf("%s answered %d to %s=%q, which its documentation refuses: %v", op.key, status, p.name, v[0], err)
 		}
 	}
+	mediaType, _, _ := strings.Cut(req.Header.Get("Content-Type"), ";")
 	switch {
 	case body == "":
 	case op.body == nil:
 		d.t.Errorf("%s answered %d to a body, but documents none", op.key, status)
+	case !slices.Contains(op.bodyTypes, mediaType):
+		d.t.Errorf("%s answered %d to a body of %q, documented as %v", op.key, status, mediaType, op.bodyTypes)
+	case mediaType != "application/json":
+		// A form: its fields are strings, as its documented schema's.
 	default:
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(body))
 		if err == nil {

@@ -309,6 +309,11 @@ func (d *documentedAPI) driveOperations(seed seeded) {
 	backorder := "/api/v1/backorders/" + strconv.FormatInt(seed.backorder, 10)
 	inbox := func(id int64) string { return "/api/v1/inbox/" + strconv.FormatInt(id, 10) + "/replay" }
 	email := func(id int64) string { return "/api/v1/emails/" + strconv.FormatInt(id, 10) + "/resend" }
+	// The dashboard's form, without JavaScript, posts the reason as a form.
+	if a := d.call("POST", backorder+"/prioritize", "reason=asked+at+the+counter",
+		"Content-Type", "application/x-www-form-urlencoded"); a.status != http.StatusOK {
+		d.t.Errorf("prioritize from a form = %d %v, want 200", a.status, a.body)
+	}
 	for _, step := range []struct {
 		what, method, target, body string
 		want                       int

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
@@ -89,6 +91,29 @@ func TestTheOpenAPIDocumentIsConsistent(t *testing.T) {
 		if !success {
 			t.Errorf("%s documents no success", key)
 		}
+	}
+}
+
+func TestTheOpenAPIDocumentsExamplesAreWhatItsSchemasDescribe(t *testing.T) {
+	d := newDocumentedAPI(t, storetest.New(t, store.SQLite))
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	if err := c.AddResource(docURL, d.doc.doc); err != nil {
+		t.Fatal(err)
+	}
+	schemas, _ := d.doc.doc["components"].(map[string]any)["schemas"].(map[string]any)
+	checked := 0
+	for name, v := range schemas {
+		for i, ex := range asList(v.(map[string]any)["examples"]) {
+			checked++
+			if err := compile(t, c, "/components/schemas/"+name).Validate(ex); err != nil {
+				t.Errorf("schema %s, example %d: %v", name, i, err)
+			}
+		}
+	}
+	if checked < 5 {
+		t.Errorf("%d examples checked, want those of the main schemas", checked)
 	}
 }
 

@@ -96,10 +96,12 @@ func resendEmail(st AdminStore, ops Operations) gin.HandlerFunc {
 			return
 		}
 		resent, err := ops.ResendEmail(c.Request.Context(), id)
+		c.Set("resend_of", id)
 		if err != nil {
 			fail(c, notFoundAs(err, "no such email"))
 			return
 		}
+		c.Set("email_id", resent.ID)
 		e, err := st.Email(c.Request.Context(), resent.ID)
 		if err != nil {
 			fail(c, err)

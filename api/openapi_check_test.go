@@ -255,7 +255,7 @@ func (d *documentedAPI) mount(s *store.Store) {
 	guard := api.RequireToken(adminToken)
 	api.MountAdmin(d.router, guard, s, p, prometheus.NewRegistry())
 	api.MountBackorderActions(d.router, guard, s, jobs.NewBackorders(s, dispatcher, log))
-	api.MountOperations(d.router, guard, s, s, jobs.NewOperations(s, dispatcher, d.inspector, log), d.sealer)
+	api.MountOperations(d.router, guard, s, s, jobs.NewOperations(s, dispatcher, d.inspector), d.sealer)
 }
 
 // answer is what a route answered.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
 )
@@ -142,6 +143,14 @@ func TestResendAnswersWithTheNewMessageAndItIsListedAsAResendOfTheOld(t *testing
 		}
 		failed := add("k1", store.EmailFailed)
 		pending := add("k2", store.EmailPending)
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.AddOutbox(ctx, store.OutboxTask{TaskType: jobs.TypeSendEmail, Queue: jobs.QueueDefault,
+				Payload: []byte(fmt.Sprintf(`{"email_id":%d}`, pending))})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		code, body := call(t, r, http.MethodPost, fmt.Sprint("/api/v1/emails/", failed, "/resend"), "")
 		e, _ := body["email"].(map[string]any)

@@ -35,7 +35,7 @@ func purchasingRouter(t *testing.T, s *store.Store) *gin.Engine {
 	r := gin.New()
 	api.MountAdmin(r, api.RequireToken(adminToken), s, p, prometheus.NewRegistry())
 	api.MountBackorderActions(r, api.RequireToken(adminToken), s, jobs.NewBackorders(s, d, log))
-	ops := jobs.NewOperations(s, d, asynq.NewInspectorFromRedisClient(rc), log)
+	ops := jobs.NewOperations(s, d, asynq.NewInspectorFromRedisClient(rc))
 	api.MountOperations(r, api.RequireToken(adminToken), s, s, ops, testSealer(t))
 	return r
 }

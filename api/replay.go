@@ -25,6 +25,8 @@ func replayDelivery(ops Operations) gin.HandlerFunc {
 			return
 		}
 		r, err := ops.ReplayDelivery(c.Request.Context(), id)
+		c.Set("inbox_id", id)
+		c.Set("replay", r.Result)
 		switch {
 		case err != nil:
 			fail(c, notFoundAs(err, "no such delivery"))
@@ -69,6 +71,8 @@ func replayDeliveries(st AdminStore, ops Operations) gin.HandlerFunc {
 			return
 		}
 		sum, err := ops.ReplayDeliveries(c.Request.Context(), f)
+		c.Set("replay_matched", sum.Matched)
+		c.Set("replay_queued", sum.Queued)
 		if err != nil {
 			// Those before the error were replayed; running the same
 			// request again finds the rest (a replayed row is accepted).

@@ -83,6 +83,7 @@ func addShop(st AdminStore, ss ShopStore) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
+		c.Set("shop_id", shop.ID)
 		c.Header("Location", fmt.Sprintf("/api/v1/shops/%d", shop.ID))
 		showShop(c, st, ss, shop.ID, http.StatusCreated, gin.H{"webhook_secret": secret})
 	}

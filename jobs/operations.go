@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -13,12 +12,12 @@ import (
 // Operations are what an operator does by hand through the admin API:
 // run recorded deliveries again, send a message again, release held mail,
 // connect a shop. Each goes through the task a rule of backorderd's own
-// would use, so it has the same effect and is as safe to repeat.
+// would use, so it has the same effect and is as safe to repeat. The admin
+// API's request log line records each action.
 type Operations struct {
 	store      OperationsStore
 	dispatcher *Dispatcher
 	inspector  ReplayInspector
-	log        *slog.Logger
 	now        func() time.Time
 }
 
@@ -39,8 +38,8 @@ type ReplayInspector interface {
 
 // NewOperations returns the operator's actions; tasks are enqueued through
 // d, and asynq's own copy of a delivery's task is found with insp.
-func NewOperations(s OperationsStore, d *Dispatcher, insp ReplayInspector, log *slog.Logger) *Operations {
-	return &Operations{store: s, dispatcher: d, inspector: insp, log: log, now: time.Now}
+func NewOperations(s OperationsStore, d *Dispatcher, insp ReplayInspector) *Operations {
+	return &Operations{store: s, dispatcher: d, inspector: insp, now: time.Now}
 }
 
 // ReleaseHeld sends the shop's held mail now that it has a sender, as

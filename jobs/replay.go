@@ -41,38 +41,10 @@ type Replayed struct {
 // decoded stays rejected with the reason. store.ErrNotFound when there is
 // no delivery id.
 func (o *Operations) ReplayDelivery(ctx context.Context, id int64) (Replayed, error) {
-	r := Replayed{ID: id}
+	var r Replayed
 	err := o.store.InTx(ctx, func(tx *store.Tx) error {
-		r = Replayed{ID: id}
-		row, err := tx.ClaimInbox(ctx, id)
-		if err != nil {
-			return err
-		}
-		switch row.Status {
-		case store.InboxProcessed:
-			r.Result = ReplayApplied
-			return nil
-		case store.InboxAccepted:
-			return nil
-		case store.InboxRejected:
-			shop, err := tx.Shop(ctx, row.ShopID)
-			if err != nil {
-				return err
-			}
-			d, err := decode(shop, row)
-			if err != nil {
-				return err
-			}
-			if d.outcome == outcomeRejected {
-				// Left rejected, with the reason today's decoder gives.
-				r.Result, r.Reason = ReplayStillRejected, d.reason
-				if d.reason == row.Reason {
-					return nil
-				}
-				return tx.FinishInbox(ctx, id, store.InboxRejected, d.reason)
-			}
-		}
-		_, err = tx.ReopenInbox(ctx, id, fmt.Sprintf("replayed by an operator; it was %s: %s", row.Status, row.Reason))
+		var err error
+		r, err = reopen(ctx, tx, id)
 		return err
 	})
 	if err != nil || r.Result != "" {
@@ -84,8 +56,43 @@ func (o *Operations) ReplayDelivery(ctx context.Context, id int64) (Replayed, er
 	if r.Result, err = o.requeue(ctx, id); err != nil {
 		return r, err
 	}
-	o.log.Info("delivery replayed", "inbox_id", id, "result", r.Result)
 	return r, nil
+}
+
+// reopen makes delivery id accepted again if a replay is to run it, and
+// says what it did otherwise (Result "" when it is to run).
+func reopen(ctx context.Context, tx *store.Tx, id int64) (Replayed, error) {
+	r := Replayed{ID: id}
+	row, err := tx.ClaimInbox(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	switch row.Status {
+	case store.InboxProcessed:
+		r.Result = ReplayApplied
+		return r, nil
+	case store.InboxAccepted:
+		return r, nil
+	case store.InboxRejected:
+		shop, err := tx.Shop(ctx, row.ShopID)
+		if err != nil {
+			return r, err
+		}
+		d, err := decode(shop, row)
+		if err != nil {
+			return r, err
+		}
+		if d.outcome == outcomeRejected {
+			// Left rejected, with the reason today's decoder gives.
+			r.Result, r.Reason = ReplayStillRejected, d.reason
+			if d.reason == row.Reason {
+				return r, nil
+			}
+			return r, tx.FinishInbox(ctx, id, store.InboxRejected, d.reason)
+		}
+	}
+	_, err = tx.ReopenInbox(ctx, id, fmt.Sprintf("replayed by an operator; it was %s: %s", row.Status, row.Reason))
+	return r, err
 }
 
 // requeue enqueues delivery id's task, or runs again the copy asynq keeps
@@ -147,13 +154,16 @@ type ReplaySummary struct {
 }
 
 // ReplayDeliveries runs again, lowest id first, up to f.Limit (at most
-// ReplayLimit) of the failed and rejected deliveries f selects, each as
-// ReplayDelivery does. On an error, the summary counts what was done
+// ReplayLimit) of the failed and rejected deliveries f selects (both when
+// f names no status), each as ReplayDelivery does. On an error, the summary counts what was done
 // before it.
 func (o *Operations) ReplayDeliveries(ctx context.Context, f store.ReplayFilter) (ReplaySummary, error) {
 	var sum ReplaySummary
 	if f.Limit < 1 || f.Limit > ReplayLimit {
 		f.Limit = ReplayLimit
+	}
+	if len(f.Statuses) == 0 {
+		f.Statuses = []string{store.InboxFailed, store.InboxRejected}
 	}
 	limit := f.Limit
 	f.Limit++

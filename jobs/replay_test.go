@@ -62,7 +62,7 @@ func TestReplayedDeadLetterIsAppliedOnceAndASecondReplayQueuesNothing(t *testing
 			t.Fatal(err)
 		}
 		id := deadLetter(t, h, shop.ID, "order-1")
-		ops := NewOperations(s, h.Dispatcher, h.Inspector, h.Log)
+		ops := NewOperations(s, h.Dispatcher, h.Inspector)
 
 		r, err := ops.ReplayDelivery(ctx, id)
 		if err != nil || r.Result != ReplayQueued {
@@ -115,7 +115,7 @@ func TestReplayOfARejectedDeliveryThatStillCannotDecodeLeavesItRejectedWithTheRe
 		h.WaitFor("delivery rejected", func() bool { status, _ := inboxStatus(t, s, id); return status == store.InboxRejected })
 		_, reason := inboxStatus(t, s, id)
 
-		ops := NewOperations(s, h.Dispatcher, h.Inspector, h.Log)
+		ops := NewOperations(s, h.Dispatcher, h.Inspector)
 		r, err := ops.ReplayDelivery(ctx, id)
 		if err != nil || r.Result != ReplayStillRejected || r.Reason != reason || reason == "" {
 			t.Fatalf("replay = %+v, %v; want still_rejected with the reason %q", r, err, reason)
@@ -167,7 +167,7 @@ func TestRangeReplayRunsTheFailedAndRejectedDeliveriesOfTheRangeAndSaysWhereItSt
 		processed := record(shop.ID, "done", store.InboxProcessed)
 		elsewhere := record(other.ID, "other", store.InboxFailed)
 
-		ops := NewOperations(s, h.Dispatcher, h.Inspector, h.Log)
+		ops := NewOperations(s, h.Dispatcher, h.Inspector)
 		f := store.ReplayFilter{ShopID: shop.ID, Statuses: []string{store.InboxFailed, store.InboxRejected},
 			FromID: 1, ToID: elsewhere, Limit: 3}
 		sum, err := ops.ReplayDeliveries(ctx, f)

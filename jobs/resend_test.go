@@ -40,7 +40,7 @@ func TestResentEmailIsANewMessageThatSendGridTellsApartAndTheOldKeepsItsHistory(
 		if old.Status != store.EmailFailed {
 			t.Fatalf("first message = %s, want failed (SendGrid refused it)", old.Status)
 		}
-		ops := jobs.NewOperations(s, m.Dispatcher, nil, m.Log)
+		ops := jobs.NewOperations(s, m.Dispatcher, nil)
 
 		resent, err := ops.ResendEmail(ctx, oldID)
 		if err != nil {
@@ -76,12 +76,12 @@ func TestResentEmailIsANewMessageThatSendGridTellsApartAndTheOldKeepsItsHistory(
 	})
 }
 
-func TestResendRefusesAMessageStillOnItsWayOrHeldOrErased(t *testing.T) {
+func TestResendRefusesAMessageStillOnItsWayOrHeldOrErasedButNotOneWhoseTaskIsADeadLetter(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		m := jobs.NewHarness(t, s, jobs.Offline())
 		shop := m.MailShop()
-		ops := jobs.NewOperations(s, m.Dispatcher, nil, m.Log)
+		ops := jobs.NewOperations(s, m.Dispatcher, nil)
 		add := func(key, status, to string) int64 {
 			var id int64
 			err := s.InTx(ctx, func(tx *store.Tx) error {
@@ -99,7 +99,6 @@ func TestResendRefusesAMessageStillOnItsWayOrHeldOrErased(t *testing.T) {
 			status, to string
 			want       error
 		}{
-			{store.EmailPending, "wren@example.net", jobs.ErrConflict},
 			{store.EmailHeld, "wren@example.net", jobs.ErrConflict},
 			{store.EmailSent, "", jobs.ErrUnprocessable},
 		} {
@@ -107,6 +106,19 @@ func TestResendRefusesAMessageStillOnItsWayOrHeldOrErased(t *testing.T) {
 			if _, err := ops.ResendEmail(ctx, id); !errors.Is(err, tc.want) {
 				t.Errorf("resend of a %s message to %q = %v, want %v", tc.status, tc.to, err, tc.want)
 			}
+		}
+		// Pending with its send task to run: on its way. Once asynq has
+		// archived that task (the relay marks its row failed), it is going
+		// nowhere, and may be resent.
+		id, task := m.QueueEmail(shop.ID, "queued")
+		if _, err := ops.ResendEmail(ctx, id); !errors.Is(err, jobs.ErrConflict) {
+			t.Errorf("resend of a message whose send task waits = %v, want a conflict", err)
+		}
+		if err := s.FailOutbox(ctx, task, "archived by asynq after 20 retries"); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := ops.ResendEmail(ctx, id); err != nil || r.ResendOf == nil || *r.ResendOf != id {
+			t.Errorf("resend of a message whose send task is a dead letter = %+v, %v; want a resend", r, err)
 		}
 		if _, err := ops.ResendEmail(ctx, 999); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("resend of no message = %v, want not found", err)

@@ -101,3 +101,15 @@ func (s *Store) UnfinishedOutbox(ctx context.Context, before time.Time, afterID 
 	}
 	return ts, nil
 }
+
+// OutboxPending reports whether a task of taskType with exactly payload
+// is still to run (its row pending): a message whose send task asynq
+// archived has none.
+func (tx *Tx) OutboxPending(ctx context.Context, taskType string, payload []byte) (bool, error) {
+	const q = `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND task_type = ? AND payload = ?`
+	var n int
+	if err := tx.tx.GetContext(ctx, &n, tx.tx.Rebind(q), taskType, payload); err != nil {
+		return false, fmt.Errorf("pending %s tasks: %w", taskType, translate(err))
+	}
+	return n > 0, nil
+}

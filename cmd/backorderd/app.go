@@ -106,7 +106,7 @@ func runRole(ctx context.Context, r role, getenv func(string) string, stdout, st
 	purchasing := jobs.NewPurchasing(st, dispatcher, supplier.New(supplierTimeout), jm, log)
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
 		shops: shops, dispatcher: dispatcher, adminToken: adminToken, registry: registry, mail: jm.MailAccount(),
-		purchasing: purchasing, sealer: sealer, ops: jobs.NewOperations(st, dispatcher, inspector, log),
+		purchasing: purchasing, sealer: sealer, ops: jobs.NewOperations(st, dispatcher, inspector),
 		// The install hands the shop to the connect task, through the outbox:
 		// the merchant's browser does not wait for the store's API.
 		connectShop: func(ctx context.Context, shopID int64) error {

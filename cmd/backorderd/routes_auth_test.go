@@ -93,7 +93,7 @@ func routerOf(t *testing.T, r role) *gin.Engine {
 	h := &httpParts{cfg: cfg, role: r, log: log, store: st, redis: rds, schema: schema,
 		shops: webhooks.NewShops(st, shopCacheTTL), dispatcher: dispatcher, adminToken: monitorToken,
 		registry: registry, mail: jm.MailAccount(), purchasing: jobs.NewPurchasing(st, dispatcher, nil, jm, log),
-		sealer: sealer, ops: jobs.NewOperations(st, dispatcher, asynq.NewInspectorFromRedisClient(rds.client), log),
+		sealer: sealer, ops: jobs.NewOperations(st, dispatcher, asynq.NewInspectorFromRedisClient(rds.client)),
 		connectShop: func(context.Context, int64) error { return nil }}
 	router, monitor := h.router()
 	if monitor != nil {

@@ -178,6 +178,7 @@ func checkGuarded(t *testing.T, router http.Handler, method, path string) {
 		"wrong bearer":   {"Authorization", "Bearer " + monitorToken + "x"},
 		"wrong basic":    {"X-Test-Basic", "operator:" + strings.ToUpper(monitorToken)},
 		"empty bearer":   {"Authorization", "Bearer "},
+		"forged session": {"Cookie", sessionCookie + "=4102444800.forged"},
 	} {
 		rec := send(headers...)
 		if rec.Code != http.StatusUnauthorized {
@@ -189,6 +190,15 @@ func checkGuarded(t *testing.T, router http.Handler, method, path string) {
 		}
 		if method != http.MethodHead && !isErrorShape(rec.Body.Bytes(), "unauthorized") {
 			t.Errorf("%s: body %s, want the admin API's error shape", name, rec.Body)
+		}
+	}
+	// A browser opening a page without credentials is refused too: 401,
+	// or sent to the login page.
+	if !changesState(method) {
+		rec := send("Sec-Fetch-Mode", "navigate", "Sec-Fetch-Site", "none", "Accept", "text/html")
+		if redirect := rec.Header().Get("Location"); rec.Code != http.StatusUnauthorized &&
+			(rec.Code != http.StatusSeeOther || !strings.HasPrefix(redirect, "/login?")) {
+			t.Errorf("a browser's page without credentials: %d (Location %q), want 401 or 303 to the login", rec.Code, redirect)
 		}
 	}
 	bearer := "Bearer " + monitorToken
@@ -213,6 +223,10 @@ func checkGuarded(t *testing.T, router http.Handler, method, path string) {
 		}
 	}
 }
+
+// sessionCookie is the browser login's cookie: a forged one opens
+// nothing.
+const sessionCookie = "backorderd_session"
 
 func isErrorShape(body []byte, code string) bool {
 	var e struct {

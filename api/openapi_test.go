@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -41,6 +42,10 @@ func TestTheOpenAPIDocumentIsConsistent(t *testing.T) {
 	d := newDocumentedAPI(t, storetest.New(t, store.SQLite))
 	ids := map[string]string{}
 	pathParam := regexp.MustCompile(`\{([^}]+)\}`)
+	tags := map[string]bool{}
+	for _, tag := range asList(d.doc.doc["tags"]) {
+		tags[fmt.Sprint(tag.(map[string]any)["name"])] = true
+	}
 	for key, op := range d.doc.ops {
 		method, path, _ := strings.Cut(key, " ")
 		raw := d.doc.doc["paths"].(map[string]any)[path].(map[string]any)[strings.ToLower(method)].(map[string]any)
@@ -51,6 +56,15 @@ func TestTheOpenAPIDocumentIsConsistent(t *testing.T) {
 		ids[id] = key
 		if s, _ := raw["summary"].(string); s == "" {
 			t.Errorf("%s has no summary", key)
+		}
+		opTags := asList(raw["tags"])
+		if len(opTags) == 0 {
+			t.Errorf("%s has no tag", key)
+		}
+		for _, tag := range opTags {
+			if !tags[fmt.Sprint(tag)] {
+				t.Errorf("%s: tag %v is not among the document's tags", key, tag)
+			}
 		}
 		// Path parameters: exactly those the path names, each required.
 		var inPath []string

@@ -166,6 +166,7 @@ func TestCancelAndPrioritizeRequestsThatCannotBeDoneAreRefused(t *testing.T) {
 			{"bad older_than", "GET", "/api/v1/backorders?older_than=soon", "", nil, 400, "bad_request"},
 			{"bad eta_kind", "GET", "/api/v1/backorders?eta_kind=maybe", "", nil, 400, "bad_request"},
 			{"bad action", "GET", "/api/v1/operator-actions?action=delete", "", nil, 400, "bad_request"},
+			{"no status to filter actions on", "GET", "/api/v1/operator-actions?status=waiting", "", nil, 400, "bad_request"},
 		} {
 			code, body := call(t, r, tc.method, tc.path, tc.body, tc.headers...)
 			if c, msg := errorOf(body); code != tc.status || c != tc.code || msg == "" {

@@ -84,6 +84,7 @@ func MountMetrics(r gin.IRouter, guard gin.HandlerFunc, gatherer prometheus.Gath
 func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, purchasing Purchasing, gatherer prometheus.Gatherer) {
 	MountMetrics(r, guard, gatherer)
 	g := r.Group("/api/v1", SameOrigin(), guard)
+	g.GET("/openapi.json", serveOpenAPI)
 	g.GET("/inbox", listInbox(shops))
 	g.GET("/privacy-requests", listPrivacy(shops))
 	g.GET("/backorders", listBackorders(shops))

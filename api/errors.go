@@ -23,6 +23,8 @@ const (
 	codeConflict      = "conflict"
 	codeUnprocessable = "unprocessable"
 	codeUnavailable   = "unavailable"
+	// codeInternal is a panic's 500: a defect, logged with its stack.
+	codeInternal = "internal"
 )
 
 // errorBody is the body of every error answer of the admin API.

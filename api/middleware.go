@@ -81,7 +81,7 @@ func Recover(log *slog.Logger) gin.HandlerFunc {
 				}
 				log.Error("panic", "request_id", c.GetString("request_id"), "path", c.Request.URL.Path,
 					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+				c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody(codeInternal, "internal error"))
 			}
 		}()
 		c.Next()

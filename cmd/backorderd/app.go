@@ -326,6 +326,35 @@ func (h *httpParts) mountShopifyInstall(router gin.IRouter) {
 // start listens on HTTP_ADDR and serves until shut down; a serving error
 // cancels the process through fail.
 func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*http.Server, *asynqmon.HTTPHandler, error) {
+	router, monitor := h.router()
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", h.cfg.HTTPAddr)
+	if err != nil {
+		if monitor != nil {
+			monitor.Close()
+		}
+		return nil, nil, fmt.Errorf("HTTP_ADDR: cannot listen on %s: %w", h.cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fail(fmt.Errorf("http server: %w", err))
+		}
+	}()
+	h.log.Info("listening", "addr", ln.Addr().String(), "monitor", monitor != nil)
+	return srv, monitor, nil
+}
+
+// router is the role's every route: health, and for serving roles the
+// receivers; with ADMIN_TOKEN the admin API, the monitor (the caller
+// closes it) and the metrics behind it.
+func (h *httpParts) router() (*gin.Engine, *asynqmon.HTTPHandler) {
 	gin.SetMode(gin.ReleaseMode)
 	router := gin.New()
 	router.Use(api.Recover(h.log), api.RequestLog(h.log))
@@ -358,25 +387,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 	} else {
 		h.log.Info("admin API, monitor and metrics are off: ADMIN_TOKEN is not set")
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", h.cfg.HTTPAddr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("HTTP_ADDR: cannot listen on %s: %w", h.cfg.HTTPAddr, err)
-	}
-	srv := &http.Server{
-		Handler:           router,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fail(fmt.Errorf("http server: %w", err))
-		}
-	}()
-	h.log.Info("listening", "addr", ln.Addr().String(), "monitor", monitor != nil)
-	return srv, monitor, nil
+	return router, monitor
 }
 
 // readiness: run and work need both servers; a receiver is ready while it

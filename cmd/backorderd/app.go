@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/api"
+	"github.com/backorderd/backorderd/api/dashboard"
 	"github.com/backorderd/backorderd/config"
 	"github.com/backorderd/backorderd/integrations/sendgrid"
 	"github.com/backorderd/backorderd/integrations/supplier"
@@ -336,11 +337,12 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
 				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)
+			dashboard.New(h.store, nil, h.adminToken, h.log).Mount(router, guard)
 		} else {
 			api.MountMetrics(router, guard, h.registry)
 		}
 	} else {
-		h.log.Info("admin API, monitor and metrics are off: ADMIN_TOKEN is not set")
+		h.log.Info("admin API, dashboard, monitor and metrics are off: ADMIN_TOKEN is not set")
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", h.cfg.HTTPAddr)

@@ -1,0 +1,229 @@
+package dashboard
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/backorderd/backorderd/backorder"
+	"github.com/backorderd/backorderd/jobs"
+	"github.com/backorderd/backorderd/store"
+)
+
+const (
+	backorderPage = 50
+	// maxReason bounds a cancel reason: it goes into the customer's email
+	// and the audit trail.
+	maxReason = 500
+	// Actor is who the audit trail names for what the dashboard does: the
+	// one login there is, the admin token's.
+	Actor = "dashboard login"
+)
+
+var statuses = []string{string(backorder.StatusWaiting), string(backorder.StatusPartiallyAllocated),
+	string(backorder.StatusAllocated), string(backorder.StatusShipped), string(backorder.StatusCancelled)}
+
+type backordersData struct {
+	page
+	Item     string
+	Status   string
+	Order    string
+	Statuses []string
+	Rows     []backorderRow
+	Headers  []header
+	Older    string // the next page's link, "" on the last
+}
+
+type backorderRow struct {
+	store.BackorderEntry
+	Link      string
+	Placed    string
+	Age       string
+	ETADate   string
+	ETAUnix   int64
+	Open      bool
+	ShortName string
+}
+
+var backorderColumns = []column[backorderRow]{
+	{Key: "order", Label: "Order", Compare: func(a, b backorderRow) int { return cmp.Compare(a.OrderName, b.OrderName) }},
+	{Key: "sku", Label: "Item", Compare: func(a, b backorderRow) int { return cmp.Compare(a.ShortName, b.ShortName) }},
+	{Key: "waiting", Label: "Waiting", Numeric: true, Compare: func(a, b backorderRow) int { return cmp.Compare(a.Waiting, b.Waiting) }},
+	{Key: "status", Label: "Status", Compare: func(a, b backorderRow) int { return cmp.Compare(a.Status, b.Status) }},
+	{Key: "placed", Label: "Placed", Compare: func(a, b backorderRow) int { return a.PlacedAt.Compare(b.PlacedAt) }},
+	{Key: "eta", Label: "ETA", Compare: func(a, b backorderRow) int { return cmp.Compare(a.ETAUnix, b.ETAUnix) }},
+}
+
+// backorders serves GET /backorders: a shop's backorders, newest first,
+// by item, status or order, a page at a time.
+func (d *Dashboard) backorders(c *gin.Context) {
+	ctx := c.Request.Context()
+	shops, err := d.store.Shops(ctx)
+	if err != nil {
+		d.fail(c, http.StatusServiceUnavailable, "The database cannot be read now.", err)
+		return
+	}
+	shop, opts, _ := chooseShop(c, shops)
+	data := backordersData{page: page{Title: "Backorders", LoggedIn: true, Nav: "backorders", Shops: opts,
+		ShopID: shop.ID, ShopName: shopName(shop)},
+		Item: c.Query("item"), Status: c.Query("status"), Order: strings.TrimSpace(c.Query("order")), Statuses: statuses}
+	if data.Status != "" && !slices.Contains(statuses, data.Status) {
+		data.Status = ""
+	}
+	before, _ := strconv.ParseInt(c.Query("cursor"), 10, 64)
+	rows, err := d.store.ListBackorders(ctx, store.BackorderFilter{ShopID: shop.ID, ItemID: data.Item,
+		Status: data.Status, Order: data.Order, Before: max(before, 0), Limit: backorderPage})
+	if err != nil {
+		d.fail(c, http.StatusServiceUnavailable, "The database cannot be read now.", err)
+		return
+	}
+	now, loc := d.now(), location(shop)
+	for _, b := range rows {
+		data.Rows = append(data.Rows, backorderRowOf(b, now, loc))
+	}
+	if len(rows) == backorderPage {
+		q := c.Request.URL.Query()
+		q.Set("cursor", strconv.FormatInt(rows[len(rows)-1].ID, 10))
+		data.Older = "?" + q.Encode()
+	}
+	data.Headers = sortRows(c, "sort", "", backorderColumns, data.Rows)
+	d.render(c, http.StatusOK, "backorders", data)
+}
+
+func backorderRowOf(b store.BackorderEntry, now time.Time, loc *time.Location) backorderRow {
+	row := backorderRow{BackorderEntry: b, Link: fmt.Sprintf("/backorders/%d", b.ID), Placed: timeIn(b.PlacedAt, loc),
+		ETADate: dateOf(b.ETA), ETAUnix: unix(b.ETA), Open: b.Waiting > 0, ShortName: b.SKU}
+	if row.ShortName == "" {
+		row.ShortName = "item " + b.ItemID
+	}
+	if b.Waiting > 0 {
+		row.Age = age(now, b.PlacedAt)
+	}
+	return row
+}
+
+type backorderData struct {
+	page
+	B          backorderRow
+	Lines      []backorderRow
+	Events     []eventRow
+	CanCancel  bool
+	Reason     string
+	Error      string
+	MaxReason  int
+	CancelPath string
+}
+
+type eventRow struct {
+	store.EventEntry
+	At   string
+	Kind string
+}
+
+// backorder serves GET /backorders/{id}: one backorder, the order's other
+// lines, its trail and the cancel form.
+func (d *Dashboard) backorder(c *gin.Context) {
+	data, ok := d.backorderData(c)
+	if !ok {
+		return
+	}
+	switch c.Query("done") {
+	case "cancelled":
+		data.Flash = "Cancelled. The customer is told, and the units go to the next orders in line."
+	}
+	d.render(c, http.StatusOK, "backorder", data)
+}
+
+func (d *Dashboard) backorderData(c *gin.Context) (backorderData, bool) {
+	ctx := c.Request.Context()
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		d.fail(c, http.StatusNotFound, "There is no such backorder.", nil)
+		return backorderData{}, false
+	}
+	b, events, err := d.store.Backorder(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		d.fail(c, http.StatusNotFound, "There is no such backorder.", nil)
+		return backorderData{}, false
+	}
+	var shops []store.Shop
+	var lines []store.BackorderEntry
+	if err == nil {
+		shops, err = d.store.Shops(ctx)
+	}
+	if err == nil {
+		lines, err = d.store.ListBackorders(ctx, store.BackorderFilter{ShopID: b.ShopID, Order: b.OrderID, Limit: 100})
+	}
+	if err != nil {
+		d.fail(c, http.StatusServiceUnavailable, "The database cannot be read now.", err)
+		return backorderData{}, false
+	}
+	var shop store.Shop
+	for _, s := range shops {
+		if s.ID == b.ShopID {
+			shop = s
+		}
+	}
+	now, loc := d.now(), location(shop)
+	data := backorderData{page: page{Title: fmt.Sprintf("Backorder %d", b.ID), LoggedIn: true, Nav: "backorders",
+		ShopID: shop.ID, ShopName: shopName(shop)},
+		B: backorderRowOf(b, now, loc), MaxReason: maxReason, CancelPath: fmt.Sprintf("/backorders/%d/cancel", b.ID)}
+	data.CanCancel = d.cancel != nil && (b.Status == string(backorder.StatusWaiting) ||
+		b.Status == string(backorder.StatusPartiallyAllocated))
+	for _, l := range lines {
+		if l.ID != b.ID {
+			data.Lines = append(data.Lines, backorderRowOf(l, now, loc))
+		}
+	}
+	for _, e := range events {
+		data.Events = append(data.Events, eventRow{EventEntry: e, At: timeIn(e.CreatedAt, loc), Kind: label(e.Kind)})
+	}
+	return data, true
+}
+
+// cancelBackorder serves the cancel form's POST /backorders/{id}/cancel
+// through the same cancellation as the admin API, then shows the backorder
+// again (post, redirect, get: a reload does not post twice).
+func (d *Dashboard) cancelBackorder(c *gin.Context) {
+	data, ok := d.backorderData(c)
+	if !ok {
+		return
+	}
+	reason := strings.TrimSpace(c.PostForm("reason"))
+	status := http.StatusOK
+	switch {
+	case d.cancel == nil:
+		status, data.Error = http.StatusNotImplemented, "Cancelling is not available in this process."
+	case reason == "":
+		status, data.Error = http.StatusUnprocessableEntity, "Say why: the customer is told the reason."
+	case utf8.RuneCountInString(reason) > maxReason:
+		status, data.Error = http.StatusUnprocessableEntity, fmt.Sprintf("The reason is longer than %d characters.", maxReason)
+	}
+	if status == http.StatusOK {
+		err := d.cancel.CancelBackorder(c.Request.Context(), data.B.ID, reason, Actor)
+		switch {
+		case err == nil:
+			c.Set("backorder_id", data.B.ID)
+			c.Redirect(http.StatusSeeOther, fmt.Sprintf("/backorders/%d?%s", data.B.ID, url.Values{"done": {"cancelled"}}.Encode()))
+			return
+		case errors.Is(err, jobs.ErrConflict):
+			status, data.Error = http.StatusConflict, "It cannot be cancelled now: "+err.Error()
+		case errors.Is(err, store.ErrNotFound):
+			status, data.Error = http.StatusNotFound, "There is no such backorder."
+		default:
+			_ = c.Error(err)
+			status, data.Error = http.StatusServiceUnavailable, "It could not be cancelled now; try again in a moment."
+		}
+	}
+	data.Reason = reason
+	d.render(c, status, "backorder", data)
+}

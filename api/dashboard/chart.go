@@ -48,8 +48,9 @@ type tick struct {
 }
 
 type xLabel struct {
-	X    float64
-	Text string
+	X      float64
+	Text   string
+	Anchor string // SVG text-anchor
 }
 
 // demandChart lays out the days ending today (in loc) from the hours the
@@ -90,15 +91,20 @@ func demandChart(hours []store.DemandHour, now time.Time, loc *time.Location) ch
 		b.H, b.BH = scale(ordered[i]), scale(min(backordered[i], ordered[i]))
 		b.Y, b.BY = ch.BaseY-b.H, ch.BaseY-b.BH
 		ch.Bars = append(ch.Bars, b)
-		if i%7 == 0 || i == chartDays-1 {
-			ch.Labels = append(ch.Labels, xLabel{X: x + slot/2, Text: day.Format("2 Jan")})
+		if (chartDays-1-i)%7 == 0 { // weekly, ending today
+			l := xLabel{X: x + slot/2, Text: day.Format("2 Jan"), Anchor: "middle"}
+			if i == chartDays-1 {
+				l.X, l.Anchor = x+slot, "end" // inside the picture
+			}
+			ch.Labels = append(ch.Labels, l)
 		}
 	}
-	for _, v := range []int{0, top / 2, top} {
-		if v == 0 && top == 0 {
-			break
+	if top > 0 {
+		ch.Ticks = append(ch.Ticks, tick{Y: ch.BaseY, Value: 0})
+		if top%2 == 0 {
+			ch.Ticks = append(ch.Ticks, tick{Y: ch.BaseY - scale(top/2), Value: top / 2})
 		}
-		ch.Ticks = append(ch.Ticks, tick{Y: ch.BaseY - scale(v), Value: v})
+		ch.Ticks = append(ch.Ticks, tick{Y: ch.BaseY - scale(top), Value: top})
 	}
 	return ch
 }
@@ -113,8 +119,7 @@ func daysBetween(a, b time.Time) int {
 	return int(db.Sub(da) / (24 * time.Hour))
 }
 
-// niceCeiling is the smallest 1, 2 or 5 × 10ⁿ at or above n, and at least
-// 2, so that its half is a whole number; 0 stays 0.
+// niceCeiling is the smallest 2, 5 or 10 × 10ⁿ at or above n; 0 stays 0.
 func niceCeiling(n int) int {
 	if n <= 0 {
 		return 0

@@ -408,3 +408,40 @@ func TestAssetsAreServedWithoutLogin(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryPageRefusesWithoutTheLogin walks the routes the dashboard
+// mounts, so that a page added later cannot escape the guard: only the
+// login, the logout and the assets are open.
+func TestEveryPageRefusesWithoutTheLogin(t *testing.T) {
+	s := storetest.New(t, store.SQLite)
+	f := seed(t, s)
+	r := router(s, &canceller{})
+	open := map[string]bool{"GET " + api.LoginPath: true, "POST " + api.LoginPath: true,
+		"POST " + dashboard.LogoutPath: true, "GET /assets/dashboard.css": true, "GET /assets/dashboard.js": true}
+	routes := r.Routes()
+	if len(routes) < len(open)+4 {
+		t.Fatalf("routes = %v, want the pages too", routes)
+	}
+	for _, rt := range routes {
+		if open[rt.Method+" "+rt.Path] {
+			continue
+		}
+		path := strings.ReplaceAll(rt.Path, ":id", fmt.Sprint(f.backorders["1001/L1"]))
+		for name, set := range map[string]func(*http.Request){
+			"none":        func(*http.Request) {},
+			"wrong token": func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token+"x") },
+			"forged cookie": func(r *http.Request) {
+				r.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: "9999999999.bm9uY2U.c2ln"})
+			},
+		} {
+			req := httptest.NewRequest(rt.Method, path, strings.NewReader("reason=x"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			set(req)
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized {
+				t.Errorf("%s %s with %s = %d, want 401", rt.Method, path, name, rec.Code)
+			}
+		}
+	}
+}

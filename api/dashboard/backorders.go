@@ -35,6 +35,7 @@ var statuses = []string{string(backorder.StatusWaiting), string(backorder.Status
 type backordersData struct {
 	page
 	Item     string
+	ItemName string // the item's SKU when the rows show it
 	Status   string
 	Order    string
 	Statuses []string
@@ -89,6 +90,12 @@ func (d *Dashboard) backorders(c *gin.Context) {
 	now, loc := d.now(), location(shop)
 	for _, b := range rows {
 		data.Rows = append(data.Rows, backorderRowOf(b, now, loc))
+	}
+	if data.Item != "" {
+		data.ItemName = "item " + data.Item
+		if len(data.Rows) > 0 {
+			data.ItemName = data.Rows[0].ShortName
+		}
 	}
 	if len(rows) == backorderPage {
 		q := c.Request.URL.Query()

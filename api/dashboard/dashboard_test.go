@@ -385,7 +385,7 @@ func TestTheBackorderListFiltersByItemAndStatus(t *testing.T) {
 		if n := strings.Count(body, `<a href="/backorders/`); n != 2 {
 			t.Errorf("backorders of item 11 = %d links, want 2", n)
 		}
-		inOrder(t, "newest first", body, ">#1002<", ">#1001<")
+		inOrder(t, "newest first", body, "<h1>Backorders of MUG-BLUE</h1>", ">#1002<", ">#1001<")
 		_, body = get(t, r, "/backorders?status=allocated")
 		if !strings.Contains(body, "No backorder matches") {
 			t.Error("no allocated backorder, but the list shows some")

@@ -109,6 +109,7 @@ func MountAdmin(r gin.IRouter, guard gin.HandlerFunc, shops AdminStore, purchasi
 	g.GET("/privacy-requests", listPrivacy(shops))
 	g.GET("/backorders", listBackorders(shops))
 	g.GET("/backorders/:id", getBackorder(shops))
+	g.GET("/operator-actions", listOperatorActions(shops))
 	g.GET("/items", getItem(shops))
 	g.GET("/items/:id", getItem(shops))
 	g.GET("/emails", listEmails(shops))

@@ -1,8 +1,9 @@
 package api
 
 import (
-	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -35,6 +36,12 @@ type backorderView struct {
 	// The ETA is shown by backorderJSON, as a date.
 	ETA     *time.Time `json:"-"`
 	ETAKind string     `json:"-"`
+	// Withdrawn are the units whose wait an operator cancelled, at
+	// WithdrawnAt (null: never); PrioritizedAt is when an operator last
+	// moved it to the front of its item's queue (null: never).
+	Withdrawn     int        `json:"withdrawn"`
+	WithdrawnAt   *time.Time `json:"withdrawn_at"`
+	PrioritizedAt *time.Time `json:"prioritized_at"`
 }
 
 // backorderJSON is a backorder as the API shows it: with its ETA as a
@@ -75,18 +82,52 @@ type eventView struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// listBackorders serves GET /api/v1/backorders.
+// etaKinds are the kinds of ETA a backorder's can be.
+var etaKinds = []string{string(backorder.ETAConfirmed), string(backorder.ETAExpected), string(backorder.ETAEstimate),
+	string(backorder.ETAUnknown)}
+
+// listBackorders serves GET /api/v1/backorders: by shop, sku, item, order,
+// status, eta_kind and age (older_than: orders placed longer ago than a
+// duration such as 72h or 3d).
 func listBackorders(st AdminStore) gin.HandlerFunc {
 	statuses := []string{string(backorder.StatusWaiting), string(backorder.StatusPartiallyAllocated),
 		string(backorder.StatusAllocated), string(backorder.StatusShipped), string(backorder.StatusCancelled)}
 	return list(st, statuses, func(c *gin.Context, q listQuery) ([]store.BackorderEntry, error) {
-		return st.ListBackorders(c.Request.Context(), store.BackorderFilter{ShopID: q.shopID, SKU: c.Query("sku"),
-			ItemID: c.Query("item"), Status: q.status, Order: c.Query("order"), Before: q.before, Limit: q.limit})
+		f := store.BackorderFilter{ShopID: q.shopID, SKU: c.Query("sku"), ItemID: c.Query("item"), Status: q.status,
+			Order: c.Query("order"), ETAKind: c.Query("eta_kind"), Before: q.before, Limit: q.limit}
+		if f.ETAKind != "" && !slices.Contains(etaKinds, f.ETAKind) {
+			return nil, errBadRequest("eta_kind must be one of " + strings.Join(etaKinds, ", "))
+		}
+		if v := c.Query("older_than"); v != "" {
+			age, err := parseAge(v)
+			if err != nil {
+				return nil, err
+			}
+			f.PlacedBefore = time.Now().Add(-age)
+		}
+		return st.ListBackorders(c.Request.Context(), f)
 	}, func(b store.BackorderEntry) (any, int64) { return viewBackorder(b), b.ID })
 }
 
+// parseAge reads an age: a Go duration (72h, 90m) or whole days (3d).
+func parseAge(v string) (time.Duration, error) {
+	bad := errBadRequest("older_than must be a duration such as 72h or 3d")
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 36500 {
+			return 0, bad
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, bad
+	}
+	return d, nil
+}
+
 // getBackorder serves GET /api/v1/backorders/{id}: one backorder with its
-// audit trail.
+// audit trail and the operators' actions on it, newest first.
 func getBackorder(st AdminStore) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -94,15 +135,6 @@ func getBackorder(st AdminStore) gin.HandlerFunc {
 			fail(c, errBadRequest("id must be a backorder id"))
 			return
 		}
-		b, events, err := st.Backorder(c.Request.Context(), id)
-		if err != nil {
-			fail(c, notFoundAs(err, "no such backorder"))
-			return
-		}
-		trail := make([]eventView, len(events))
-		for i, e := range events {
-			trail[i] = eventView(e)
-		}
-		c.JSON(http.StatusOK, gin.H{"backorder": viewBackorder(b), "events": trail})
+		showBackorder(c, st, id, nil)
 	}
 }

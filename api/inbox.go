@@ -20,6 +20,7 @@ type AdminStore interface {
 	PrivacyRecords(ctx context.Context, shopID, before int64, limit int) ([]store.PrivacyRecord, error)
 	ListBackorders(ctx context.Context, f store.BackorderFilter) ([]store.BackorderEntry, error)
 	Backorder(ctx context.Context, id int64) (store.BackorderEntry, []store.EventEntry, error)
+	OperatorActions(ctx context.Context, f store.OperatorActionFilter) ([]store.OperatorAction, error)
 	ItemsByID(ctx context.Context, shopID int64, itemID string) ([]store.ItemRecord, error)
 	ItemsBySKU(ctx context.Context, shopID int64, sku string) ([]store.ItemRecord, error)
 	OrderedItemsByID(ctx context.Context, shopID int64, itemID string) ([]store.ItemRecord, error)

@@ -29,10 +29,12 @@ func purchasingRouter(t *testing.T, s *store.Store) *gin.Engine {
 	rc, _ := jobstest.Redis(t, redisDB)
 	client := asynq.NewClientFromRedisClient(rc)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := jobs.NewPurchasing(s, jobs.NewDispatcher(client, log), nil, jobs.NewMetrics(prometheus.NewRegistry()), log)
+	d := jobs.NewDispatcher(client, log)
+	p := jobs.NewPurchasing(s, d, nil, jobs.NewMetrics(prometheus.NewRegistry()), log)
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
 	api.MountAdmin(r, api.RequireToken(adminToken), s, p, prometheus.NewRegistry())
+	api.MountBackorderActions(r, api.RequireToken(adminToken), s, jobs.NewBackorders(s, d, log))
 	return r
 }
 

@@ -33,7 +33,25 @@ type LineState struct {
 	Committed   int
 	Allocated   int
 	Backordered int
+	// Withdrawn are units an operator cancelled at WithdrawnAt: they wait
+	// no more (a line with WithdrawnAt set never waits again) and, until
+	// the store reports a level newer than WithdrawnAt, they count as
+	// released if the level already holds their sale.
+	Withdrawn   int
+	WithdrawnAt time.Time
+	// PrioritizedAt is when an operator moved the line to the front of its
+	// item's queue (zero: never): see servePrioritized.
+	PrioritizedAt time.Time
 }
+
+// open is the line's open units that still count as ordered: its open
+// units less those withdrawn, which were waiting (uncommitted) units.
+func (s LineState) open() int {
+	return s.Open - min(s.Withdrawn, max(0, s.Open-s.Committed))
+}
+
+// withdrawn reports whether an operator cancelled the line's waiting units.
+func (s LineState) withdrawn() bool { return !s.WithdrawnAt.IsZero() }
 
 // Decision is what an item's reconcile decides.
 type Decision struct {
@@ -76,23 +94,42 @@ func Reconcile(stock Stock, lines []LineState) Decision {
 	var l Decision
 	l.Projected = stock.Level
 	for _, ln := range lines {
-		if ln.PlacedAt.After(stock.LevelAt) {
-			l.Projected -= ln.Open
+		switch {
+		case ln.PlacedAt.After(stock.LevelAt):
+			l.Projected -= ln.open()
+		case ln.withdrawn() && ln.WithdrawnAt.After(stock.LevelAt):
+			// The level holds the sale of the withdrawn units but not
+			// their cancellation: released until the store's word is newer.
+			l.Projected += ln.Withdrawn
 		}
 	}
 	l.Owed = max(0, -l.Projected)
 
 	order := slices.Clone(lines)
 	slices.SortFunc(order, newestFirst)
+	waits := make([]int, len(order))
 	owed := l.Owed
-	for _, before := range order {
+	for i, ln := range order {
+		if ln.withdrawn() {
+			continue // cancelled by an operator: it never waits again
+		}
+		open := ln.open()
+		waits[i] = min(owed, open-min(ln.Committed, open))
+		owed -= waits[i]
+	}
+	l.Shortfall = owed
+	waits = servePrioritized(order, waits)
+	for i, before := range order {
 		after := before
-		after.Committed = min(before.Committed, before.Open) // shipped units leave open, committed first
-		wait := min(owed, before.Open-after.Committed)
-		owed -= wait
+		open := before.open()
+		after.Committed = min(before.Committed, open) // shipped units leave open, committed first
+		wait := waits[i]
 		// Units that waited and are still open, uncommitted and not
 		// waiting now are covered: allocated, and committed for good.
-		allocated := max(0, min(before.Waiting, before.Open-after.Committed)-wait)
+		allocated := max(0, min(before.Waiting, open-after.Committed)-wait)
+		if before.withdrawn() {
+			allocated = 0 // what an operator cancelled is not handed out
+		}
 		after.Waiting = wait
 		after.Committed += allocated
 		after.Allocated += allocated
@@ -105,7 +142,6 @@ func Reconcile(stock Stock, lines []LineState) Decision {
 			})
 		}
 	}
-	l.Shortfall = owed
 	return l
 }
 
@@ -152,10 +188,11 @@ const (
 )
 
 // StatusOf is the status of a line that has waited; cancelled says its
-// order was cancelled or deleted in the store.
+// order was cancelled or deleted in the store. A line an operator
+// cancelled is cancelled.
 func StatusOf(s LineState, cancelled bool) Status {
 	switch {
-	case cancelled || s.Quantity == 0:
+	case cancelled || s.Quantity == 0 || s.withdrawn():
 		return StatusCancelled
 	case s.Open == 0:
 		return StatusShipped

@@ -167,7 +167,10 @@ func orderMessagesOf(shop store.Shop, o store.OrderRecord, bos []store.Backorder
 	allocatedUnits := 0
 	for _, b := range bos {
 		line := emailLine(b)
-		if b.Status == string(backorder.StatusCancelled) {
+		// A line whose wait an operator cancelled was told so then (its
+		// units allocated before stay ready); one the store cancelled is
+		// told here.
+		if b.Status == string(backorder.StatusCancelled) && b.WithdrawnAt == nil {
 			// What was on backorder and never came is what is cancelled.
 			if line.Cancelled = b.Backordered - b.Allocated; line.Cancelled > 0 {
 				line.Waiting = 0

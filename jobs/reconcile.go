@@ -106,15 +106,13 @@ func (r *Reconciler) reconcile(ctx context.Context, tx *store.Tx, out *Outbox, l
 	if err != nil {
 		return err
 	}
-	lines, err := tx.ItemLines(ctx, led.ShopID, led.ItemID)
+	lines, err := tx.ItemLines(ctx, led.ShopID, led.ItemID, stock.LevelAt)
 	if err != nil {
 		return err
 	}
 	states := make([]backorder.LineState, len(lines))
 	for i, l := range lines {
-		states[i] = backorder.LineState{OrderID: l.OrderID, LineID: l.LineID, PlacedAt: l.PlacedAt,
-			Quantity: l.Quantity, Open: l.Open, Waiting: l.Waiting, Committed: l.Committed,
-			Allocated: l.Allocated, Backordered: l.Backordered}
+		states[i] = lineState(l)
 	}
 	// Units received on purchase orders count until the store reports a
 	// level newer than their receipt (design.md, "Receiving").
@@ -211,6 +209,21 @@ func (r *Reconciler) countAfterCommit(out *Outbox, led store.LedgerRow, stock st
 		}
 		r.metrics.countChanges(decision)
 	})
+}
+
+// lineState is a line as the domain reads it, with what operators did to
+// it: units cancelled and when, and when it was prioritized.
+func lineState(l store.ItemLine) backorder.LineState {
+	s := backorder.LineState{OrderID: l.OrderID, LineID: l.LineID, PlacedAt: l.PlacedAt,
+		Quantity: l.Quantity, Open: l.Open, Waiting: l.Waiting, Committed: l.Committed,
+		Allocated: l.Allocated, Backordered: l.Backordered, Withdrawn: l.Withdrawn}
+	if l.WithdrawnAt != nil {
+		s.WithdrawnAt = *l.WithdrawnAt
+	}
+	if l.PrioritizedAt != nil {
+		s.PrioritizedAt = *l.PrioritizedAt
+	}
+	return s
 }
 
 // backorderWrites turns a reconcile's decisions into the records to write:

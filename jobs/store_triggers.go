@@ -156,10 +156,8 @@ func wantOrderWrite(ctx context.Context, tx *store.Tx, out *Outbox, shop store.S
 		return err
 	}
 	o := storeapi.Order{OrderID: orderID, Name: bos[0].OrderName}
+	var withdrawn []storeapi.Line // lines whose wait an operator cancelled: nothing of them waits
 	for _, b := range bos {
-		if b.Status == string(backorder.StatusCancelled) {
-			continue
-		}
 		l := storeapi.Line{LineID: b.LineID, ItemID: b.ItemID, SKU: b.SKU, Title: b.Title, Ordered: b.Ordered,
 			Waiting: b.Waiting, ETAKind: b.ETAKind}
 		if b.ETA != nil && b.Waiting > 0 {
@@ -169,8 +167,23 @@ func wantOrderWrite(ctx context.Context, tx *store.Tx, out *Outbox, shop store.S
 		if b.Waiting == 0 {
 			l.ETAKind = "" // an allocated line's ETA is history: it does not change the note
 		}
-		o.Lines = append(o.Lines, l)
+		switch {
+		case b.Status == string(backorder.StatusCancelled) && b.WithdrawnAt != nil:
+			withdrawn = append(withdrawn, l)
+		case b.Status != string(backorder.StatusCancelled):
+			o.Lines = append(o.Lines, l)
+		}
 	}
+	if len(o.Lines) == 0 && len(withdrawn) > 0 {
+		// Only lines an operator cancelled: the order still shipping the
+		// rest is shown with nothing waiting (its hold released); one with
+		// nothing left is cancelled in the store (cancelInStore).
+		left, err := tx.OrderUnitsToShip(ctx, shop.ID, orderID)
+		if err != nil || left == 0 {
+			return err
+		}
+	}
+	o.Lines = append(o.Lines, withdrawn...)
 	if len(o.Lines) == 0 {
 		// Cancelled: the store cancelled it (or backorderd did). Writing
 		// "nothing waits" would move a WooCommerce order back to

@@ -25,23 +25,31 @@ type ItemLine struct {
 	Allocated   int       `db:"allocated"`
 	Backordered int       `db:"backordered"`
 	Status      string    `db:"status"`
+	// Withdrawn units an operator cancelled at WithdrawnAt (nil: never),
+	// and when an operator prioritized the line (nil: never).
+	Withdrawn     int        `db:"withdrawn"`
+	WithdrawnAt   *time.Time `db:"withdrawn_at"`
+	PrioritizedAt *time.Time `db:"prioritized_at"`
 }
 
 // ItemLines reads the lines of an item a reconcile looks at: those with open
-// units in an open order, and those whose backorder is not finished.
-func (tx *Tx) ItemLines(ctx context.Context, shopID int64, itemID string) ([]ItemLine, error) {
+// units in an open order, those whose backorder is not finished, and those
+// whose waiting units an operator cancelled after the item's last level
+// (levelAt): the level may hold their sale, and the reconcile releases them.
+func (tx *Tx) ItemLines(ctx context.Context, shopID int64, itemID string, levelAt time.Time) ([]ItemLine, error) {
 	const q = `SELECT l.order_id, l.line_id, o.placed_at, o.status AS order_status, l.quantity,
 		CASE WHEN o.status = 'open' THEN l.open_units ELSE 0 END AS open,
 		b.id AS backorder_id, COALESCE(b.waiting, 0) AS waiting, COALESCE(b.committed, 0) AS committed,
 		COALESCE(b.allocated, 0) AS allocated, COALESCE(b.backordered, 0) AS backordered,
-		COALESCE(b.status, '') AS status
+		COALESCE(b.status, '') AS status, COALESCE(b.withdrawn, 0) AS withdrawn, b.withdrawn_at, b.prioritized_at
 	FROM order_lines l
 	JOIN orders o ON o.shop_id = l.shop_id AND o.order_id = l.order_id
 	LEFT JOIN backorders b ON b.shop_id = l.shop_id AND b.order_id = l.order_id AND b.line_id = l.line_id
 	WHERE l.shop_id = ? AND l.item_id = ?
-		AND ((o.status = 'open' AND l.open_units > 0) OR (b.id IS NOT NULL AND b.status NOT IN ('shipped', 'cancelled')))`
+		AND ((o.status = 'open' AND l.open_units > 0) OR (b.id IS NOT NULL AND b.status NOT IN ('shipped', 'cancelled'))
+			OR b.withdrawn_at > ?)`
 	var lines []ItemLine
-	if err := tx.tx.SelectContext(ctx, &lines, tx.tx.Rebind(q), shopID, itemID); err != nil {
+	if err := tx.tx.SelectContext(ctx, &lines, tx.tx.Rebind(q), shopID, itemID, levelAt.UTC()); err != nil {
 		return nil, fmt.Errorf("lines of item %s: %w", itemID, translate(err))
 	}
 	return lines, nil
@@ -230,9 +238,13 @@ type BackorderFilter struct {
 	ItemID string `db:"item_id"`
 	Status string `db:"status"`
 	// Order is an order id or its name as the customer knows it ("#2417").
-	Order  string `db:"order"`
-	Before int64  `db:"before"`
-	Limit  int    `db:"limit"`
+	Order string `db:"order"`
+	// PlacedBefore selects backorders of orders placed before it (zero:
+	// any); ETAKind those whose ETA is of that kind.
+	PlacedBefore time.Time `db:"placed_before"`
+	ETAKind      string    `db:"eta_kind"`
+	Before       int64     `db:"before"`
+	Limit        int       `db:"limit"`
 }
 
 // BackorderEntry is a backorder with what people need to read it: the
@@ -263,6 +275,12 @@ type BackorderEntry struct {
 	// expected, estimate or unknown.
 	ETA     *time.Time `db:"eta"`
 	ETAKind string     `db:"eta_kind"`
+	// Withdrawn units an operator cancelled at WithdrawnAt (nil: never);
+	// PrioritizedAt is when an operator last moved it to the front of its
+	// item's queue (nil: never).
+	Withdrawn     int        `db:"withdrawn"`
+	WithdrawnAt   *time.Time `db:"withdrawn_at"`
+	PrioritizedAt *time.Time `db:"prioritized_at"`
 }
 
 // EventEntry is one audit entry of a backorder.
@@ -278,7 +296,7 @@ type EventEntry struct {
 const backorderSelect = `SELECT b.id, b.shop_id, s.domain AS shop, b.order_id, o.name AS order_name, b.line_id,
 	b.item_id, l.sku, l.title, b.ordered, b.backordered, b.allocated, b.waiting, b.status, o.placed_at,
 	o.email AS customer_email, TRIM(o.first_name || ' ' || o.last_name) AS customer_name, o.shipping_method,
-	b.created_at, b.updated_at, b.eta, b.eta_kind
+	b.created_at, b.updated_at, b.eta, b.eta_kind, b.withdrawn, b.withdrawn_at, b.prioritized_at
 FROM backorders b
 JOIN shops s ON s.id = b.shop_id
 JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
@@ -290,8 +308,13 @@ func (s *Store) ListBackorders(ctx context.Context, f BackorderFilter) ([]Backor
 	WHERE (:shop_id = 0 OR b.shop_id = :shop_id) AND (:sku = '' OR l.sku = :sku)
 		AND (:item_id = '' OR b.item_id = :item_id) AND (:status = '' OR b.status = :status)
 		AND (:order = '' OR b.order_id = :order OR o.name = :order OR o.name = '#' || :order)
+		AND o.placed_at < :placed_before AND (:eta_kind = '' OR b.eta_kind = :eta_kind)
 		AND (:before = 0 OR b.id < :before)
 	ORDER BY b.id DESC LIMIT :limit`
+	if f.PlacedBefore.IsZero() {
+		f.PlacedBefore = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	}
+	f.PlacedBefore = f.PlacedBefore.UTC()
 	var es []BackorderEntry
 	if err := s.selectNamed(ctx, &es, q, f); err != nil {
 		return nil, fmt.Errorf("list backorders: %w", err)
@@ -339,13 +362,15 @@ type WaitingETA struct {
 }
 
 // WaitingLines reads an item's backorder lines with units waiting, in the
-// order they are served: oldest order first (placed_at, order id, line id).
+// order they are served: prioritized lines first, the one prioritized last
+// at the front, then oldest order first (placed_at, order id, line id).
 // One query, however many lines.
 func (tx *Tx) WaitingLines(ctx context.Context, shopID int64, itemID string) ([]WaitingETA, error) {
 	const q = `SELECT b.id, b.order_id, b.line_id, b.waiting, b.eta, b.eta_kind, b.eta_estimate
 	FROM backorders b JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
 	WHERE b.shop_id = ? AND b.item_id = ? AND b.waiting > 0
-	ORDER BY o.placed_at, b.order_id, b.line_id`
+	ORDER BY CASE WHEN b.prioritized_at IS NULL THEN 1 ELSE 0 END, b.prioritized_at DESC,
+		o.placed_at, b.order_id, b.line_id`
 	var ws []WaitingETA
 	if err := tx.tx.SelectContext(ctx, &ws, tx.tx.Rebind(q), shopID, itemID); err != nil {
 		return nil, fmt.Errorf("waiting lines of item %s: %w", itemID, translate(err))

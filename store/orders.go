@@ -218,6 +218,9 @@ func (tx *Tx) RedactOrders(ctx context.Context, shopID int64, customerID, email 
 			return 0, err
 		}
 	}
+	if err := tx.redactOperatorReasons(ctx, shopID, where, args); err != nil {
+		return 0, err
+	}
 	q := `UPDATE orders SET email = '', first_name = '', last_name = '', phone = '', redacted_at = ? WHERE ` + where
 	res, err := tx.tx.ExecContext(ctx, tx.tx.Rebind(q), append([]any{tx.store.nowUTC()}, args...)...)
 	if err != nil {

@@ -334,6 +334,7 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 		guard := api.RequireToken(h.adminToken)
 		if h.role.serves() {
 			api.MountAdmin(router, guard, h.store, h.purchasing, h.registry)
+			api.MountBackorderActions(router, guard, h.store, jobs.NewBackorders(h.store, h.dispatcher, h.log))
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
 				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)

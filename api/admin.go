@@ -20,7 +20,12 @@ func RequireToken(token string) gin.HandlerFunc {
 	sessions := NewSessions(token)
 	return func(c *gin.Context) {
 		got, presented := presentedToken(c.Request)
-		if presented && sessions.CheckToken(got) || !presented && sessions.Valid(c.Request) {
+		if presented && sessions.CheckToken(got) {
+			c.Next()
+			return
+		}
+		if !presented && sessions.Valid(c.Request) {
+			c.Set(ActorKey, SessionActor)
 			c.Next()
 			return
 		}
@@ -37,6 +42,10 @@ func RequireToken(token string) gin.HandlerFunc {
 
 // LoginPath is the browser login's page.
 const LoginPath = "/login"
+
+// SessionActor is who the audit trail names for what a browser logged in
+// with the admin token does.
+const SessionActor = "browser login"
 
 // isNavigation tells whether r is a browser opening a page (not a script,
 // not a page's own fetch): Sec-Fetch-Mode says so, or, from a browser too

@@ -97,7 +97,7 @@ func TestRequireTokenTakesTheLoginCookieAndSendsABrowserWithoutOneToTheLogin(t *
 	gin.SetMode(gin.TestMode)
 	const token = "0123456789abcdef-token"
 	r := gin.New()
-	r.GET("/page", api.RequireToken(token), func(c *gin.Context) { c.String(http.StatusOK, "in") })
+	r.GET("/page", api.RequireToken(token), func(c *gin.Context) { c.String(http.StatusOK, "in as "+c.GetString(api.ActorKey)) })
 	login := sessionCookie(t, api.NewSessions(token), httptest.NewRequest(http.MethodPost, "/login", nil))
 	tests := []struct {
 		name     string
@@ -136,6 +136,9 @@ func TestRequireTokenTakesTheLoginCookieAndSendsABrowserWithoutOneToTheLogin(t *
 			}
 			if got := rec.Header().Get("Location"); got != tt.location {
 				t.Errorf("Location = %q, want %q", got, tt.location)
+			}
+			if rec.Code == http.StatusOK && rec.Body.String() != "in as "+api.SessionActor {
+				t.Errorf("a session let in %q, want the audit to name %q", rec.Body.String(), api.SessionActor)
 			}
 		})
 	}

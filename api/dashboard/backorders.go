@@ -14,20 +14,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/backorderd/backorderd/api"
 	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 )
 
-const (
-	backorderPage = 50
-	// maxReason bounds a cancel reason: it goes into the customer's email
-	// and the audit trail.
-	maxReason = 500
-	// Actor is who the audit trail names for what the dashboard does: the
-	// one login there is, the admin token's.
-	Actor = "dashboard login"
-)
+const backorderPage = 50
 
 var statuses = []string{string(backorder.StatusWaiting), string(backorder.StatusPartiallyAllocated),
 	string(backorder.StatusAllocated), string(backorder.StatusShipped), string(backorder.StatusCancelled)}
@@ -143,9 +136,9 @@ func (d *Dashboard) backorder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	switch c.Query("done") {
-	case "cancelled":
-		data.Flash = "Cancelled. The customer is told, and the units go to the next orders in line."
+	if c.Query("done") == "cancelled" {
+		data.Flash = "Cancelled. The customer is told, and its units go to the next orders in line. " +
+			storeNotes[jobs.StoreEffect(c.Query("store"))]
 	}
 	d.render(c, http.StatusOK, "backorder", data)
 }
@@ -183,7 +176,7 @@ func (d *Dashboard) backorderData(c *gin.Context) (backorderData, bool) {
 	now, loc := d.now(), location(shop)
 	data := backorderData{page: page{Title: fmt.Sprintf("Backorder %d", b.ID), LoggedIn: true, Nav: "backorders",
 		ShopID: shop.ID, ShopName: shopName(shop)},
-		B: backorderRowOf(b, now, loc), MaxReason: maxReason, CancelPath: fmt.Sprintf("/backorders/%d/cancel", b.ID)}
+		B: backorderRowOf(b, now, loc), MaxReason: jobs.MaxReasonLength, CancelPath: fmt.Sprintf("/backorders/%d/cancel", b.ID)}
 	data.CanCancel = d.cancel != nil && (b.Status == string(backorder.StatusWaiting) ||
 		b.Status == string(backorder.StatusPartiallyAllocated))
 	for _, l := range lines {
@@ -195,6 +188,22 @@ func (d *Dashboard) backorderData(c *gin.Context) (backorderData, bool) {
 		data.Events = append(data.Events, eventRow{EventEntry: e, At: timeIn(e.CreatedAt, loc), Kind: label(e.Kind)})
 	}
 	return data, true
+}
+
+// storeNotes say what a cancellation asked of the shop's store.
+var storeNotes = map[jobs.StoreEffect]string{
+	jobs.StoreNone:        "backorderd cannot write to this shop's store: cancel the line there by hand.",
+	jobs.StoreCancelOrder: "Nothing of the order is left to ship: it is being cancelled in the store.",
+	jobs.StoreUpdateOrder: "The order still ships other units: the store's order is being updated.",
+}
+
+// actor is who the audit trail names: the login (api.ActorKey, set by the
+// guard for a session), else the admin token.
+func actor(c *gin.Context) string {
+	if name := c.GetString(api.ActorKey); name != "" {
+		return name
+	}
+	return "admin token"
 }
 
 // cancelBackorder serves the cancel form's POST /backorders/{id}/cancel
@@ -212,18 +221,22 @@ func (d *Dashboard) cancelBackorder(c *gin.Context) {
 		status, data.Error = http.StatusNotImplemented, "Cancelling is not available in this process."
 	case reason == "":
 		status, data.Error = http.StatusUnprocessableEntity, "Say why: the customer is told the reason."
-	case utf8.RuneCountInString(reason) > maxReason:
-		status, data.Error = http.StatusUnprocessableEntity, fmt.Sprintf("The reason is longer than %d characters.", maxReason)
+	case utf8.RuneCountInString(reason) > jobs.MaxReasonLength:
+		status, data.Error = http.StatusUnprocessableEntity,
+			fmt.Sprintf("The reason is longer than %d characters.", jobs.MaxReasonLength)
 	}
 	if status == http.StatusOK {
-		err := d.cancel.CancelBackorder(c.Request.Context(), data.B.ID, reason, Actor)
+		effect, err := d.cancel.Cancel(c.Request.Context(), data.B.ID, jobs.Action{Actor: actor(c), Reason: reason})
 		switch {
 		case err == nil:
 			c.Set("backorder_id", data.B.ID)
-			c.Redirect(http.StatusSeeOther, fmt.Sprintf("/backorders/%d?%s", data.B.ID, url.Values{"done": {"cancelled"}}.Encode()))
+			q := url.Values{"done": {"cancelled"}, "store": {string(effect)}}
+			c.Redirect(http.StatusSeeOther, fmt.Sprintf("/backorders/%d?%s", data.B.ID, q.Encode()))
 			return
 		case errors.Is(err, jobs.ErrConflict):
 			status, data.Error = http.StatusConflict, "It cannot be cancelled now: "+err.Error()
+		case errors.Is(err, jobs.ErrUnprocessable), errors.Is(err, jobs.ErrBadRequest):
+			status, data.Error = http.StatusUnprocessableEntity, "It cannot be cancelled so: "+err.Error()
 		case errors.Is(err, store.ErrNotFound):
 			status, data.Error = http.StatusNotFound, "There is no such backorder."
 		default:

@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/backorderd/backorderd/api"
+	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -37,11 +38,11 @@ type Store interface {
 	Backorder(ctx context.Context, id int64) (store.BackorderEntry, []store.EventEntry, error)
 }
 
-// Canceller cancels a backorder for an operator, as the admin API's
-// POST /api/v1/backorders/{id}/cancel does: its units leave the queue and
-// the customer is told why.
+// Canceller cancels a backorder for an operator (jobs.Backorders), as the
+// admin API's POST /api/v1/backorders/{id}/cancel does: its units leave the
+// queue, the customer is told why, the store is updated where it can be.
 type Canceller interface {
-	CancelBackorder(ctx context.Context, id int64, reason, actor string) error
+	Cancel(ctx context.Context, id int64, a jobs.Action) (jobs.StoreEffect, error)
 }
 
 //go:embed templates/*.html

@@ -151,9 +151,9 @@ type canceller struct {
 	err   error
 }
 
-func (c *canceller) CancelBackorder(_ context.Context, id int64, reason, actor string) error {
-	c.calls = append(c.calls, fmt.Sprintf("%d %q by %s", id, reason, actor))
-	return c.err
+func (c *canceller) Cancel(_ context.Context, id int64, a jobs.Action) (jobs.StoreEffect, error) {
+	c.calls = append(c.calls, fmt.Sprintf("%d %q by %s", id, a.Reason, a.Actor))
+	return jobs.StoreNone, c.err
 }
 
 func router(s *store.Store, cancel dashboard.Canceller) *gin.Engine {
@@ -348,20 +348,28 @@ func TestABackorderShowsItsOrderItsTrailAndIsCancelledWithAReason(t *testing.T) 
 			t.Fatalf("cancelled %v on refused requests", c.calls)
 		}
 		rec := post(r, path+"/cancel", url.Values{"reason": {"The kiln broke; this glaze is discontinued."}}, authorized)
-		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != path+"?done=cancelled" {
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != path+"?done=cancelled&store=none" {
 			t.Fatalf("cancel = %d to %q, want 303 back to the backorder", rec.Code, rec.Header().Get("Location"))
 		}
-		if want := fmt.Sprintf(`[%d "The kiln broke; this glaze is discontinued." by dashboard login]`, id); fmt.Sprint(c.calls) != want {
+		// Through the login, the trail names it.
+		login := post(r, api.LoginPath, url.Values{"password": {token}}, nil).Result().Cookies()
+		post(r, path+"/cancel", url.Values{"reason": {"Twice."}}, func(r *http.Request) { r.AddCookie(login[0]) })
+		if want := fmt.Sprintf(`[%d "The kiln broke; this glaze is discontinued." by admin token %d "Twice." by browser login]`, id, id); fmt.Sprint(c.calls) != want {
 			t.Errorf("cancellations = %v, want %s", c.calls, want)
 		}
-		if _, body := get(t, r, path+"?done=cancelled"); !strings.Contains(body, "Cancelled. The customer is told") {
-			t.Error("the backorder after cancelling does not say it was")
+		if _, body := get(t, r, path+"?done=cancelled&store=none"); !strings.Contains(body, "Cancelled. The customer is told") ||
+			!strings.Contains(body, "cancel the line there by hand") {
+			t.Error("the backorder after cancelling does not say it was, and what the store needs")
 		}
 
 		c.err = fmt.Errorf("backorder %d is shipped: %w", id, jobs.ErrConflict)
 		if rec := post(r, path+"/cancel", url.Values{"reason": {"again"}}, authorized); rec.Code != http.StatusConflict ||
 			!strings.Contains(rec.Body.String(), "cannot be cancelled now") {
 			t.Errorf("a refused cancel = %d, want 409 saying why", rec.Code)
+		}
+		c.err = fmt.Errorf("the reason is 600 characters: %w", jobs.ErrUnprocessable)
+		if rec := post(r, path+"/cancel", url.Values{"reason": {"again"}}, authorized); rec.Code != http.StatusUnprocessableEntity {
+			t.Errorf("a cancel the service refuses = %d, want 422", rec.Code)
 		}
 		c.err = errors.New("database gone")
 		if rec := post(r, path+"/cancel", url.Values{"reason": {"again"}}, authorized); rec.Code != http.StatusServiceUnavailable {

@@ -334,11 +334,12 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 		guard := api.RequireToken(h.adminToken)
 		if h.role.serves() {
 			api.MountAdmin(router, guard, h.store, h.purchasing, h.registry)
-			api.MountBackorderActions(router, guard, h.store, jobs.NewBackorders(h.store, h.dispatcher, h.log))
+			backorders := jobs.NewBackorders(h.store, h.dispatcher, h.log)
+			api.MountBackorderActions(router, guard, h.store, backorders)
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
 				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)
-			dashboard.New(h.store, nil, h.adminToken, h.log).Mount(router, guard)
+			dashboard.New(h.store, backorders, h.adminToken, h.log).Mount(router, guard)
 		} else {
 			api.MountMetrics(router, guard, h.registry)
 		}

@@ -2,11 +2,9 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
-	"github.com/backorderd/backorderd/email"
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 )
@@ -83,36 +81,18 @@ type silence struct {
 	since time.Time
 }
 
-// webhooksSilent reads whether the merchant was told the shop's webhooks
-// fell silent (the poller decides that and writes the notice), and whether
-// that silence still lasts: no notice of webhooks enabled again after it,
-// and no webhook of its topic since.
-func webhooksSilent(ctx context.Context, st Store, shopID int64) (*silence, error) {
-	newest := func(kind email.Kind) (*store.Email, error) {
-		es, err := st.ListEmails(ctx, store.EmailFilter{ShopID: shopID, Kind: string(kind), Limit: 1})
-		if err != nil || len(es) == 0 {
-			return nil, err
-		}
-		return &es[0], nil
-	}
-	notice, err := newest(email.MerchantWebhooksSilent)
-	if err != nil || notice == nil {
+// webhooksSilent reads whether the shop's order webhooks fell silent: the
+// poller noted a silence after the last webhook it saw (it decides that,
+// and tells the merchant), and no webhook of the topic came since.
+func webhooksSilent(ctx context.Context, st Store, shop store.Shop) (*silence, error) {
+	poll, err := st.StorePoll(ctx, shop.ID)
+	if err != nil || poll.SilenceNoticed == nil {
 		return nil, err
 	}
-	if again, err := newest(email.MerchantWebhooksReenabled); err != nil || again != nil && again.ID > notice.ID {
+	topic := jobs.OrderCreateTopic(shop.Platform)
+	last, err := st.LastWebhook(ctx, shop.ID, topic, jobs.HeaderSource)
+	if err != nil || last != nil && last.After(*poll.SilenceNoticed) {
 		return nil, err
 	}
-	var data email.Merchant
-	if err := json.Unmarshal([]byte(notice.Data), &data); err != nil || len(data.Topics) == 0 {
-		return nil, nil //nolint:nilerr // a notice whose data was erased or is unreadable: nothing to show
-	}
-	last, err := st.LastWebhook(ctx, shopID, data.Topics[0], jobs.HeaderSource)
-	if err != nil || last != nil && last.After(notice.CreatedAt) {
-		return nil, err
-	}
-	since, err := time.Parse(time.RFC3339, data.Since)
-	if err != nil {
-		since = notice.CreatedAt
-	}
-	return &silence{topic: data.Topics[0], since: since}, nil
+	return &silence{topic: topic, since: *poll.SilenceNoticed}, nil
 }

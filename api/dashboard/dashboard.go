@@ -33,6 +33,7 @@ type Store interface {
 	ListEmails(ctx context.Context, f store.EmailFilter) ([]store.Email, error)
 	EmailCounts(ctx context.Context, shopID int64) (map[string]int, error)
 	MailWaitingForAccount(ctx context.Context, shopID int64) (store.AccountWait, error)
+	StorePoll(ctx context.Context, shopID int64) (store.PollState, error)
 	LastWebhook(ctx context.Context, shopID int64, topic, marker string) (*time.Time, error)
 	ListBackorders(ctx context.Context, f store.BackorderFilter) ([]store.BackorderEntry, error)
 	Backorder(ctx context.Context, id int64) (store.BackorderEntry, []store.EventEntry, error)

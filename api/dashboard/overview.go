@@ -108,7 +108,7 @@ func (d *Dashboard) overview(c *gin.Context) {
 		func() (err error) { facts.pos, err = d.store.OpenPOs(ctx, shop.ID, today); return },
 		func() (err error) { facts.mail, err = d.store.EmailCounts(ctx, shop.ID); return },
 		func() (err error) { facts.account, err = d.store.MailWaitingForAccount(ctx, shop.ID); return },
-		func() (err error) { facts.silent, err = webhooksSilent(ctx, d.store, shop.ID); return },
+		func() (err error) { facts.silent, err = webhooksSilent(ctx, d.store, shop); return },
 		func() (err error) {
 			hours, err = d.store.HourlyDemand(ctx, shop.ID, now.AddDate(0, 0, -chartDays-1))
 			return

@@ -228,7 +228,7 @@ func TestABrowserLogsInWithTheAdminTokenAndOut(t *testing.T) {
 		t.Fatalf("a login posted from another site = %d, want 403 and no session", rec.Code)
 	}
 	for next, want := range map[string]string{"/backorders?item=11": "/backorders?item=11", "//evil.example/": "/",
-		"https://evil.example/": "/", "/\\evil.example": "/", "": "/"} {
+		"https://evil.example/": "/", "/\\evil.example": "/", "/\t/evil.example": "/", "/\n/evil.example": "/", "": "/"} {
 		rec = post(r, "/login", url.Values{"password": {token}, "next": {next}}, nil)
 		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != want {
 			t.Errorf("login with next %q = %d to %q, want 303 to %q", next, rec.Code, rec.Header().Get("Location"), want)

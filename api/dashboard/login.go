@@ -53,10 +53,14 @@ func (d *Dashboard) logout(c *gin.Context) {
 }
 
 // localPath is next when it is a path on this site, else "/": the login
-// must not send the browser to another site (an open redirect).
+// must not send the browser to another site (an open redirect). Browsers
+// drop tabs and newlines from a URL and read a backslash as a slash, so
+// "/\t/evil.example" and "/\\evil.example" are other sites too.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "/"
+	}
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
 		return "/"
 	}
 	return next

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -98,64 +99,87 @@ func (d *Dashboard) overview(c *gin.Context) {
 		return
 	}
 	data.ShopID, data.ShopName = shop.ID, shopName(shop)
-	now, loc := d.now(), location(shop)
-	today := time.Date(now.UTC().Year(), now.UTC().Month(), now.UTC().Day(), 0, 0, 0, 0, time.UTC)
-	facts := alertFacts{shop: shop, loc: loc}
-	var hours []store.DemandHour
-	var mail []store.Email
-	err = firstError(
-		func() (err error) { facts.items, err = d.store.ItemQueues(ctx, shop.ID); return },
-		func() (err error) { facts.pos, err = d.store.OpenPOs(ctx, shop.ID, today); return },
-		func() (err error) { facts.mail, err = d.store.EmailCounts(ctx, shop.ID); return },
-		func() (err error) { facts.account, err = d.store.MailWaitingForAccount(ctx, shop.ID); return },
-		func() (err error) { facts.silent, err = webhooksSilent(ctx, d.store, shop); return },
-		func() (err error) {
-			hours, err = d.store.HourlyDemand(ctx, shop.ID, now.AddDate(0, 0, -chartDays-1))
-			return
-		},
-		func() (err error) {
-			mail, err = d.store.ListEmails(ctx, store.EmailFilter{ShopID: shop.ID, Limit: recentEmails})
-			return
-		},
-	)
+	r, err := d.read(ctx, shop)
 	if err != nil {
 		d.fail(c, http.StatusServiceUnavailable, "The database cannot be read now.", err)
 		return
 	}
-	data.Alerts = alerts(facts)
-	data.Chart = demandChart(hours, now, loc)
+	data.Alerts = alerts(r.facts)
+	data.Chart = demandChart(r.hours, r.now, r.facts.loc)
+	data.layoutItems(c, r)
+	data.layoutPOs(c, r)
+	for _, e := range r.mail {
+		data.Emails = append(data.Emails, emailRow{Created: timeIn(e.CreatedAt, r.facts.loc), Kind: label(e.Kind),
+			To: e.ToEmail, Subject: e.Subject, Status: e.Status, Delivery: e.Delivery, Reason: e.Reason})
+	}
+	data.MailCounts = mailCounts(r.facts.mail)
+	d.render(c, http.StatusOK, "overview", data)
+}
+
+// reading is what the overview read of a shop, as of now.
+type reading struct {
+	facts alertFacts
+	hours []store.DemandHour
+	mail  []store.Email
+	now   time.Time
+	today time.Time // now's date in UTC, as purchase orders keep dates
+}
+
+func (d *Dashboard) read(ctx context.Context, shop store.Shop) (reading, error) {
+	now := d.now()
+	r := reading{facts: alertFacts{shop: shop, loc: location(shop)}, now: now,
+		today: time.Date(now.UTC().Year(), now.UTC().Month(), now.UTC().Day(), 0, 0, 0, 0, time.UTC)}
+	f := &r.facts
+	err := firstError(
+		func() (err error) { f.items, err = d.store.ItemQueues(ctx, shop.ID); return },
+		func() (err error) { f.pos, err = d.store.OpenPOs(ctx, shop.ID, r.today); return },
+		func() (err error) { f.mail, err = d.store.EmailCounts(ctx, shop.ID); return },
+		func() (err error) { f.account, err = d.store.MailWaitingForAccount(ctx, shop.ID); return },
+		func() (err error) { f.silent, err = webhooksSilent(ctx, d.store, shop); return },
+		func() (err error) {
+			r.hours, err = d.store.HourlyDemand(ctx, shop.ID, now.AddDate(0, 0, -chartDays-1))
+			return
+		},
+		func() (err error) {
+			r.mail, err = d.store.ListEmails(ctx, store.EmailFilter{ShopID: shop.ID, Limit: recentEmails})
+			return
+		},
+	)
+	return r, err
+}
+
+// layoutItems fills the at-a-glance counts and the items' table.
+func (data *overviewData) layoutItems(c *gin.Context, r reading) {
 	var oldest *time.Time
-	for _, it := range facts.items {
+	for _, it := range r.facts.items {
 		data.Waiting += it.Waiting
 		data.Orders += it.Orders
 		if it.Oldest != nil && (oldest == nil || it.Oldest.Before(*oldest)) {
 			oldest = it.Oldest
 		}
-		data.Items = append(data.Items, d.itemRow(shop, it, now, loc))
+		data.Items = append(data.Items, itemRowOf(r.facts.shop, it, r.now, r.facts.loc))
 	}
 	if oldest != nil {
-		data.OldestAge = age(now, *oldest)
+		data.OldestAge = age(r.now, *oldest)
 	}
 	data.ItemHeaders = sortRows(c, "sort", "-waiting", itemColumns, data.Items)
-	for _, po := range facts.pos {
+}
+
+// layoutPOs fills the purchase orders' table, overdue first.
+func (data *overviewData) layoutPOs(c *gin.Context, r reading) {
+	for _, po := range r.facts.pos {
 		row := poRow{OpenPO: po, Next: dateOf(po.NextExpected), NextUnix: unix(po.NextExpected), Missed: dateOf(po.MissedAt)}
 		if po.MissedAt != nil {
-			row.Overdue, row.DaysOverdue = true, daysBetween(*po.MissedAt, today)
+			row.Overdue, row.DaysOverdue = true, daysBetween(*po.MissedAt, r.today)
 			data.OverduePOs++
 		}
 		data.POs = append(data.POs, row)
 	}
 	data.OpenPOs = len(data.POs)
 	data.POHeaders = sortRows(c, "po_sort", "-overdue", poColumns, data.POs)
-	for _, e := range mail {
-		data.Emails = append(data.Emails, emailRow{Created: timeIn(e.CreatedAt, loc), Kind: label(e.Kind), To: e.ToEmail,
-			Subject: e.Subject, Status: e.Status, Delivery: e.Delivery, Reason: e.Reason})
-	}
-	data.MailCounts = mailCounts(facts.mail)
-	d.render(c, http.StatusOK, "overview", data)
 }
 
-func (d *Dashboard) itemRow(shop store.Shop, it store.ItemQueue, now time.Time, loc *time.Location) itemRow {
+func itemRowOf(shop store.Shop, it store.ItemQueue, now time.Time, loc *time.Location) itemRow {
 	row := itemRow{ItemQueue: it, Name: itemName(it), ETADate: dateOf(it.ETA), ETAUnix: unix(it.ETA)}
 	if it.ETAKind == "unknown" {
 		row.ETAUnix = 1<<53 + 1 // after every date

@@ -5,16 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/backorderd/backorderd/api"
 	"github.com/backorderd/backorderd/backorder"
 	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
@@ -113,14 +110,14 @@ func backorderRowOf(b store.BackorderEntry, now time.Time, loc *time.Location) b
 
 type backorderData struct {
 	page
-	B          backorderRow
-	Lines      []backorderRow
-	Events     []eventRow
-	CanCancel  bool
-	Reason     string
-	Error      string
-	MaxReason  int
-	CancelPath string
+	B         backorderRow
+	Lines     []backorderRow
+	Events    []eventRow
+	CanAct    bool   // units wait: it may be cancelled or served first
+	Form      string // the form the reason and error belong to: "cancel" or "prioritize"
+	Reason    string
+	Error     string
+	MaxReason int
 }
 
 type eventRow struct {
@@ -130,15 +127,18 @@ type eventRow struct {
 }
 
 // backorder serves GET /backorders/{id}: one backorder, the order's other
-// lines, its trail and the cancel form.
+// lines, its trail and the forms that act on it.
 func (d *Dashboard) backorder(c *gin.Context) {
 	data, ok := d.backorderData(c)
 	if !ok {
 		return
 	}
-	if c.Query("done") == "cancelled" {
+	switch c.Query("done") {
+	case "cancelled":
 		data.Flash = "Cancelled. The customer is told, and its units go to the next orders in line. " +
 			storeNotes[jobs.StoreEffect(c.Query("store"))]
+	case "prioritized":
+		data.Flash = "Moved to the front of its item's queue: the next units that arrive go to it first."
 	}
 	d.render(c, http.StatusOK, "backorder", data)
 }
@@ -176,9 +176,8 @@ func (d *Dashboard) backorderData(c *gin.Context) (backorderData, bool) {
 	now, loc := d.now(), location(shop)
 	data := backorderData{page: page{Title: fmt.Sprintf("Backorder %d", b.ID), LoggedIn: true, Nav: "backorders",
 		ShopID: shop.ID, ShopName: shopName(shop)},
-		B: backorderRowOf(b, now, loc), MaxReason: jobs.MaxReasonLength, CancelPath: fmt.Sprintf("/backorders/%d/cancel", b.ID)}
-	data.CanCancel = d.cancel != nil && (b.Status == string(backorder.StatusWaiting) ||
-		b.Status == string(backorder.StatusPartiallyAllocated))
+		B: backorderRowOf(b, now, loc), MaxReason: jobs.MaxReasonLength}
+	data.CanAct = d.actions != nil && b.Waiting > 0
 	for _, l := range lines {
 		if l.ID != b.ID {
 			data.Lines = append(data.Lines, backorderRowOf(l, now, loc))
@@ -188,62 +187,4 @@ func (d *Dashboard) backorderData(c *gin.Context) (backorderData, bool) {
 		data.Events = append(data.Events, eventRow{EventEntry: e, At: timeIn(e.CreatedAt, loc), Kind: label(e.Kind)})
 	}
 	return data, true
-}
-
-// storeNotes say what a cancellation asked of the shop's store.
-var storeNotes = map[jobs.StoreEffect]string{
-	jobs.StoreNone:        "backorderd cannot write to this shop's store: cancel the line there by hand.",
-	jobs.StoreCancelOrder: "Nothing of the order is left to ship: it is being cancelled in the store.",
-	jobs.StoreUpdateOrder: "The order still ships other units: the store's order is being updated.",
-}
-
-// actor is who the audit trail names: the login (api.ActorKey, set by the
-// guard for a session), else the admin token.
-func actor(c *gin.Context) string {
-	if name := c.GetString(api.ActorKey); name != "" {
-		return name
-	}
-	return "admin token"
-}
-
-// cancelBackorder serves the cancel form's POST /backorders/{id}/cancel
-// through the same cancellation as the admin API, then shows the backorder
-// again (post, redirect, get: a reload does not post twice).
-func (d *Dashboard) cancelBackorder(c *gin.Context) {
-	data, ok := d.backorderData(c)
-	if !ok {
-		return
-	}
-	reason := strings.TrimSpace(c.PostForm("reason"))
-	status := http.StatusOK
-	switch {
-	case d.cancel == nil:
-		status, data.Error = http.StatusNotImplemented, "Cancelling is not available in this process."
-	case reason == "":
-		status, data.Error = http.StatusUnprocessableEntity, "Say why: the customer is told the reason."
-	case utf8.RuneCountInString(reason) > jobs.MaxReasonLength:
-		status, data.Error = http.StatusUnprocessableEntity,
-			fmt.Sprintf("The reason is longer than %d characters.", jobs.MaxReasonLength)
-	}
-	if status == http.StatusOK {
-		effect, err := d.cancel.Cancel(c.Request.Context(), data.B.ID, jobs.Action{Actor: actor(c), Reason: reason})
-		switch {
-		case err == nil:
-			c.Set("backorder_id", data.B.ID)
-			q := url.Values{"done": {"cancelled"}, "store": {string(effect)}}
-			c.Redirect(http.StatusSeeOther, fmt.Sprintf("/backorders/%d?%s", data.B.ID, q.Encode()))
-			return
-		case errors.Is(err, jobs.ErrConflict):
-			status, data.Error = http.StatusConflict, "It cannot be cancelled now: "+err.Error()
-		case errors.Is(err, jobs.ErrUnprocessable), errors.Is(err, jobs.ErrBadRequest):
-			status, data.Error = http.StatusUnprocessableEntity, "It cannot be cancelled so: "+err.Error()
-		case errors.Is(err, store.ErrNotFound):
-			status, data.Error = http.StatusNotFound, "There is no such backorder."
-		default:
-			_ = c.Error(err)
-			status, data.Error = http.StatusServiceUnavailable, "It could not be cancelled now; try again in a moment."
-		}
-	}
-	data.Reason = reason
-	d.render(c, status, "backorder", data)
 }

@@ -1,7 +1,7 @@
 // Package dashboard is the merchant's dashboard at /: what waits per item
 // and since when, the ETA promised, demand over 30 days, purchase orders,
 // recent mail and what needs attention; a page per backorder with its
-// trail and a form to cancel it; and the browser login that guards it and
+// trail and forms to cancel it or serve it first; and the browser login that guards it and
 // the monitor. Pages are rendered on the server from embedded templates and
 // work without JavaScript; a small script only sorts tables in place. It
 // reads through the store's read methods and acts through the jobs that
@@ -39,11 +39,15 @@ type Store interface {
 	Backorder(ctx context.Context, id int64) (store.BackorderEntry, []store.EventEntry, error)
 }
 
-// Canceller cancels a backorder for an operator (jobs.Backorders), as the
-// admin API's POST /api/v1/backorders/{id}/cancel does: its units leave the
-// queue, the customer is told why, the store is updated where it can be.
-type Canceller interface {
+// Actions are the operator's actions on a backorder (jobs.Backorders), the
+// same the admin API's POST /api/v1/backorders/{id}/cancel and
+// /prioritize run.
+type Actions interface {
+	// Cancel: its units leave the queue, the customer is told why, the
+	// store is updated where it can be.
 	Cancel(ctx context.Context, id int64, a jobs.Action) (jobs.StoreEffect, error)
+	// Prioritize: the next units of its item go to it first.
+	Prioritize(ctx context.Context, id int64, a jobs.Action) error
 }
 
 //go:embed templates/*.html
@@ -59,17 +63,17 @@ const AssetsPath = "/assets"
 // Dashboard serves the merchant's pages.
 type Dashboard struct {
 	store    Store
-	cancel   Canceller
+	actions  Actions
 	sessions *api.Sessions
 	log      *slog.Logger
 	pages    map[string]*template.Template
 	now      func() time.Time
 }
 
-// New makes the dashboard of the admin token. cancel may be nil: the
-// backorder page then offers no cancel form.
-func New(st Store, cancel Canceller, token string, log *slog.Logger) *Dashboard {
-	return &Dashboard{store: st, cancel: cancel, sessions: api.NewSessions(token), log: log,
+// New makes the dashboard of the admin token. actions may be nil: the
+// backorder page then offers no forms.
+func New(st Store, actions Actions, token string, log *slog.Logger) *Dashboard {
+	return &Dashboard{store: st, actions: actions, sessions: api.NewSessions(token), log: log,
 		pages: parsePages(), now: time.Now}
 }
 
@@ -96,7 +100,8 @@ func (d *Dashboard) Mount(r gin.IRouter, guard gin.HandlerFunc) {
 	g.GET("/", d.overview)
 	g.GET("/backorders", d.backorders)
 	g.GET("/backorders/:id", d.backorder)
-	g.POST("/backorders/:id/cancel", d.cancelBackorder)
+	g.POST("/backorders/:id/cancel", d.act(cancelAction))
+	g.POST("/backorders/:id/prioritize", d.act(prioritizeAction))
 }
 
 // render writes a page with the frame every page shares.

@@ -163,12 +163,17 @@ func (c *canceller) Cancel(_ context.Context, id int64, a jobs.Action) (jobs.Sto
 	return jobs.StoreNone, c.err
 }
 
-func router(s *store.Store, cancel dashboard.Canceller) *gin.Engine {
+func (c *canceller) Prioritize(_ context.Context, id int64, a jobs.Action) error {
+	c.calls = append(c.calls, fmt.Sprintf("first %d %q by %s", id, a.Reason, a.Actor))
+	return c.err
+}
+
+func router(s *store.Store, actions *canceller) *gin.Engine {
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
-	var c dashboard.Canceller
-	if cancel != nil {
-		c = cancel
+	var c dashboard.Actions
+	if actions != nil {
+		c = actions
 	}
 	d := dashboard.New(s, c, token, slog.New(slog.DiscardHandler))
 	d.SetClock(func() time.Time { return now })
@@ -394,9 +399,28 @@ func TestABackorderShowsItsOrderItsTrailAndIsCancelledWithAReason(t *testing.T) 
 		if code, _ := get(t, r, "/backorders/999999"); code != http.StatusNotFound {
 			t.Errorf("a missing backorder = %d, want 404", code)
 		}
-		// Without a way to cancel, no form is offered.
-		if _, body := get(t, router(s, nil), path); strings.Contains(body, "/cancel") {
-			t.Error("a dashboard without a canceller offers the cancel form")
+		// Without a way to act, no form is offered.
+		if _, body := get(t, router(s, nil), path); strings.Contains(body, "<form method=\"post\" action=\"/backorders") {
+			t.Error("a dashboard without the backorder service offers its forms")
+		}
+
+		// Served first, with its own form.
+		c.calls, c.err = nil, nil
+		if rec := post(r, path+"/prioritize", url.Values{"reason": {"A wedding on Saturday."}}, authorized); rec.Code != http.StatusSeeOther ||
+			rec.Header().Get("Location") != path+"?done=prioritized" {
+			t.Fatalf("serve first = %d to %q, want 303 back to the backorder", rec.Code, rec.Header().Get("Location"))
+		}
+		if want := fmt.Sprintf(`[first %d "A wedding on Saturday." by admin token]`, id); fmt.Sprint(c.calls) != want {
+			t.Errorf("actions = %v, want %s", c.calls, want)
+		}
+		if _, body := get(t, r, path+"?done=prioritized"); !strings.Contains(body, "Moved to the front of its item") {
+			t.Error("the backorder after serving it first does not say so")
+		}
+		c.err = fmt.Errorf("backorder %d is first already: %w", id, jobs.ErrConflict)
+		rec = post(r, path+"/prioritize", url.Values{"reason": {"again"}}, authorized)
+		if body := rec.Body.String(); rec.Code != http.StatusConflict || !strings.Contains(body, "cannot be moved to the front now") ||
+			!strings.Contains(body, ">again</textarea>") {
+			t.Errorf("a refused serve first = %d, want 409 saying why, the reason kept in its form:\n%s", rec.Code, body)
 		}
 	})
 }

@@ -15,6 +15,7 @@ type alert struct {
 	Level  string // "critical" or "warning"
 	Title  string
 	Detail string
+	Fix    string // a command that fixes it, when there is one
 }
 
 // alertFacts is what the alerts are read from.
@@ -32,40 +33,51 @@ type alertFacts struct {
 func alerts(f alertFacts) []alert {
 	var crit, warn []alert
 	if f.account.Messages > 0 {
-		crit = append(crit, alert{"critical", "SendGrid refuses the account",
-			fmt.Sprintf("%d messages wait until the SendGrid account is fixed (credits, API key or sender): %s",
-				f.account.Messages, f.account.Reason)})
+		crit = append(crit, alert{Level: "critical", Title: "SendGrid refuses the account",
+			Detail: fmt.Sprintf("%s until the SendGrid account is fixed (credits, API key or sender): %s",
+				plural(f.account.Messages, "message waits", "messages wait"), f.account.Reason)})
 	}
 	if f.silent != nil {
-		crit = append(crit, alert{"critical", "The store's order webhooks fell silent",
-			fmt.Sprintf("No %s webhook since %s; polling still finds orders. Run `backorderd shop connect` to register the webhooks again.",
-				f.silent.topic, timeIn(f.silent.since, f.loc))})
+		crit = append(crit, alert{Level: "critical", Title: "The store's order webhooks fell silent",
+			Detail: fmt.Sprintf("No %s webhook since %s; polling still finds orders. Register the webhooks again:",
+				f.silent.topic, timeIn(f.silent.since, f.loc)),
+			Fix: fmt.Sprintf("backorderd shop connect %s", f.shop.Domain)})
 	}
 	for _, po := range f.pos {
 		if po.MissedAt != nil {
-			crit = append(crit, alert{"critical", fmt.Sprintf("Purchase order %d from %s is overdue", po.ID, po.Supplier),
-				fmt.Sprintf("Expected %s; %d units still due.", dateOf(po.MissedAt), po.UnitsDue)})
+			crit = append(crit, alert{Level: "critical", Title: fmt.Sprintf("Purchase order %d from %s is overdue", po.ID, po.Supplier),
+				Detail: fmt.Sprintf("Expected %s; %s still due.", dateOf(po.MissedAt), plural(po.UnitsDue, "unit", "units"))})
 		}
 	}
 	for _, it := range f.items {
 		if it.AtCap {
-			warn = append(warn, alert{"warning", fmt.Sprintf("%s reached its cap", itemName(it)),
-				fmt.Sprintf("%d units wait; %d of them ordered past the cap.", it.Waiting, it.OverCap)})
+			warn = append(warn, alert{Level: "warning", Title: fmt.Sprintf("%s reached its cap", itemName(it)),
+				Detail: fmt.Sprintf("%s; %d of them ordered past the cap.", plural(it.Waiting, "unit waits", "units wait"), it.OverCap)})
 		}
 		if it.Shortfall > 0 {
-			warn = append(warn, alert{"warning", fmt.Sprintf("Shortfall on %s", itemName(it)),
-				fmt.Sprintf("The store reports %d more units sold than backorderd knows orders for.", it.Shortfall)})
+			warn = append(warn, alert{Level: "warning", Title: fmt.Sprintf("Shortfall on %s", itemName(it)),
+				Detail: fmt.Sprintf("The store reports %s sold beyond the orders backorderd knows of.",
+					plural(it.Shortfall, "unit", "units"))})
 		}
 	}
 	if n := f.mail[store.EmailHeld]; n > 0 {
-		warn = append(warn, alert{"warning", fmt.Sprintf("%d emails held", n),
-			"The shop has no from address: set EMAIL_FROM or `backorderd shop set --from`; held mail goes then."})
+		warn = append(warn, alert{Level: "warning", Title: plural(n, "email held", "emails held"),
+			Detail: "The shop has no from address; held mail goes once it has one (or set EMAIL_FROM):",
+			Fix:    fmt.Sprintf("backorderd shop set %s --from ADDRESS", f.shop.Domain)})
 	}
 	if n := f.mail[store.EmailFailed]; n > 0 {
-		warn = append(warn, alert{"warning", fmt.Sprintf("%d emails failed", n),
-			"SendGrid refused them for good, or they had no recipient; see Recent emails."})
+		warn = append(warn, alert{Level: "warning", Title: plural(n, "email failed", "emails failed"),
+			Detail: "SendGrid refused them for good, or they had no recipient; see Recent emails."})
 	}
 	return append(crit, warn...)
+}
+
+// plural is n with the word for one or for many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func itemName(it store.ItemQueue) string {

@@ -289,8 +289,9 @@ func TestTheOverviewShowsWhatWaitsThePromisedDatesAndWhatNeedsAttention(t *testi
 			"order webhooks fell silent", "No orders/create webhook since 1 Dec 2026 07:00",
 			fmt.Sprintf("Purchase order %d from Copperworks is overdue", f.po.ID), "Expected Mon 30 Nov 2026; 10 units still due.",
 			"MUG-BLUE reached its cap", "4 units wait; 1 of them ordered past the cap.",
-			"Shortfall on item 13", "2 more units sold",
-			"1 emails held",
+			"Shortfall on item 13", "2 units sold beyond the orders",
+			"1 email held", "<code>backorderd shop set harbor-kiln.myshopify.com --from ADDRESS</code>",
+			"<code>backorderd shop connect harbor-kiln.myshopify.com</code>", "1 message waits until",
 			// The queues: the item's ETA is its last line's.
 			`<a href="/backorders?item=11&amp;shop=` + fmt.Sprint(f.shop.ID) + `">MUG-BLUE</a>`,
 			"3 d 2 h", "since 29 Nov 2026 13:00", "Tue 22 Dec 2026", "eta-estimate",
@@ -307,7 +308,7 @@ func TestTheOverviewShowsWhatWaitsThePromisedDatesAndWhatNeedsAttention(t *testi
 				t.Errorf("overview lacks %q", want)
 			}
 		}
-		inOrder(t, "alerts", body, "SendGrid refuses", "fell silent", "is overdue", "reached its cap", "Shortfall", "emails held")
+		inOrder(t, "alerts", body, "SendGrid refuses", "fell silent", "is overdue", "reached its cap", "Shortfall", "email held")
 		if m := regexp.MustCompile(`<rect class="ordered"[^>]*height="([0-9.]+)"`).FindAllStringSubmatch(body, -1); len(m) != 30 {
 			t.Errorf("chart bars = %d, want 30 days", len(m))
 		}

@@ -131,7 +131,7 @@ const queueRow = `(() => {
 	return null;
 })()`
 
-func TestInABrowserTheMerchantLogsInSeesTheSaleCancelsABackorderAndTheOperatorSeesTheQueues(t *testing.T) {
+func TestInABrowserTheMerchantLogsInSeesTheSaleActsOnABackorderAndTheOperatorSeesTheQueues(t *testing.T) {
 	b := newBrowser(t)
 	t.Chdir(t.TempDir())
 	inspector, redisAt := testRedis(t)
@@ -202,10 +202,19 @@ func TestInABrowserTheMerchantLogsInSeesTheSaleCancelsABackorderAndTheOperatorSe
 		t.Fatalf("the newest backorder = %q, %q, want order #S8 waiting", h1, status)
 	}
 	b.shot("backorder")
+	b.do("serve it first",
+		chromedp.SendKeys(chromedp.ID("first-reason"), "Their wedding is on Saturday."),
+		chromedp.Submit(chromedp.ID("first-reason")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if flash, trail := b.text(".flash"), b.text("#trail"); !strings.Contains(flash, "Moved to the front") ||
+		!strings.Contains(trail, "prioritized") || !strings.Contains(trail, "Their wedding is on Saturday.") {
+		t.Errorf("after serving it first: %q, trail:\n%s\nwant it said, and the reason in the trail", flash, trail)
+	}
 	b.do("cancel it",
 		chromedp.SendKeys(chromedp.ID("reason"), "Out of copper until spring; refunded in full."),
 		chromedp.Submit(chromedp.ID("reason")),
-		chromedp.WaitVisible(chromedp.CSS(".flash")))
+		// The page before had a flash too: wait for the cancelled one.
+		chromedp.WaitVisible(chromedp.CSS("#status.st-cancelled")))
 	b.shot("backorder-cancelled")
 	if status, waiting, trail := b.text("#status"), b.text("#waiting"), b.text("#trail"); status != "cancelled" ||
 		waiting != "0" || !strings.Contains(trail, "Out of copper until spring") {

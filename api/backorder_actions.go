@@ -48,15 +48,22 @@ type actionRequest struct {
 	Reason *string `json:"reason"`
 }
 
-// readAction reads the backorder id and the action's reason: required,
-// at most jobs.MaxReasonLength characters.
+// readAction reads the backorder id and the action's reason, from a JSON
+// body or a form: required, at most jobs.MaxReasonLength characters.
 func readAction(c *gin.Context) (int64, jobs.Action, error) {
 	id, err := idParam(c, "id", "a backorder id")
 	if err != nil {
 		return 0, jobs.Action{}, err
 	}
 	var req actionRequest
-	if err := bindJSON(c, &req); err != nil {
+	if c.ContentType() == "application/x-www-form-urlencoded" {
+		// An HTML form (the dashboard's, without JavaScript) posts the
+		// reason as a form field; other fields (a form's own) are ignored.
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxRequestBytes)
+		if reason, ok := c.GetPostForm("reason"); ok {
+			req.Reason = &reason
+		}
+	} else if err := bindJSON(c, &req); err != nil {
 		return 0, jobs.Action{}, err
 	}
 	switch {

@@ -166,11 +166,16 @@ func TestCancelAndPrioritizeRequestsThatCannotBeDoneAreRefused(t *testing.T) {
 			{"bad older_than", "GET", "/api/v1/backorders?older_than=soon", "", nil, 400, "bad_request"},
 			{"bad eta_kind", "GET", "/api/v1/backorders?eta_kind=maybe", "", nil, 400, "bad_request"},
 			{"bad action", "GET", "/api/v1/operator-actions?action=delete", "", nil, 400, "bad_request"},
+			{"no status to filter actions on", "GET", "/api/v1/operator-actions?status=waiting", "", nil, 400, "bad_request"},
 		} {
 			code, body := call(t, r, tc.method, tc.path, tc.body, tc.headers...)
 			if c, msg := errorOf(body); code != tc.status || c != tc.code || msg == "" {
 				t.Errorf("%s: %d %v, want %d %s with a message", tc.what, code, body, tc.status, tc.code)
 			}
+		}
+		if code, body := call(t, r, "POST", "/api/v1/backorders/"+old+"/prioritize", "csrf=1",
+			"Content-Type", "application/x-www-form-urlencoded"); code != 422 {
+			t.Errorf("a form without a reason = %d %v, want 422", code, body)
 		}
 		if _, one := call(t, r, "GET", "/api/v1/backorders/"+old, ""); one["backorder"].(map[string]any)["status"] != "waiting" {
 			t.Errorf("after refused requests the backorder is %v, want still waiting", one["backorder"])
@@ -182,8 +187,9 @@ func TestAPrioritizedBackorderShowsWhoMovedItAndWhy(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		_, old, recent := twoOrdersWaiting(t, s)
 		r, _ := actionsRouter(t, s)
-		code, body := call(t, r, "POST", "/api/v1/backorders/"+recent+"/prioritize", `{"reason":"replacement for a broken kettle"}`,
-			"X-Test-Login", "wren@harbor.example")
+		// From the dashboard's form, signed in.
+		code, body := call(t, r, "POST", "/api/v1/backorders/"+recent+"/prioritize", "reason=replacement+for+a+broken+kettle&csrf=x",
+			"X-Test-Login", "wren@harbor.example", "Content-Type", "application/x-www-form-urlencoded")
 		if code != http.StatusOK {
 			t.Fatalf("prioritize = %d %v", code, body)
 		}

@@ -27,7 +27,11 @@ func list[R any](st AdminStore, statuses []string, fetch func(*gin.Context, list
 		var err error
 		q.limit, q.before, err = page(c)
 		q.status = c.Query("status")
-		if err == nil && q.status != "" && !slices.Contains(statuses, q.status) {
+		switch {
+		case err != nil || q.status == "" || slices.Contains(statuses, q.status):
+		case len(statuses) == 0:
+			err = errBadRequest("this list has no status filter")
+		default:
 			err = errBadRequest("status must be one of " + strings.Join(statuses, ", "))
 		}
 		if err == nil {

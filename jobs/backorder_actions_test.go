@@ -208,3 +208,81 @@ func TestWithCredentialsACancelCancelsAnOrderWithNothingLeftAndUpdatesOneThatShi
 		}
 	})
 }
+
+func TestTheSameCancelEightTimesAtOnceIsOneCancellationOneMessageOneAuditEntry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		h := jobs.NewHarness(t, s)
+		shop := storeShop(t, h, "twice.myshopify.com", false, nil)
+		h.StartWorker()
+		ids := threeKettlesWait(t, h, shop, time.Now().Add(-3*time.Hour).Truncate(time.Second))
+		bs := jobs.NewBackorders(s, h.Dispatcher, h.Log)
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() {
+				_, err := bs.Cancel(ctx, ids["701"], byOperator)
+				errs <- err
+			}()
+		}
+		done, refused := 0, 0
+		for range 8 {
+			switch err := <-errs; {
+			case err == nil:
+				done++
+			case errors.Is(err, jobs.ErrConflict):
+				refused++
+			default:
+				t.Errorf("cancel: %v", err)
+			}
+		}
+		if done != 1 || refused != 7 {
+			t.Fatalf("%d cancels done, %d refused; want 1 and 7", done, refused)
+		}
+		if n := len(h.Emails(shop.ID, "cancelled", "701")); n != 1 {
+			t.Errorf("cancelled emails = %d, want 1", n)
+		}
+		acts, _ := s.OperatorActions(ctx, store.OperatorActionFilter{BackorderID: ids["701"], Limit: 10})
+		_, trail, _ := s.Backorder(ctx, ids["701"])
+		cancels := 0
+		for _, e := range trail {
+			if e.Kind == "cancelled" {
+				cancels++
+			}
+		}
+		if len(acts) != 1 || cancels != 1 {
+			t.Errorf("%d actions and %d cancelled entries in the trail, want 1 and 1", len(acts), cancels)
+		}
+	})
+}
+
+func TestAPrioritizedBackorderTakesTheEarliestSupplyInItsETA(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		h := jobs.NewHarness(t, s)
+		shop, sp := kettleShop(t, h, 3) // 601, 602, 603 wait for a kettle; a supplier with 10 days' lead
+		soon := jobs.Today().AddDate(0, 0, 3)
+		po := h.SentPO(shop.ID, sp.ID, "777", 1, time.Now())
+		h.SetPO(po.ID, func(p *store.PurchaseOrder) { p.Status, p.ExpectedAt = store.POConfirmed, &soon })
+		h.Reconcile(shop.ID, "777")
+		if k := kettles(t, s, shop.ID); k["601"].ETAKind != "confirmed" || k["603"].ETAKind != "estimate" {
+			t.Fatalf("before: 601 %s, 603 %s; want the one kettle on order for the oldest", k["601"].ETAKind, k["603"].ETAKind)
+		}
+		bs := jobs.NewBackorders(s, h.Dispatcher, h.Log)
+		if err := bs.Prioritize(ctx, kettles(t, s, shop.ID)["603"].ID, byOperator); err != nil {
+			t.Fatal(err)
+		}
+		k := kettles(t, s, shop.ID)
+		want := soon.AddDate(0, 0, 1).Format(time.DateOnly) // and the shop's handling day
+		if b := k["603"]; b.ETAKind != "confirmed" || date(b.ETA) != want {
+			t.Errorf("603 = %s %s, want confirmed %s: the kettle on order is its", b.ETAKind, date(b.ETA), want)
+		}
+		if b := k["601"]; b.ETAKind != "estimate" {
+			t.Errorf("601 = %s %s, want an estimate now", b.ETAKind, date(b.ETA))
+		}
+		// A full check keeps it so.
+		h.Reconcile(shop.ID, "777")
+		if b := kettles(t, s, shop.ID)["603"]; b.ETAKind != "confirmed" {
+			t.Errorf("after a full check 603 = %s, want still confirmed", b.ETAKind)
+		}
+	})
+}

@@ -85,12 +85,28 @@ func dataDocument(ctx context.Context, tx *store.Tx, shop store.Shop, req backor
 	}
 	out := privacyDocument{Shop: shop.Domain, DataRequestID: req.RequestID, Customer: documentCustomer(req.Customer),
 		WhatIsKept: "order names, dates, lines and status; the customer's email, name and phone on each order; " +
+			"the reasons operators gave for acting on the customer's backorders; " +
 			"the raw webhook deliveries that mention the customer"}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.OrderID
+	}
+	// Operators' reasons are free text that may speak of the customer.
+	acts, err := tx.OrdersOperatorActions(ctx, shop.ID, ids)
+	if err != nil {
+		return "", 0, err
+	}
 	for _, r := range recs {
 		o := documentOrder{OrderID: r.OrderID, Name: r.Name, PlacedAt: r.PlacedAt.UTC(), Status: r.Status, Email: r.Email,
 			FirstName: r.FirstName, LastName: r.LastName, Phone: r.Phone, ShippingMethod: r.ShippingMethod}
 		for _, l := range r.Lines {
 			o.Lines = append(o.Lines, documentLine{SKU: l.SKU, Title: l.Title, Quantity: l.Quantity})
+		}
+		for _, a := range acts {
+			if a.OrderID == r.OrderID {
+				o.OperatorActions = append(o.OperatorActions, documentAction{LineID: a.LineID, Action: a.Action,
+					Reason: a.Reason, At: a.CreatedAt.UTC()})
+			}
 		}
 		out.Orders = append(out.Orders, o)
 	}
@@ -132,6 +148,17 @@ type documentOrder struct {
 	Phone          string         `json:"phone"`
 	ShippingMethod string         `json:"shipping_method"`
 	Lines          []documentLine `json:"lines"`
+	// OperatorActions are the operators' actions on the order's
+	// backorders, with the reasons they gave.
+	OperatorActions []documentAction `json:"operator_actions,omitempty"`
+}
+
+// documentAction is an operator's action on a backorder of the order.
+type documentAction struct {
+	LineID string    `json:"line_id"`
+	Action string    `json:"action"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 type documentLine struct {

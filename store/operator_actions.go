@@ -138,3 +138,30 @@ func (tx *Tx) redactOperatorReasons(ctx context.Context, shopID int64, where str
 	}
 	return nil
 }
+
+// OrderOperatorAction is an operator's action on a backorder of an order,
+// for the customer's data document.
+type OrderOperatorAction struct {
+	OrderID   string    `db:"order_id"`
+	LineID    string    `db:"line_id"`
+	Action    string    `db:"action"`
+	Reason    string    `db:"reason"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// OrdersOperatorActions lists the operators' actions on the backorders of
+// a shop's orders, oldest first.
+func (tx *Tx) OrdersOperatorActions(ctx context.Context, shopID int64, orderIDs []string) ([]OrderOperatorAction, error) {
+	if len(orderIDs) == 0 {
+		return nil, nil
+	}
+	const q = `SELECT b.order_id, b.line_id, a.action, a.reason, a.created_at
+	FROM operator_actions a JOIN backorders b ON b.id = a.backorder_id
+	WHERE b.shop_id = :shop_id AND b.order_id IN (:order_ids) ORDER BY a.id`
+	var as []OrderOperatorAction
+	arg := map[string]any{"shop_id": shopID, "order_ids": orderIDs}
+	if err := tx.selectNamed(ctx, &as, q, arg); err != nil {
+		return nil, fmt.Errorf("operator actions of orders: %w", err)
+	}
+	return as, nil
+}

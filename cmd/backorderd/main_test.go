@@ -71,6 +71,25 @@ func TestRunOnTheEmbeddedDefaultReceivesAndProcessesADelivery(t *testing.T) {
 			t.Errorf("GET %s = %d, want it to show %s:\n%.500s", path, status, want, body)
 		}
 	}
+	// An operator cancels the apron's wait: the route is mounted, and the
+	// customer's message is written with the cancellation.
+	for _, step := range []struct{ method, path, body, want string }{
+		{http.MethodPost, "/api/v1/backorders/1/cancel", `{"reason":"the customer asked"}`, `"status":"cancelled"`},
+		{http.MethodGet, "/api/v1/emails?kind=cancelled&order=48213", "", `"dedupe_key":"order:48213:cancelled:`},
+		{http.MethodGet, "/api/v1/operator-actions", "", `"reason":"the customer asked"`},
+	} {
+		req, _ := http.NewRequest(step.method, "http://"+p.addr+step.path, strings.NewReader(step.body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), step.want) {
+			t.Errorf("%s %s = %d, want it to show %s:\n%.500s", step.method, step.path, resp.StatusCode, step.want, body)
+		}
+	}
 	logs := p.stderr.String()
 	for _, want := range []string{"embedded in-process Redis", `"msg":"delivery processed"`, `"outcome":"accepted"`} {
 		if !strings.Contains(logs, want) {

@@ -1,9 +1,8 @@
 package api
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -12,21 +11,52 @@ import (
 )
 
 // RequireToken guards a route group with the admin token: a bearer token
-// for scripts, or HTTP Basic with the token as password for a browser (the
-// monitor). The comparison takes the same time whatever the guess.
+// for scripts, HTTP Basic with the token as password, or the session cookie
+// of the browser login (LoginPath). The comparison takes the same time
+// whatever the guess. A browser opening a page without credentials is sent
+// to the login page; anything else is refused with 401.
 func RequireToken(token string) gin.HandlerFunc {
-	want := sha256.Sum256([]byte(token))
+	sessions := NewSessions(token)
 	return func(c *gin.Context) {
-		got, ok := presentedToken(c.Request)
-		sum := sha256.Sum256([]byte(got))
-		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
-			c.Set("refused", "admin token")
-			c.Header("WWW-Authenticate", `Basic realm="backorderd", charset="UTF-8"`)
-			c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody(codeUnauthorized, "the admin token is missing or wrong"))
+		got, presented := presentedToken(c.Request)
+		if presented && sessions.CheckToken(got) {
+			c.Next()
 			return
 		}
-		c.Next()
+		if !presented && sessions.Valid(c.Request) {
+			c.Set(ActorKey, SessionActor)
+			c.Next()
+			return
+		}
+		c.Set("refused", "admin token")
+		if !presented && isNavigation(c.Request) {
+			c.Redirect(http.StatusSeeOther, LoginPath+"?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+			c.Abort()
+			return
+		}
+		c.Header("WWW-Authenticate", `Basic realm="backorderd", charset="UTF-8"`)
+		c.AbortWithStatusJSON(http.StatusUnauthorized, errorBody(codeUnauthorized, "the admin token is missing or wrong"))
 	}
+}
+
+// LoginPath is the browser login's page.
+const LoginPath = "/login"
+
+// SessionActor is who the audit trail names for what a browser logged in
+// with the admin token does.
+const SessionActor = "browser login"
+
+// isNavigation tells whether r is a browser opening a page (not a script,
+// not a page's own fetch): Sec-Fetch-Mode says so, or, from a browser too
+// old to send it, an Accept that asks for HTML.
+func isNavigation(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	if mode := r.Header.Get("Sec-Fetch-Mode"); mode != "" {
+		return mode == "navigate"
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 func presentedToken(r *http.Request) (string, bool) {

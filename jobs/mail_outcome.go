@@ -75,7 +75,7 @@ func recordOutcome(ctx context.Context, tx *store.Tx, outboxID, emailID int64, o
 	case sentRefused:
 		err = tx.SetEmailStatus(ctx, emailID, store.EmailFailed, "", sendErr.Error())
 	case sentAccountRefused:
-		return tx.SetEmailStatus(ctx, emailID, store.EmailPending, "", "waiting for the SendGrid account: "+sendErr.Error())
+		return tx.SetEmailStatus(ctx, emailID, store.EmailPending, "", store.AccountWaitReason+sendErr.Error())
 	case sentUnknown:
 		return tx.MarkSendUnknown(ctx, emailID, sendErr.Error())
 	default:

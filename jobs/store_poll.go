@@ -96,8 +96,9 @@ type PollReport struct {
 	Recorded int       // of them new to the inbox (the rest were duplicates)
 	// Watermark is the latest updated_at seen (nil: none seen).
 	Watermark *time.Time
-	// Silent is set when the poll told the merchant that the order
-	// webhooks fell silent.
+	// Silent is set when the poll found that the order webhooks fell
+	// silent, a silence not noted before (and told the merchant, when the
+	// shop has an address).
 	Silent bool
 }
 

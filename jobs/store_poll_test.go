@@ -171,6 +171,40 @@ func TestSilentOrderWebhooksAreToldToTheMerchantOncePerSilence(t *testing.T) {
 	})
 }
 
+func TestASilenceIsNotedForTheDashboardWhenTheShopHasNoAddressToTell(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		h := jobs.NewHarness(t, s)
+		ctx := context.Background()
+		shop := storeShop(t, h, "quiet.myshopify.com", true, func(s *store.Shop) { s.MerchantEmail = "" })
+		h.StartWorker()
+		now := time.Now().Truncate(time.Second)
+		kettleWaits(t, h, shop, now.Add(-time.Hour-time.Second))
+		h.Stores.SetChanges(shop.ID, polledOrder(602, now.Add(10*time.Minute)), polledOrder(603, now.Add(20*time.Minute)))
+		h.Poller.SetClock(func() time.Time { return now.Add(time.Hour) })
+		if _, err := h.Poller.ReconcileShop(ctx, shop, nil); err != nil {
+			t.Fatal(err)
+		}
+		h.Settled("every kettle waiting", func(es []store.BackorderEntry, led store.LedgerRow) bool { return led.Waiting == 3 }, shop.ID)
+		for _, after := range []time.Duration{7 * time.Hour, 8 * time.Hour} {
+			h.Poller.SetClock(func() time.Time { return now.Add(after) })
+			rep, err := h.Poller.ReconcileShop(ctx, shop, nil)
+			if err != nil || rep.Silent != (after == 7*time.Hour) {
+				t.Fatalf("poll %v on = %+v, %v; want the silence found once", after, rep, err)
+			}
+		}
+		last, err := s.LastWebhook(ctx, shop.ID, jobs.OrderCreateTopic(shop.Platform), jobs.HeaderSource)
+		if err != nil || last == nil {
+			t.Fatalf("last webhook = %v, %v", last, err)
+		}
+		if p, err := s.StorePoll(ctx, shop.ID); err != nil || p.SilenceNoticed == nil || !p.SilenceNoticed.Equal(*last) {
+			t.Errorf("poll state = %+v, %v; want the silence noted after the webhook of %v", p, err, last)
+		}
+		if es := h.Emails(shop.ID, "merchant_webhooks_silent", ""); len(es) != 0 {
+			t.Errorf("silence notices = %+v, want none: the shop has no address", es)
+		}
+	})
+}
+
 func TestPollDueEnqueuesOnePollPerActiveShopWithCredentialsPerPeriod(t *testing.T) {
 	s := storetest.New(t, store.SQLite)
 	h := jobs.NewHarness(t, s) // no worker: the tasks stay in Redis to be counted

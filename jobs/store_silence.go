@@ -22,8 +22,8 @@ const (
 	silenceOrderRate = 50 // the last orders the mean gap is measured over
 )
 
-// orderCreateTopic is the webhook topic of a new order on the platform.
-func orderCreateTopic(p store.Platform) string {
+// OrderCreateTopic is the webhook topic of a new order on the platform.
+func OrderCreateTopic(p store.Platform) string {
 	if p == store.WooCommerce {
 		return "order.created"
 	}
@@ -35,12 +35,11 @@ func orderCreateTopic(p store.Platform) string {
 // max(silenceFloor, silenceGaps × the mean gap between its last orders),
 // while orders placed since then were found. Once per silence: the message
 // is keyed by the last webhook before it. A shop that never had one counts
-// from when it was added.
+// from when it was added. The silence is noted in the shop's poll state
+// (SilenceNoticed) whether or not the shop has an address to tell: the
+// merchant's dashboard shows it from there until a webhook comes again.
 func (p *Poller) checkSilence(ctx context.Context, shop store.Shop, now time.Time) (bool, error) {
-	if shop.MerchantEmail == "" {
-		return false, nil
-	}
-	last, err := p.store.LastWebhook(ctx, shop.ID, orderCreateTopic(shop.Platform), HeaderSource)
+	last, err := p.store.LastWebhook(ctx, shop.ID, OrderCreateTopic(shop.Platform), HeaderSource)
 	if err != nil {
 		return false, err
 	}
@@ -65,9 +64,12 @@ func (p *Poller) checkSilence(ctx context.Context, shop store.Shop, now time.Tim
 	if err != nil || missed == 0 {
 		return false, err
 	}
+	if shop.MerchantEmail == "" {
+		return p.store.NoteSilence(ctx, shop.ID, since)
+	}
 	created := false
 	err = p.dispatcher.InTx(ctx, p.store, func(tx *store.Tx, out *Outbox) error {
-		data := email.Merchant{Shop: emailShop(shop), Topics: []string{orderCreateTopic(shop.Platform)},
+		data := email.Merchant{Shop: emailShop(shop), Topics: []string{OrderCreateTopic(shop.Platform)},
 			Since: since.UTC().Format(time.RFC3339), Hours: int(silent.Hours()), Missed: missed}
 		key := "webhooks-silent:" + since.UTC().Format(time.RFC3339Nano)
 		_, c, err := writeEmail(ctx, tx, out, shop, email.MerchantWebhooksSilent, key,

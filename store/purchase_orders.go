@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // PurchaseOrder is an order to one supplier for one shop's items. Dates
@@ -318,42 +320,55 @@ func (tx *Tx) OverduePOs(ctx context.Context, today time.Time) ([]OverduePO, err
 }
 
 // OpenPO is an open purchase order (sent, confirmed or partially
-// received) as its merchant reads it: its supplier's name, its units still
-// due, and the newest expected date before today of a line with units due
-// (nil: it is not late).
+// received) as its merchant reads it: its supplier's name and status, its
+// units still due, the next expected date of a line with units due (nil:
+// none given), and the newest expected date before today of a line with
+// units due (nil: it is not late).
 type OpenPO struct {
-	ID       int64
-	Supplier string
-	UnitsDue int
-	MissedAt *time.Time
+	ID           int64
+	Supplier     string
+	Status       string
+	UnitsDue     int
+	NextExpected *time.Time
+	MissedAt     *time.Time
+}
+
+// OpenPOs lists, in the transaction, a shop's open purchase orders as of
+// today, by id.
+func (tx *Tx) OpenPOs(ctx context.Context, shopID int64, today time.Time) ([]OpenPO, error) {
+	return openPOs(ctx, tx.tx, shopID, today)
 }
 
 // OpenPOs lists a shop's open purchase orders as of today, by id.
-func (tx *Tx) OpenPOs(ctx context.Context, shopID int64, today time.Time) ([]OpenPO, error) {
-	const q = `SELECT p.id, s.name AS supplier, COALESCE(SUM(l.quantity - l.received), 0) AS units_due,
+func (s *Store) OpenPOs(ctx context.Context, shopID int64, today time.Time) ([]OpenPO, error) {
+	return openPOs(ctx, s.db, shopID, today)
+}
+
+func openPOs(ctx context.Context, db sqlx.ExtContext, shopID int64, today time.Time) ([]OpenPO, error) {
+	const q = `SELECT p.id, s.name AS supplier, p.status, COALESCE(SUM(l.quantity - l.received), 0) AS units_due,
+		MIN(COALESCE(l.expected_at, p.expected_at)) AS next_expected,
 		MAX(CASE WHEN COALESCE(l.expected_at, p.expected_at) < ? THEN COALESCE(l.expected_at, p.expected_at) END) AS missed_at
 	FROM purchase_orders p
 	JOIN suppliers s ON s.id = p.supplier_id
 	LEFT JOIN purchase_order_lines l ON l.po_id = p.id AND l.quantity > l.received
 	WHERE p.shop_id = ? AND p.status IN ('sent', 'confirmed', 'partially_received')
-	GROUP BY p.id, s.name
+	GROUP BY p.id, s.name, p.status
 	ORDER BY p.id`
 	var rows []struct {
-		ID       int64    `db:"id"`
-		Supplier string   `db:"supplier"`
-		UnitsDue int      `db:"units_due"`
-		MissedAt *aggTime `db:"missed_at"`
+		ID           int64    `db:"id"`
+		Supplier     string   `db:"supplier"`
+		Status       string   `db:"status"`
+		UnitsDue     int      `db:"units_due"`
+		NextExpected *aggTime `db:"next_expected"`
+		MissedAt     *aggTime `db:"missed_at"`
 	}
-	if err := tx.tx.SelectContext(ctx, &rows, tx.tx.Rebind(q), today.UTC(), shopID); err != nil {
+	if err := sqlx.SelectContext(ctx, db, &rows, db.Rebind(q), today.UTC(), shopID); err != nil {
 		return nil, fmt.Errorf("open purchase orders: %w", translate(err))
 	}
 	out := make([]OpenPO, len(rows))
 	for i, r := range rows {
-		out[i] = OpenPO{ID: r.ID, Supplier: r.Supplier, UnitsDue: r.UnitsDue}
-		if r.MissedAt != nil {
-			t := time.Time(*r.MissedAt)
-			out[i].MissedAt = &t
-		}
+		out[i] = OpenPO{ID: r.ID, Supplier: r.Supplier, Status: r.Status, UnitsDue: r.UnitsDue,
+			NextExpected: (*time.Time)(r.NextExpected), MissedAt: (*time.Time)(r.MissedAt)}
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -408,6 +409,23 @@ func TestOpenOrdersShowTheirSupplierUnitsDueAndTheDateTheyMissed(t *testing.T) {
 		}
 		if g := got[2]; g.ID != sent.ID || g.UnitsDue != 1 || g.MissedAt != nil {
 			t.Errorf("the sent order = %+v, want 1 unit due, not late", g)
+		}
+		for i, want := range []struct {
+			status string
+			next   *time.Time
+		}{{store.POPartiallyReceived, ptr(day(3))}, {store.POConfirmed, ptr(day(9))}, {store.POSent, nil}} {
+			if g := got[i]; g.Status != want.status || (want.next == nil) != (g.NextExpected == nil) ||
+				want.next != nil && !eqTime(g.NextExpected, *want.next) {
+				t.Errorf("open order %d = %+v, want status %s, next expected %v", g.ID, g, want.status, want.next)
+			}
+		}
+		// The dashboard reads the same outside a transaction.
+		read, err := s.OpenPOs(context.Background(), shop.ID, day(5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(read, got) {
+			t.Errorf("open orders read by the store = %+v, want as in a transaction %+v", read, got)
 		}
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/backorderd/backorderd/api"
+	"github.com/backorderd/backorderd/api/dashboard"
 	"github.com/backorderd/backorderd/config"
 	"github.com/backorderd/backorderd/integrations/sendgrid"
 	"github.com/backorderd/backorderd/integrations/supplier"
@@ -376,16 +377,18 @@ func (h *httpParts) router() (*gin.Engine, *asynqmon.HTTPHandler) {
 		guard := api.RequireToken(h.adminToken)
 		if h.role.serves() {
 			api.MountAdmin(router, guard, h.store, h.purchasing, h.registry)
-			api.MountBackorderActions(router, guard, h.store, jobs.NewBackorders(h.store, h.dispatcher, h.log))
+			backorders := jobs.NewBackorders(h.store, h.dispatcher, h.log)
+			api.MountBackorderActions(router, guard, h.store, backorders)
 			api.MountOperations(router, guard, h.store, h.store, h.ops, h.sealer)
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
 				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)
+			dashboard.New(h.store, backorders, h.adminToken, h.log).Mount(router, guard)
 		} else {
 			api.MountMetrics(router, guard, h.registry)
 		}
 	} else {
-		h.log.Info("admin API, monitor and metrics are off: ADMIN_TOKEN is not set")
+		h.log.Info("admin API, dashboard, monitor and metrics are off: ADMIN_TOKEN is not set")
 	}
 	return router, monitor
 }

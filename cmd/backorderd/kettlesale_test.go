@@ -38,6 +38,11 @@ type kettleSale struct {
 	db   string
 	line map[string]any // the fixture order's kettle line
 	body map[string]any // the fixture order
+	// start, when set, is when order 1 was placed, each next one every
+	// later; otherwise order i was placed i minutes past 10:00 on 25
+	// November 2025.
+	start time.Time
+	every time.Duration
 }
 
 // saleEnv is the environment of `run` on a SQLite file and the given Redis
@@ -121,6 +126,9 @@ func (s *kettleSale) order(i int) {
 	s.t.Helper()
 	id := strconv.Itoa(saleOrderBase + i)
 	at := time.Date(2025, 11, 25, 10, i, 0, 0, time.UTC).Format(time.RFC3339)
+	if !s.start.IsZero() {
+		at = s.start.Add(time.Duration(i-1) * s.every).UTC().Format(time.RFC3339)
+	}
 	line := map[string]any{}
 	for k, v := range s.line {
 		line[k] = v

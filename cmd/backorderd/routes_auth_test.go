@@ -42,6 +42,11 @@ var publicRoutes = map[string]string{
 	"POST /webhooks/suppliers/:id":        "signed by the supplier (HMAC)",
 	"GET " + webhooks.InstallPath:         "Shopify's OAuth install, signed by Shopify",
 	"GET " + webhooks.InstallCallbackPath: "Shopify's OAuth callback, signed by Shopify",
+	"GET /login":                          "the login form itself",
+	"POST /login":                         "where the token is given; cross-site posts refused (its own test)",
+	"POST /logout":                        "ends the caller's own session; behind api.SameOrigin",
+	"GET /assets/dashboard.css":           "the dashboard's style sheet, the same for everyone",
+	"GET /assets/dashboard.js":            "the dashboard's table sorting, the same for everyone",
 }
 
 // routerOf builds role's HTTP routes as the process does, with every

@@ -1,0 +1,162 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/backorderd/backorderd/backorder"
+	"github.com/backorderd/backorderd/store"
+	"github.com/backorderd/backorderd/store/storetest"
+)
+
+// placeOrder applies order id, placed at, with lines, for the shop.
+func placeOrder(t *testing.T, s *store.Store, shopID int64, id string, at time.Time, lines ...backorder.Line) {
+	t.Helper()
+	applyOrder(t, s, shopID, backorder.Order{OrderID: id, Name: "#" + id, Status: backorder.OrderOpen,
+		PlacedAt: at, UpdatedAt: at, Lines: lines, Version: backorder.Version{At: at}})
+}
+
+// backorderIDs maps "order/line" to the backorder's id.
+func backorderIDs(t *testing.T, s *store.Store, shopID int64) map[string]int64 {
+	t.Helper()
+	es, err := s.ListBackorders(context.Background(), store.BackorderFilter{ShopID: shopID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, e := range es {
+		ids[e.OrderID+"/"+e.LineID] = e.ID
+	}
+	return ids
+}
+
+func TestItemQueuesShowWaitingOrdersTheOldestWaitAndTheQueuesLatestETA(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop, other := addShop(t, s), addShopAt(t, s, "b.myshopify.com")
+		placeOrder(t, s, shop.ID, "1", t0, line("L1", "A", 3))
+		placeOrder(t, s, shop.ID, "2", t0.Add(2*time.Hour), line("L1", "A", 2), line("L2", "B", 1))
+		placeOrder(t, s, shop.ID, "3", t0.Add(3*time.Hour), line("L1", "B", 4))
+		placeOrder(t, s, shop.ID, "4", t0.Add(-time.Hour), line("L1", "A", 1))
+		placeOrder(t, s, other.ID, "9", t0.Add(-48*time.Hour), line("L1", "A", 5))
+		writeBackorders(t, s, shop.ID, "test", waiting("1", "L1", "A", 2, ""), waiting("2", "L1", "A", 2, ""),
+			waiting("2", "L2", "B", 1, ""), waiting("3", "L1", "B", 4, ""))
+		// Order 4's line was served: it waits no more.
+		writeBackorders(t, s, shop.ID, "test", store.BackorderWrite{OrderID: "4", LineID: "L1", ItemID: "A", Ordered: 1,
+			Backordered: 1, Allocated: 1, Status: "allocated"})
+		writeBackorders(t, s, other.ID, "test", waiting("9", "L1", "A", 5, ""))
+		ids := backorderIDs(t, s, shop.ID)
+		d10, d20 := t0.AddDate(0, 0, 10).Truncate(24*time.Hour), t0.AddDate(0, 0, 20).Truncate(24*time.Hour)
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			if err := tx.SetETAs(ctx, []store.ETAWrite{
+				{BackorderID: ids["1/L1"], ETA: &d10, Kind: "confirmed"},
+				{BackorderID: ids["2/L1"], Kind: "unknown"},
+				{BackorderID: ids["2/L2"], ETA: &d10, Kind: "confirmed"},
+				{BackorderID: ids["3/L1"], ETA: &d20, Kind: "estimate"},
+			}); err != nil {
+				return err
+			}
+			// Item C has no backorder: the store reported more owed than
+			// orders known, and its cap is reached.
+			if _, err := tx.MarkItems(ctx, shop.ID, []string{"C"}, t0, "test"); err != nil {
+				return err
+			}
+			return tx.SaveLedger(ctx, store.LedgerRow{ShopID: shop.ID, ItemID: "C", Shortfall: 3, AtCap: true, OverCap: 1})
+		})
+
+		got, err := s.ItemQueues(ctx, shop.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		show := func(q store.ItemQueue) string {
+			oldest, eta := "-", "-"
+			if q.Oldest != nil {
+				oldest = q.Oldest.UTC().Format("02 15:04")
+			}
+			if q.ETA != nil {
+				eta = q.ETA.UTC().Format("01-02")
+			}
+			return fmt.Sprintf("%s %s: %d units, %d orders, oldest %s, eta %s %s, shortfall %d, cap %v +%d",
+				q.ItemID, q.SKU, q.Waiting, q.Orders, oldest, eta, q.ETAKind, q.Shortfall, q.AtCap, q.OverCap)
+		}
+		want := []string{
+			"B SKU-B: 5 units, 2 orders, oldest 02 11:30, eta 03-22 estimate, shortfall 0, cap false +0",
+			"A SKU-A: 4 units, 2 orders, oldest 02 09:30, eta - unknown, shortfall 0, cap false +0",
+			"C : 0 units, 0 orders, oldest -, eta - , shortfall 3, cap true +1",
+		}
+		if len(got) != len(want) {
+			t.Fatalf("queues = %d %+v, want %d", len(got), got, len(want))
+		}
+		for i := range want {
+			if g := show(got[i]); g != want[i] {
+				t.Errorf("queue %d = %q, want %q", i, g, want[i])
+			}
+		}
+	})
+}
+
+func TestHourlyDemandSumsUnitsOrderedAndBackorderedByHourSinceADate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		shop, other := addShop(t, s), addShopAt(t, s, "b.myshopify.com")
+		placeOrder(t, s, shop.ID, "1", t0, line("L1", "A", 3), line("L2", "B", 1))
+		placeOrder(t, s, shop.ID, "2", t0.Add(20*time.Minute), line("L1", "A", 2))
+		placeOrder(t, s, shop.ID, "3", t0.Add(26*time.Hour), line("L1", "A", 5))
+		placeOrder(t, s, shop.ID, "old", t0.Add(-31*24*time.Hour), line("L1", "A", 7))
+		placeOrder(t, s, other.ID, "9", t0, line("L1", "A", 9))
+		writeBackorders(t, s, shop.ID, "test", waiting("2", "L1", "A", 2, ""), waiting("3", "L1", "A", 4, ""))
+
+		got, err := s.HourlyDemand(context.Background(), shop.ID, t0.Add(-30*24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g []string
+		for _, h := range got {
+			g = append(g, fmt.Sprintf("%s %d/%d", h.Hour.UTC().Format("01-02 15:04"), h.Ordered, h.Backordered))
+		}
+		want := "[03-02 09:00 6/2 03-03 11:00 5/4]"
+		if fmt.Sprint(g) != want {
+			t.Errorf("demand = %v, want %s", g, want)
+		}
+	})
+}
+
+func TestEmailCountsAndMailWaitingForTheSendGridAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop, other := addShop(t, s), addShopAt(t, s, "b.myshopify.com")
+		add := func(shopID int64, key, status, reason string) {
+			inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+				_, _, err := tx.AddEmail(ctx, store.Email{ShopID: shopID, Kind: "backordered", DedupeKey: key,
+					ToEmail: "wren@example.net", Status: status, Reason: reason})
+				return err
+			})
+		}
+		add(shop.ID, "a", store.EmailSent, "")
+		add(shop.ID, "b", store.EmailHeld, "no sender")
+		add(shop.ID, "c", store.EmailHeld, "no sender")
+		add(shop.ID, "d", store.EmailPending, store.AccountWaitReason+"403 credits exhausted")
+		add(shop.ID, "e", store.EmailPending, store.AccountWaitReason+"401 key revoked")
+		add(shop.ID, "f", store.EmailPending, "retrying: 503")
+		add(other.ID, "g", store.EmailPending, store.AccountWaitReason+"403")
+
+		counts, err := s.EmailCounts(ctx, shop.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "map[held:2 pending:3 sent:1]"; fmt.Sprint(counts) != want {
+			t.Errorf("counts = %v, want %s", counts, want)
+		}
+		w, err := s.MailWaitingForAccount(ctx, shop.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Messages != 2 || w.Reason != store.AccountWaitReason+"401 key revoked" {
+			t.Errorf("waiting for the account = %+v, want 2 messages, the newest's reason", w)
+		}
+		if w, err := s.MailWaitingForAccount(ctx, addShopAt(t, s, "c.myshopify.com").ID); err != nil || w.Messages != 0 {
+			t.Errorf("a shop whose mail goes: %+v, %v, want none waiting", w, err)
+		}
+	})
+}

@@ -508,12 +508,6 @@ type DigestItem struct {
 // Digest reads, for a shop as of now, every item with units waiting, a
 // shortfall, or orders over the last 30 days.
 func (tx *Tx) Digest(ctx context.Context, shopID int64, now time.Time) ([]DigestItem, error) {
-	const waiting = `SELECT b.item_id, MAX(l.sku) AS sku, MAX(l.title) AS title, SUM(b.waiting) AS waiting,
-		COUNT(DISTINCT b.order_id) AS orders, MIN(o.placed_at) AS oldest
-	FROM backorders b
-	JOIN order_lines l ON l.shop_id = b.shop_id AND l.order_id = b.order_id AND l.line_id = b.line_id
-	JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
-	WHERE b.shop_id = ? AND b.waiting > 0 GROUP BY b.item_id`
 	const demand = `SELECT l.item_id, MAX(l.sku) AS sku, MAX(l.title) AS title,
 		SUM(CASE WHEN o.placed_at >= ? THEN l.quantity ELSE 0 END) AS demand7, SUM(l.quantity) AS demand30
 	FROM order_lines l JOIN orders o ON o.shop_id = l.shop_id AND o.order_id = l.order_id
@@ -529,21 +523,13 @@ func (tx *Tx) Digest(ctx context.Context, shopID int64, now time.Time) ([]Digest
 		}
 		return items[id]
 	}
-	var ws []struct {
-		ItemID  string  `db:"item_id"`
-		SKU     string  `db:"sku"`
-		Title   string  `db:"title"`
-		Waiting int     `db:"waiting"`
-		Orders  int     `db:"orders"`
-		Oldest  aggTime `db:"oldest"`
-	}
-	if err := tx.tx.SelectContext(ctx, &ws, tx.tx.Rebind(waiting), shopID); err != nil {
-		return nil, fmt.Errorf("digest waiting: %w", translate(err))
+	ws, err := waitingByItem(ctx, tx.tx, shopID)
+	if err != nil {
+		return nil, fmt.Errorf("digest waiting: %w", err)
 	}
 	for _, w := range ws {
 		it := get(w.ItemID, w.SKU, w.Title)
-		oldest := time.Time(w.Oldest)
-		it.Waiting, it.Orders, it.Oldest = w.Waiting, w.Orders, &oldest
+		it.Waiting, it.Orders, it.Oldest = w.Waiting, w.Orders, &w.Oldest
 	}
 	var ds []struct {
 		ItemID   string `db:"item_id"`
@@ -623,4 +609,46 @@ func (tx *Tx) SlippingETAs(ctx context.Context, shopID int64, since time.Time, l
 		return nil, fmt.Errorf("slipping ETAs: %w", translate(err))
 	}
 	return es, nil
+}
+
+// itemWaiting is one item's waiting units and orders, and when the oldest
+// order still waiting was placed.
+type itemWaiting struct {
+	ItemID, SKU, Title string
+	Waiting, Orders    int
+	Oldest             time.Time
+}
+
+// selecter is what a read needs of a database or a transaction.
+type selecter interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+	Rebind(query string) string
+}
+
+// waitingByItem sums a shop's waiting units per item: the merchant's digest
+// and dashboard both read it.
+func waitingByItem(ctx context.Context, db selecter, shopID int64) ([]itemWaiting, error) {
+	const q = `SELECT b.item_id, MAX(l.sku) AS sku, MAX(l.title) AS title, SUM(b.waiting) AS waiting,
+		COUNT(DISTINCT b.order_id) AS orders, MIN(o.placed_at) AS oldest
+	FROM backorders b
+	JOIN order_lines l ON l.shop_id = b.shop_id AND l.order_id = b.order_id AND l.line_id = b.line_id
+	JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
+	WHERE b.shop_id = ? AND b.waiting > 0 GROUP BY b.item_id`
+	var rows []struct {
+		ItemID  string  `db:"item_id"`
+		SKU     string  `db:"sku"`
+		Title   string  `db:"title"`
+		Waiting int     `db:"waiting"`
+		Orders  int     `db:"orders"`
+		Oldest  aggTime `db:"oldest"`
+	}
+	if err := db.SelectContext(ctx, &rows, db.Rebind(q), shopID); err != nil {
+		return nil, translate(err)
+	}
+	out := make([]itemWaiting, len(rows))
+	for i, r := range rows {
+		out[i] = itemWaiting{ItemID: r.ItemID, SKU: r.SKU, Title: r.Title, Waiting: r.Waiting, Orders: r.Orders,
+			Oldest: time.Time(r.Oldest)}
+	}
+	return out, nil
 }

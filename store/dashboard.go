@@ -36,12 +36,6 @@ type ItemQueue struct {
 // ItemQueues lists a shop's items with units waiting, a shortfall or at
 // their cap: most units waiting first, then the longest wait.
 func (s *Store) ItemQueues(ctx context.Context, shopID int64) ([]ItemQueue, error) {
-	const waiting = `SELECT b.item_id, MAX(l.sku) AS sku, MAX(l.title) AS title, SUM(b.waiting) AS waiting,
-		COUNT(DISTINCT b.order_id) AS orders, MIN(o.placed_at) AS oldest
-	FROM backorders b
-	JOIN order_lines l ON l.shop_id = b.shop_id AND l.order_id = b.order_id AND l.line_id = b.line_id
-	JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
-	WHERE b.shop_id = ? AND b.waiting > 0 GROUP BY b.item_id`
 	// The queue's ETA is its latest: an unknown one (no date) outranks
 	// every date.
 	const last = `SELECT item_id, eta, eta_kind FROM (
@@ -65,21 +59,13 @@ func (s *Store) ItemQueues(ctx context.Context, shopID int64) ([]ItemQueue, erro
 		}
 		return it
 	}
-	var ws []struct {
-		ItemID  string  `db:"item_id"`
-		SKU     string  `db:"sku"`
-		Title   string  `db:"title"`
-		Waiting int     `db:"waiting"`
-		Orders  int     `db:"orders"`
-		Oldest  aggTime `db:"oldest"`
-	}
-	if err := s.db.SelectContext(ctx, &ws, s.db.Rebind(waiting), shopID); err != nil {
-		return nil, fmt.Errorf("item queues: %w", translate(err))
+	ws, err := waitingByItem(ctx, s.db, shopID)
+	if err != nil {
+		return nil, fmt.Errorf("item queues: %w", err)
 	}
 	for _, w := range ws {
 		it := get(w.ItemID, w.SKU, w.Title)
-		oldest := time.Time(w.Oldest)
-		it.Waiting, it.Orders, it.Oldest = w.Waiting, w.Orders, &oldest
+		it.Waiting, it.Orders, it.Oldest = w.Waiting, w.Orders, &w.Oldest
 	}
 	var es []struct {
 		ItemID  string   `db:"item_id"`

@@ -48,9 +48,13 @@ func servePrioritized(order []LineState, waits []int) []int {
 		}
 		return newestFirst(order[a], order[b])
 	})
+	// A prioritized line waits at most what first come, first served has it
+	// wait: a line the store's level already counts as sold from stock is
+	// not put on backorder by being put first. Every line may wait at least
+	// that much, so the units always find room.
 	for _, i := range front {
 		open := order[i].open()
-		out[i] = min(total, open-min(order[i].Committed, open))
+		out[i] = min(total, open-min(order[i].Committed, open), waits[i])
 		total -= out[i]
 	}
 	return out

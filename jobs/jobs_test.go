@@ -190,6 +190,21 @@ func TestDeliveryIsProcessedOnceAndRelayedWhenLost(t *testing.T) {
 		if got := status(lost); got != store.InboxAccepted {
 			t.Fatalf("never-enqueued delivery = %q, want accepted", got)
 		}
+		// The delivery's follow-up tasks go to asynq after its commit, a
+		// moment after the row reads processed: until they have, the relay
+		// would rightly enqueue them too.
+		e.WaitFor("follow-up tasks handed to asynq", func() bool {
+			rows, err := s.UnfinishedOutbox(ctx, time.Now().Add(time.Minute), 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if _, err := e.Inspector.GetTaskInfo(r.Queue, jobs.TaskID(jobs.TableOutbox, r.ID)); errors.Is(err, asynq.ErrTaskNotFound) {
+					return false
+				}
+			}
+			return true
+		})
 		if st, err := e.Relay.RunOnce(ctx); err != nil || st.Enqueued != 1 {
 			t.Fatalf("relay = %+v, %v; want 1 enqueued", st, err)
 		}

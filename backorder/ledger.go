@@ -34,9 +34,11 @@ type LineState struct {
 	Allocated   int
 	Backordered int
 	// Withdrawn are units an operator cancelled at WithdrawnAt: they wait
-	// no more (a line with WithdrawnAt set never waits again) and, until
-	// the store reports a level newer than WithdrawnAt, they count as
-	// released if the level already holds their sale.
+	// no more (a line with WithdrawnAt set never waits again) and count as
+	// released while the level holds their sale: always for a level older
+	// than WithdrawnAt; for a newer one, as many as the store's order still
+	// holds open (the store took them back only once it cancels or refunds
+	// them, and its level then says whether they were restocked).
 	Withdrawn   int
 	WithdrawnAt time.Time
 	// PrioritizedAt is when an operator moved the line to the front of its
@@ -101,6 +103,11 @@ func Reconcile(stock Stock, lines []LineState) Decision {
 			// The level holds the sale of the withdrawn units but not
 			// their cancellation: released until the store's word is newer.
 			l.Projected += ln.Withdrawn
+		case ln.withdrawn():
+			// A newer level still counts as sold what the store's order
+			// still holds open: released until the store cancels or
+			// refunds them (then its level says whether they came back).
+			l.Projected += min(ln.Withdrawn, ln.Open)
 		}
 	}
 	l.Owed = max(0, -l.Projected)

@@ -186,15 +186,49 @@ func TestAWithdrawnLineReleasesItsUnitsUntilTheStoreSaysOtherwise(t *testing.T) 
 	if got := apply(after, d); got[0].Waiting != 0 || got[0].Allocated != 1 || got[1].Allocated != 0 {
 		t.Fatalf("after a unit arrived: %+v", got)
 	}
-	// The store's newer word that the units were never restocked wins:
-	// what it says is owed and no order can carry is a shortfall.
+	// A newer level (another item's sale, a count) still counts B's 3 as
+	// sold while the store's order holds them open: they stay released.
 	d = Reconcile(Stock{Level: -4, LevelAt: t0.Add(3 * time.Hour), Known: true}, after)
-	if d.Waiting != 1 || d.Shortfall != 3 {
-		t.Fatalf("waiting %d, shortfall %d after the store's newer level, want 1 and 3", d.Waiting, d.Shortfall)
+	if d.Waiting != 1 || d.Shortfall != 0 {
+		t.Fatalf("waiting %d, shortfall %d after a newer level with B still open in the store, want 1 and 0", d.Waiting, d.Shortfall)
 	}
-	// Had the store restocked them (its level says -1), nothing is short.
-	if d = Reconcile(Stock{Level: -1, LevelAt: t0.Add(3 * time.Hour), Known: true}, after); d.Waiting != 1 || d.Shortfall != 0 {
+	// The store cancels B. Once it has, its word says whether the units came
+	// back: restocked (-1), nothing is short; not restocked (-4), what it
+	// says is owed and no order can carry is a shortfall.
+	cancelled := slices.Clone(after)
+	cancelled[1].Open = 0
+	if d = Reconcile(Stock{Level: -1, LevelAt: t0.Add(4 * time.Hour), Known: true}, cancelled); d.Waiting != 1 || d.Shortfall != 0 {
 		t.Fatalf("waiting %d, shortfall %d after the store restocked, want 1 and 0", d.Waiting, d.Shortfall)
+	}
+	if d = Reconcile(Stock{Level: -4, LevelAt: t0.Add(4 * time.Hour), Known: true}, cancelled); d.Waiting != 1 || d.Shortfall != 3 {
+		t.Fatalf("waiting %d, shortfall %d after the store cancelled without restocking, want 1 and 3", d.Waiting, d.Shortfall)
+	}
+	// Until its level after the cancellation comes, an older one holds the
+	// sale but not the cancellation: still released.
+	if d = Reconcile(stock, cancelled); d.Waiting != 1 || d.Shortfall != 0 {
+		t.Fatalf("waiting %d, shortfall %d with the cancellation's level not yet in, want 1 and 0", d.Waiting, d.Shortfall)
+	}
+}
+
+func TestAWithdrawnLineTheStoreStillHoldsPutsNobodyElseOnBackorder(t *testing.T) {
+	// W ordered 3, then N 2; the store reports -3 after both: N (newest)
+	// waits 2, W waits 1 and its other 2 are covered.
+	w := LineState{OrderID: "1", LineID: "1", PlacedAt: t0, Quantity: 3, Open: 3}
+	n := LineState{OrderID: "2", LineID: "1", PlacedAt: t0.Add(time.Minute), Quantity: 2, Open: 2}
+	level := Stock{Level: -3, LevelAt: t0.Add(time.Hour), Known: true}
+	lines := settled(level, []LineState{w, n})
+	if lines[0].Waiting != 1 || lines[1].Waiting != 2 {
+		t.Fatalf("waiting %d and %d, want 1 and 2", lines[0].Waiting, lines[1].Waiting)
+	}
+	// An operator cancels N's wait; N's order has other lines, so the store
+	// keeps it open and still counts N's 2 as sold.
+	lines[1].Withdrawn, lines[1].Waiting, lines[1].WithdrawnAt = 2, 0, t0.Add(2*time.Hour)
+	after := apply(lines, Reconcile(level, lines))
+	// The store reports the same level again, newer than the cancellation
+	// (a count, a sale of another variant): W's covered units stay covered.
+	d := Reconcile(Stock{Level: -3, LevelAt: t0.Add(3 * time.Hour), Known: true}, after)
+	if d.Waiting != 1 || d.Shortfall != 0 || len(d.Changes) != 0 {
+		t.Fatalf("after a newer level: waiting %d, shortfall %d, changes %+v; want W still waiting 1 and nothing else", d.Waiting, d.Shortfall, d.Changes)
 	}
 }
 

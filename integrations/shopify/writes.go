@@ -165,8 +165,12 @@ const orderCancelMutation = `mutation OrderCancel($orderId: ID!, $reason: OrderC
 }`
 
 // CancelOrder cancels an order that waited past the shop's maximum wait,
-// refunding it to the original payment methods. Nothing is restocked (its
-// waiting units were never there) and Shopify tells the customer nothing:
+// refunding it to the original payment methods. Its unfulfilled units are
+// restocked: the order's sale took them from the level even where they were
+// never there (a level below zero), and without the restock the level
+// would keep counting them as owed to nobody — the next reconcile would put
+// as many of other customers' units on backorder. WooCommerce does the same
+// when an order is cancelled. Shopify tells the customer nothing:
 // backorderd's own message does. An order already cancelled is left
 // alone. Shopify cancels in a background job; an answer without user
 // errors is taken as done.
@@ -199,7 +203,7 @@ func (c *Client) CancelOrder(ctx context.Context, cn storeapi.Cancel) error {
 		"orderId":        id,
 		"reason":         "INVENTORY",
 		"refundMethod":   map[string]any{"originalPaymentMethodsRefund": true},
-		"restock":        false,
+		"restock":        true,
 		"notifyCustomer": false,
 		"staffNote":      cn.Reason,
 	}

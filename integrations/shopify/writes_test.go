@@ -128,7 +128,7 @@ func TestCancelOrderTwiceCancelsOnce(t *testing.T) {
 		{"cancelled", o.CancelledAt != nil, true},
 		{"reason", o.CancelReason, "INVENTORY"},
 		{"refunded", o.Refunded, true},
-		{"restocked", o.Restocked, false},
+		{"restocked", o.Restocked, true},
 		{"customer notified by Shopify", o.NotifiedCustomer, false},
 		{"staff note", o.StaffNote, cn.Reason},
 	} {

@@ -162,7 +162,12 @@ func announcedLines(ctx context.Context, tx *store.Tx, shopID int64, orderID str
 // orderMessagesOf decides which messages the order's backorders call for now. A
 // confirmation announces the waiting lines no earlier confirmation
 // announced, and only those: lines go short at different times, and each
-// gets its message once.
+// gets its message once. A ready message tells of the lines an earlier
+// confirmation announced: a line that waited and was allocated before its
+// confirmation was written (a reconcile forced by the settle window's
+// maximum, while a sale's webhooks were still arriving out of order, put it
+// on backorder for a few seconds) was never news to the customer, and
+// "ready" would be the first they hear of it.
 func orderMessagesOf(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry, announced map[string]bool) []orderMessage {
 	base := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName}
 	// current lists every line still concerned (ready or waiting), once.
@@ -187,10 +192,15 @@ func orderMessagesOf(shop store.Shop, o store.OrderRecord, bos []store.Backorder
 				fresh = append(fresh, line)
 			}
 		}
+		if !announced[b.LineID] && b.Waiting == 0 {
+			continue // allocated before a confirmation told of its wait
+		}
 		if b.Waiting > 0 || b.Allocated > 0 {
 			current = append(current, line)
 		}
-		allocatedUnits += b.Allocated
+		if announced[b.LineID] {
+			allocatedUnits += b.Allocated
+		}
 	}
 	var ns []orderMessage
 	key := "order:" + o.OrderID + ":"

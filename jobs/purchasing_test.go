@@ -126,6 +126,12 @@ func TestAReceiptIsAllocatedOldestFirstOnceAndNeverBeyondTheOrder(t *testing.T) 
 		ctx := context.Background()
 		shop, sp := kettleShop(t, h, 3)
 		po := h.SentPO(shop.ID, sp.ID, "777", 3, time.Now())
+		// The customers are told of the wait first: a ready message tells of
+		// lines a confirmation announced.
+		h.WaitFor("confirmations", func() bool {
+			return len(h.Emails(shop.ID, "backordered", "601")) == 1 && len(h.Emails(shop.ID, "backordered", "602")) == 1 &&
+				len(h.Emails(shop.ID, "backordered", "603")) == 1
+		})
 
 		receipt := store.Receipt{ReceiptID: "dock-1", Lines: []store.ReceiptLine{{ItemID: "777", Quantity: 2}}}
 		got, dup, err := h.Purchasing.Receive(ctx, po.ID, receipt)

@@ -64,6 +64,11 @@ for f in "$OUT"/*.pid; do
   echo "  $(basename "$f" .pid): $(grep VmHWM /proc/"$(cat "$f")"/status | awk '{print $2/1024 " MB"}')"
 done
 echo "  redis: $(redis-cli -p "$REDIS_PORT" info memory | grep used_memory_peak_human | tr -d '\r')"
+echo "CPU time, user + system (s):"
+for f in "$OUT"/*.pid; do
+  [ "$(basename "$f")" = redis.pid ] && continue
+  echo "  $(basename "$f" .pid): $(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14+$15)/hz}' /proc/"$(cat "$f")"/stat)"
+done
 echo "errors in the logs:"
 grep -h '"level":"ERROR"' "$OUT"/*.log | head -20 || true
 cat "$OUT"/*.log | grep -c '"level":"ERROR"' || true

@@ -47,18 +47,9 @@ func (s *Store) ItemQueues(ctx context.Context, shopID int64) ([]ItemQueue, erro
 		g.at_cap, g.over_cap
 	FROM item_ledgers g LEFT JOIN items i ON i.shop_id = g.shop_id AND i.item_id = g.item_id
 	WHERE g.shop_id = ? AND (g.waiting > 0 OR g.shortfall > 0 OR g.at_cap)`
-	items := map[string]*ItemQueue{}
-	get := func(id, sku, title string) *ItemQueue {
-		it := items[id]
-		if it == nil {
-			it = &ItemQueue{ItemID: id}
-			items[id] = it
-		}
-		if it.SKU == "" && it.Title == "" {
-			it.SKU, it.Title = sku, title
-		}
-		return it
-	}
+	items := newPerItem(func(id string) *ItemQueue { return &ItemQueue{ItemID: id} },
+		func(it *ItemQueue) (*string, *string) { return &it.SKU, &it.Title })
+	get := items.get
 	ws, err := waitingByItem(ctx, s.db, shopID)
 	if err != nil {
 		return nil, fmt.Errorf("item queues: %w", err)
@@ -98,10 +89,7 @@ func (s *Store) ItemQueues(ctx context.Context, shopID int64) ([]ItemQueue, erro
 		it := get(l.ItemID, l.SKU, l.Title)
 		it.Shortfall, it.AtCap, it.OverCap = l.Shortfall, l.AtCap, l.OverCap
 	}
-	out := make([]ItemQueue, 0, len(items))
-	for _, it := range items {
-		out = append(out, *it)
-	}
+	out := items.list()
 	slices.SortFunc(out, func(a, b ItemQueue) int {
 		if c := cmp.Compare(b.Waiting, a.Waiting); c != 0 {
 			return c

@@ -160,3 +160,40 @@ func TestEmailCountsAndMailWaitingForTheSendGridAccount(t *testing.T) {
 		}
 	})
 }
+
+// An item without a SKU (a WooCommerce product may have none) is named by
+// its title, in the digest as on the dashboard: both gather their per-item
+// reads the same way.
+func TestAnItemWithoutASKUIsNamedByItsTitleInTheDigestAndTheQueues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop := addShop(t, s)
+		apron := backorder.Line{LineID: "L1", ItemID: "W", Title: "Charcoal apron", Quantity: 2, OpenUnits: 2}
+		placeOrder(t, s, shop.ID, "1", t0, apron, line("L2", "A", 1))
+		writeBackorders(t, s, shop.ID, "test", waiting("1", "L1", "W", 2, ""), waiting("1", "L2", "A", 1, ""))
+		var digest []store.DigestItem
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			digest, err = tx.Digest(ctx, shop.ID, t0.Add(time.Hour))
+			return err
+		})
+		queues, err := s.ItemQueues(ctx, shop.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d, q []string
+		for _, it := range digest {
+			d = append(d, fmt.Sprintf("%s %q %q %d", it.ItemID, it.SKU, it.Title, it.Waiting))
+		}
+		for _, it := range queues {
+			q = append(q, fmt.Sprintf("%s %q %q %d", it.ItemID, it.SKU, it.Title, it.Waiting))
+		}
+		want := `[W "" "Charcoal apron" 2 A "SKU-A" "Item A" 1]`
+		if fmt.Sprint(d) != want {
+			t.Errorf("digest = %v, want %s", d, want)
+		}
+		if fmt.Sprint(q) != want {
+			t.Errorf("queues = %v, want %s", q, want)
+		}
+	})
+}

@@ -102,6 +102,17 @@ func (s *Store) ItemQueues(ctx context.Context, shopID int64) ([]ItemQueue, erro
 	return out, nil
 }
 
+// WaitingOrders counts a shop's orders with units waiting: an order that
+// waits for two items is one order (the items' counts add it twice).
+func (s *Store) WaitingOrders(ctx context.Context, shopID int64) (int, error) {
+	const q = `SELECT COUNT(DISTINCT order_id) FROM backorders WHERE shop_id = ? AND waiting > 0`
+	var n int
+	if err := s.db.GetContext(ctx, &n, s.db.Rebind(q), shopID); err != nil {
+		return 0, fmt.Errorf("orders waiting in shop %d: %w", shopID, translate(err))
+	}
+	return n, nil
+}
+
 // DemandHour is the units ordered in one hour (UTC), and of those the
 // units that went on backorder.
 type DemandHour struct {

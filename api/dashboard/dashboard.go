@@ -28,6 +28,7 @@ import (
 type Store interface {
 	Shops(ctx context.Context) ([]store.Shop, error)
 	ItemQueues(ctx context.Context, shopID int64) ([]store.ItemQueue, error)
+	WaitingOrders(ctx context.Context, shopID int64) (int, error)
 	HourlyDemand(ctx context.Context, shopID int64, since time.Time) ([]store.DemandHour, error)
 	OpenPOs(ctx context.Context, shopID int64, today time.Time) ([]store.OpenPO, error)
 	ListEmails(ctx context.Context, f store.EmailFilter) ([]store.Email, error)

@@ -284,6 +284,8 @@ func TestTheOverviewShowsWhatWaitsThePromisedDatesAndWhatNeedsAttention(t *testi
 		for _, want := range []string{
 			"Harbor Kiln (harbor-kiln.myshopify.com)",
 			`id="units-waiting">5<`,
+			// Order 1002 waits for two items: one order.
+			`id="orders-waiting">2<`,
 			// Alerts: the critical ones first.
 			"SendGrid refuses the account", "403 Forbidden: credits exhausted",
 			"order webhooks fell silent", "No orders/create webhook since 1 Dec 2026 07:00",

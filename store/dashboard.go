@@ -125,18 +125,8 @@ type DemandHour struct {
 // since on, oldest hour first; hours without orders are left out. By hour,
 // so that the caller can draw days in the shop's time zone.
 func (s *Store) HourlyDemand(ctx context.Context, shopID int64, since time.Time) ([]DemandHour, error) {
-	hour := `substr(o.placed_at, 1, 13) || ':00:00'` // SQLite keeps UTC times as text
-	if s.engine == Postgres {
-		hour = `date_trunc('hour', o.placed_at AT TIME ZONE 'UTC')`
-	}
-	ordered := `SELECT ` + hour + ` AS hour, SUM(l.quantity) AS units
-	FROM order_lines l JOIN orders o ON o.shop_id = l.shop_id AND o.order_id = l.order_id
-	WHERE l.shop_id = ? AND o.placed_at >= ? GROUP BY 1`
-	backordered := `SELECT ` + hour + ` AS hour, SUM(b.backordered) AS units
-	FROM backorders b JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
-	WHERE b.shop_id = ? AND o.placed_at >= ? GROUP BY 1`
 	hours := map[time.Time]*DemandHour{}
-	for i, q := range []string{ordered, backordered} {
+	for i, q := range s.demandQueries() {
 		var rows []struct {
 			Hour  aggTime `db:"hour"`
 			Units int     `db:"units"`
@@ -166,9 +156,27 @@ func (s *Store) HourlyDemand(ctx context.Context, shopID int64, since time.Time)
 	return out, nil
 }
 
+// demandQueries are HourlyDemand's: the units ordered, and backordered,
+// per hour of placement, each taking the shop and the first hour.
+func (s *Store) demandQueries() [2]string {
+	hour := `substr(o.placed_at, 1, 13) || ':00:00'` // SQLite keeps UTC times as text
+	if s.engine == Postgres {
+		hour = `date_trunc('hour', o.placed_at AT TIME ZONE 'UTC')`
+	}
+	return [2]string{`SELECT ` + hour + ` AS hour, SUM(l.quantity) AS units
+	FROM order_lines l JOIN orders o ON o.shop_id = l.shop_id AND o.order_id = l.order_id
+	WHERE l.shop_id = ? AND o.placed_at >= ? GROUP BY 1`,
+		`SELECT ` + hour + ` AS hour, SUM(b.backordered) AS units
+	FROM backorders b JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
+	WHERE b.shop_id = ? AND o.placed_at >= ? GROUP BY 1`}
+}
+
+// emailCounts is EmailCounts' query, taking the shop.
+const emailCounts = `SELECT status, COUNT(*) AS n FROM emails WHERE shop_id = ? GROUP BY status`
+
 // EmailCounts counts a shop's messages by status.
 func (s *Store) EmailCounts(ctx context.Context, shopID int64) (map[string]int, error) {
-	const q = `SELECT status, COUNT(*) AS n FROM emails WHERE shop_id = ? GROUP BY status`
+	const q = emailCounts
 	var rows []struct {
 		Status string `db:"status"`
 		N      int    `db:"n"`
@@ -194,10 +202,14 @@ type AccountWait struct {
 	Reason   string
 }
 
+// accountWaitCount counts the mail MailWaitingForAccount reads, taking the
+// shop and the reason's LIKE pattern.
+const accountWaitCount = `SELECT COUNT(*) FROM emails WHERE shop_id = ? AND status = 'pending' AND reason LIKE ?`
+
 // MailWaitingForAccount reads the shop's mail waiting for its SendGrid
 // account to be fixed.
 func (s *Store) MailWaitingForAccount(ctx context.Context, shopID int64) (AccountWait, error) {
-	const count = `SELECT COUNT(*) FROM emails WHERE shop_id = ? AND status = 'pending' AND reason LIKE ?`
+	const count = accountWaitCount
 	const newest = `SELECT reason FROM emails WHERE shop_id = ? AND status = 'pending' AND reason LIKE ?
 	ORDER BY id DESC LIMIT 1`
 	var w AccountWait

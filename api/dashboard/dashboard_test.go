@@ -182,7 +182,7 @@ func router(s *store.Store, actions *canceller) *gin.Engine {
 }
 
 // get fetches path with the bearer token and returns the status and body.
-func get(t *testing.T, r http.Handler, path string) (int, string) {
+func get(t testing.TB, r http.Handler, path string) (int, string) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)

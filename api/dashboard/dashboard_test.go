@@ -414,6 +414,11 @@ func TestTheOverviewShowsWhatWaitsThePromisedDatesAndWhatNeedsAttention(t *testi
 		// Sorted by units waiting by default, by what the link says when
 		// asked.
 		inOrder(t, "default order", body, ">MUG-BLUE<", ">TEA-GREEN<", ">item 13<")
+		// Item 13 waits for nothing: the script sorts its oldest wait and
+		// ETA after every date, as the server does.
+		if row := regexp.MustCompile(`(?s)>item 13<.*?</tr>`).FindString(body); strings.Count(row, `data-sort="9007199254740992"`) != 2 {
+			t.Errorf("item 13's row sorts its oldest wait or ETA before the dates:\n%s", row)
+		}
 		_, bySKU := get(t, r, "/?sort=-sku")
 		inOrder(t, "by SKU descending", bySKU, ">item 13<", ">TEA-GREEN<", ">MUG-BLUE<")
 		if !strings.Contains(bySKU, `data-key="sku" aria-sort="descending"><a href="?sort=sku">`) {

@@ -190,8 +190,11 @@ func itemRowOf(shop store.Shop, it store.ItemQueue, now time.Time, loc *time.Loc
 	}
 	q := url.Values{"shop": {fmt.Sprint(shop.ID)}, "item": {it.ItemID}}
 	row.Link = "/backorders?" + q.Encode()
+	// An item with nothing waiting sorts after every wait, in the script's
+	// sorting as on the server's (byTime).
+	row.OldestUnix = unix(it.Oldest)
 	if it.Oldest != nil {
-		row.OldestAge, row.OldestAt, row.OldestUnix = age(now, *it.Oldest), timeIn(*it.Oldest, loc), it.Oldest.Unix()
+		row.OldestAge, row.OldestAt = age(now, *it.Oldest), timeIn(*it.Oldest, loc)
 	}
 	return row
 }

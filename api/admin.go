@@ -15,18 +15,32 @@ import (
 // of the browser login (LoginPath). The comparison takes the same time
 // whatever the guess. A browser opening a page without credentials is sent
 // to the login page; anything else is refused with 401.
-func RequireToken(token string) gin.HandlerFunc {
-	sessions := NewSessions(token)
+func RequireToken(token string) gin.HandlerFunc { return RequireLogin(NewSessions(token)) }
+
+// RequireLogin is RequireToken with the process's sessions: a session
+// logged out (Sessions.End) opens nothing, on any replica. When the
+// logged-out sessions cannot be read, a request with a session cookie is
+// answered 503.
+func RequireLogin(sessions *Sessions) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		got, presented := presentedToken(c.Request)
 		if presented && sessions.CheckToken(got) {
 			c.Next()
 			return
 		}
-		if !presented && sessions.Valid(c.Request) {
-			c.Set(ActorKey, SessionActor)
-			c.Next()
-			return
+		if !presented {
+			ok, err := sessions.Check(c.Request)
+			if err != nil {
+				_ = c.Error(err)
+				c.AbortWithStatusJSON(http.StatusServiceUnavailable, errorBody(codeUnavailable,
+					"the login cannot be checked now; try again in a moment"))
+				return
+			}
+			if ok {
+				c.Set(ActorKey, SessionActor)
+				c.Next()
+				return
+			}
 		}
 		c.Set("refused", "admin token")
 		if !presented && isNavigation(c.Request) {

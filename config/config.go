@@ -104,8 +104,13 @@ type Config struct {
 	// and the OAuth endpoints: for tests and proxies only.
 	ShopifyAPIBaseURL string
 	// PublicURL is where the stores reach backorderd: the base of the
-	// webhook callback URLs and of the OAuth redirect.
+	// webhook callback URLs and of the OAuth redirect. When it is https,
+	// the browser login's cookie is always Secure.
 	PublicURL string
+	// TrustedProxies are the addresses (IPs or CIDR ranges) of the proxies
+	// in front of backorderd whose X-Forwarded-For names the client; empty:
+	// none, the client is the connection's address.
+	TrustedProxies []string
 	// ReconcileInterval is how often each shop with credentials is polled
 	// for what changed since its watermark; ReconcileLookback is how far
 	// back the first poll of a shop looks.
@@ -174,6 +179,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ShopifyAPISecret:         p.str("SHOPIFY_API_SECRET", ""),
 		ShopifyAPIBaseURL:        p.str("SHOPIFY_API_BASE_URL", ""),
 		PublicURL:                strings.TrimRight(p.str("PUBLIC_URL", ""), "/"),
+		TrustedProxies:           p.addresses("TRUSTED_PROXIES"),
 		ReconcileInterval:        p.duration("RECONCILE_INTERVAL", DefaultReconcileInterval, time.Second, 24*time.Hour),
 		ReconcileLookback:        p.duration("RECONCILE_LOOKBACK", DefaultReconcileLookback, time.Second, 365*24*time.Hour),
 	}
@@ -366,6 +372,7 @@ func (c Config) Summary() []any {
 		"SHOPIFY_API_SECRET", mask(c.ShopifyAPISecret),
 		"SHOPIFY_API_BASE_URL", c.ShopifyAPIBaseURL,
 		"PUBLIC_URL", c.PublicURL,
+		"TRUSTED_PROXIES", strings.Join(c.TrustedProxies, ","),
 		"RECONCILE_INTERVAL", c.ReconcileInterval.String(),
 		"RECONCILE_LOOKBACK", c.ReconcileLookback.String(),
 	}
@@ -543,6 +550,28 @@ func (p *parser) level(name string) slog.Level {
 	_ = l.UnmarshalText([]byte(v)) // oneOf allowed only names slog knows
 	return l
 }
+
+// addresses reads a comma-separated list of IP addresses and CIDR ranges.
+func (p *parser) addresses(name string) []string {
+	var out []string
+	for part := range strings.SplitSeq(p.str(name, ""), ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		_, _, cidrErr := net.ParseCIDR(part)
+		if cidrErr != nil && net.ParseIP(part) == nil {
+			p.errs = append(p.errs, fmt.Errorf("%s: %q is not an IP address or CIDR range (for example 10.0.0.0/8,192.0.2.7)", name, part))
+			continue
+		}
+		out = append(out, part)
+	}
+	return out
+}
+
+// SecureCookies tells whether the browser login's cookie is always
+// Secure: the browsers reach backorderd at an https PUBLIC_URL.
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.PublicURL, "https://") }
 
 // address reads an email address ("Name <a@b>" or a@b) and keeps the
 // address alone.

@@ -73,6 +73,8 @@ func TestMalformedValueNamesTheVariableOnOneLine(t *testing.T) {
 		{"reconcile interval", "RECONCILE_INTERVAL", "hourly", "RECONCILE_INTERVAL:"},
 		{"lookback zero", "RECONCILE_LOOKBACK", "0s", "RECONCILE_LOOKBACK:"},
 		{"lookback negative", "RECONCILE_LOOKBACK", "-1h", "RECONCILE_LOOKBACK:"},
+		{"trusted proxy a name", "TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal", "TRUSTED_PROXIES: \"proxy.internal\" is not an IP address or CIDR range"},
+		{"trusted proxy bad range", "TRUSTED_PROXIES", "10.0.0.0/33", "TRUSTED_PROXIES: \"10.0.0.0/33\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,6 +194,16 @@ func TestStoreAPISettingsHaveDefaultsAndAcceptWhatTheyShould(t *testing.T) {
 		{"install without a key is off", map[string]string{"SHOPIFY_API_KEY": "id", "SHOPIFY_API_SECRET": "s",
 			"PUBLIC_URL": "https://b.example"},
 			func(c config.Config) bool { return !c.OAuthInstall() }},
+		{"no trusted proxy by default, the login cookie Secure only over https", map[string]string{},
+			func(c config.Config) bool { return c.TrustedProxies == nil && !c.SecureCookies() }},
+		{"trusted proxies", map[string]string{"TRUSTED_PROXIES": " 10.0.0.0/8,192.0.2.7 ,, 2001:db8::/32"},
+			func(c config.Config) bool {
+				return fmt.Sprint(c.TrustedProxies) == "[10.0.0.0/8 192.0.2.7 2001:db8::/32]"
+			}},
+		{"an https public URL makes the login cookie Secure", map[string]string{"PUBLIC_URL": "https://b.example"},
+			func(c config.Config) bool { return c.SecureCookies() }},
+		{"a plain http one on localhost does not", map[string]string{"PUBLIC_URL": "http://localhost:8080"},
+			func(c config.Config) bool { return !c.SecureCookies() }},
 		{"install without a public URL is off", map[string]string{"SHOPIFY_API_KEY": "id", "SHOPIFY_API_SECRET": "s",
 			"SECRETS_KEY": base64.StdEncoding.EncodeToString(key)},
 			func(c config.Config) bool { return !c.OAuthInstall() }},

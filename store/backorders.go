@@ -513,16 +513,9 @@ func (tx *Tx) Digest(ctx context.Context, shopID int64, now time.Time) ([]Digest
 	FROM order_lines l JOIN orders o ON o.shop_id = l.shop_id AND o.order_id = l.order_id
 	WHERE l.shop_id = ? AND o.placed_at >= ? GROUP BY l.item_id`
 	const ledgers = `SELECT item_id, shortfall, drift FROM item_ledgers WHERE shop_id = ? AND (shortfall > 0 OR drift > 0)`
-	items := map[string]*DigestItem{}
-	get := func(id, sku, title string) *DigestItem {
-		if items[id] == nil {
-			items[id] = &DigestItem{ItemID: id}
-		}
-		if sku != "" {
-			items[id].SKU, items[id].Title = sku, title
-		}
-		return items[id]
-	}
+	items := newPerItem(func(id string) *DigestItem { return &DigestItem{ItemID: id} },
+		func(it *DigestItem) (*string, *string) { return &it.SKU, &it.Title })
+	get := items.get
 	ws, err := waitingByItem(ctx, tx.tx, shopID)
 	if err != nil {
 		return nil, fmt.Errorf("digest waiting: %w", err)
@@ -557,10 +550,7 @@ func (tx *Tx) Digest(ctx context.Context, shopID int64, now time.Time) ([]Digest
 		it := get(l.ItemID, "", "")
 		it.Shortfall, it.Drift = l.Shortfall, l.Drift
 	}
-	out := make([]DigestItem, 0, len(items))
-	for _, it := range items {
-		out = append(out, *it)
-	}
+	out := items.list()
 	slices.SortFunc(out, func(a, b DigestItem) int {
 		if a.Waiting != b.Waiting {
 			return b.Waiting - a.Waiting
@@ -617,6 +607,43 @@ type itemWaiting struct {
 	ItemID, SKU, Title string
 	Waiting, Orders    int
 	Oldest             time.Time
+}
+
+// perItem gathers what several queries read about a shop's items into one
+// value per item, for the digest and the dashboard: get returns the item's
+// value, made on first use, and names it by the first SKU or title a query
+// gives (an item without a SKU is still named by its title).
+type perItem[T any] struct {
+	items map[string]*T
+	order []string
+	fresh func(id string) *T
+	names func(it *T) (sku, title *string)
+}
+
+func newPerItem[T any](fresh func(id string) *T, names func(it *T) (sku, title *string)) *perItem[T] {
+	return &perItem[T]{items: map[string]*T{}, fresh: fresh, names: names}
+}
+
+func (p *perItem[T]) get(id, sku, title string) *T {
+	it := p.items[id]
+	if it == nil {
+		it = p.fresh(id)
+		p.items[id] = it
+		p.order = append(p.order, id)
+	}
+	if s, t := p.names(it); *s == "" && *t == "" {
+		*s, *t = sku, title
+	}
+	return it
+}
+
+// list is the items in the order first seen.
+func (p *perItem[T]) list() []T {
+	out := make([]T, len(p.order))
+	for i, id := range p.order {
+		out[i] = *p.items[id]
+	}
+	return out
 }
 
 // selecter is what a read needs of a database or a transaction.

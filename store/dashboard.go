@@ -47,18 +47,9 @@ func (s *Store) ItemQueues(ctx context.Context, shopID int64) ([]ItemQueue, erro
 		g.at_cap, g.over_cap
 	FROM item_ledgers g LEFT JOIN items i ON i.shop_id = g.shop_id AND i.item_id = g.item_id
 	WHERE g.shop_id = ? AND (g.waiting > 0 OR g.shortfall > 0 OR g.at_cap)`
-	items := map[string]*ItemQueue{}
-	get := func(id, sku, title string) *ItemQueue {
-		it := items[id]
-		if it == nil {
-			it = &ItemQueue{ItemID: id}
-			items[id] = it
-		}
-		if it.SKU == "" && it.Title == "" {
-			it.SKU, it.Title = sku, title
-		}
-		return it
-	}
+	items := newPerItem(func(id string) *ItemQueue { return &ItemQueue{ItemID: id} },
+		func(it *ItemQueue) (*string, *string) { return &it.SKU, &it.Title })
+	get := items.get
 	ws, err := waitingByItem(ctx, s.db, shopID)
 	if err != nil {
 		return nil, fmt.Errorf("item queues: %w", err)
@@ -98,10 +89,7 @@ func (s *Store) ItemQueues(ctx context.Context, shopID int64) ([]ItemQueue, erro
 		it := get(l.ItemID, l.SKU, l.Title)
 		it.Shortfall, it.AtCap, it.OverCap = l.Shortfall, l.AtCap, l.OverCap
 	}
-	out := make([]ItemQueue, 0, len(items))
-	for _, it := range items {
-		out = append(out, *it)
-	}
+	out := items.list()
 	slices.SortFunc(out, func(a, b ItemQueue) int {
 		if c := cmp.Compare(b.Waiting, a.Waiting); c != 0 {
 			return c
@@ -112,6 +100,17 @@ func (s *Store) ItemQueues(ctx context.Context, shopID int64) ([]ItemQueue, erro
 		return cmp.Compare(a.ItemID, b.ItemID)
 	})
 	return out, nil
+}
+
+// WaitingOrders counts a shop's orders with units waiting: an order that
+// waits for two items is one order (the items' counts add it twice).
+func (s *Store) WaitingOrders(ctx context.Context, shopID int64) (int, error) {
+	const q = `SELECT COUNT(DISTINCT order_id) FROM backorders WHERE shop_id = ? AND waiting > 0`
+	var n int
+	if err := s.db.GetContext(ctx, &n, s.db.Rebind(q), shopID); err != nil {
+		return 0, fmt.Errorf("orders waiting in shop %d: %w", shopID, translate(err))
+	}
+	return n, nil
 }
 
 // DemandHour is the units ordered in one hour (UTC), and of those the
@@ -126,18 +125,8 @@ type DemandHour struct {
 // since on, oldest hour first; hours without orders are left out. By hour,
 // so that the caller can draw days in the shop's time zone.
 func (s *Store) HourlyDemand(ctx context.Context, shopID int64, since time.Time) ([]DemandHour, error) {
-	hour := `substr(o.placed_at, 1, 13) || ':00:00'` // SQLite keeps UTC times as text
-	if s.engine == Postgres {
-		hour = `date_trunc('hour', o.placed_at AT TIME ZONE 'UTC')`
-	}
-	ordered := `SELECT ` + hour + ` AS hour, SUM(l.quantity) AS units
-	FROM order_lines l JOIN orders o ON o.shop_id = l.shop_id AND o.order_id = l.order_id
-	WHERE l.shop_id = ? AND o.placed_at >= ? GROUP BY 1`
-	backordered := `SELECT ` + hour + ` AS hour, SUM(b.backordered) AS units
-	FROM backorders b JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
-	WHERE b.shop_id = ? AND o.placed_at >= ? GROUP BY 1`
 	hours := map[time.Time]*DemandHour{}
-	for i, q := range []string{ordered, backordered} {
+	for i, q := range s.demandQueries() {
 		var rows []struct {
 			Hour  aggTime `db:"hour"`
 			Units int     `db:"units"`
@@ -167,9 +156,27 @@ func (s *Store) HourlyDemand(ctx context.Context, shopID int64, since time.Time)
 	return out, nil
 }
 
+// demandQueries are HourlyDemand's: the units ordered, and backordered,
+// per hour of placement, each taking the shop and the first hour.
+func (s *Store) demandQueries() [2]string {
+	hour := `substr(o.placed_at, 1, 13) || ':00:00'` // SQLite keeps UTC times as text
+	if s.engine == Postgres {
+		hour = `date_trunc('hour', o.placed_at AT TIME ZONE 'UTC')`
+	}
+	return [2]string{`SELECT ` + hour + ` AS hour, SUM(l.quantity) AS units
+	FROM order_lines l JOIN orders o ON o.shop_id = l.shop_id AND o.order_id = l.order_id
+	WHERE l.shop_id = ? AND o.placed_at >= ? GROUP BY 1`,
+		`SELECT ` + hour + ` AS hour, SUM(b.backordered) AS units
+	FROM backorders b JOIN orders o ON o.shop_id = b.shop_id AND o.order_id = b.order_id
+	WHERE b.shop_id = ? AND o.placed_at >= ? GROUP BY 1`}
+}
+
+// emailCounts is EmailCounts' query, taking the shop.
+const emailCounts = `SELECT status, COUNT(*) AS n FROM emails WHERE shop_id = ? GROUP BY status`
+
 // EmailCounts counts a shop's messages by status.
 func (s *Store) EmailCounts(ctx context.Context, shopID int64) (map[string]int, error) {
-	const q = `SELECT status, COUNT(*) AS n FROM emails WHERE shop_id = ? GROUP BY status`
+	const q = emailCounts
 	var rows []struct {
 		Status string `db:"status"`
 		N      int    `db:"n"`
@@ -195,10 +202,14 @@ type AccountWait struct {
 	Reason   string
 }
 
+// accountWaitCount counts the mail MailWaitingForAccount reads, taking the
+// shop and the reason's LIKE pattern.
+const accountWaitCount = `SELECT COUNT(*) FROM emails WHERE shop_id = ? AND status = 'pending' AND reason LIKE ?`
+
 // MailWaitingForAccount reads the shop's mail waiting for its SendGrid
 // account to be fixed.
 func (s *Store) MailWaitingForAccount(ctx context.Context, shopID int64) (AccountWait, error) {
-	const count = `SELECT COUNT(*) FROM emails WHERE shop_id = ? AND status = 'pending' AND reason LIKE ?`
+	const count = accountWaitCount
 	const newest = `SELECT reason FROM emails WHERE shop_id = ? AND status = 'pending' AND reason LIKE ?
 	ORDER BY id DESC LIMIT 1`
 	var w AccountWait

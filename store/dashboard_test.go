@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,6 +158,123 @@ func TestEmailCountsAndMailWaitingForTheSendGridAccount(t *testing.T) {
 		}
 		if w, err := s.MailWaitingForAccount(ctx, addShopAt(t, s, "c.myshopify.com").ID); err != nil || w.Messages != 0 {
 			t.Errorf("a shop whose mail goes: %+v, %v, want none waiting", w, err)
+		}
+	})
+}
+
+// An item without a SKU (a WooCommerce product may have none) is named by
+// its title, in the digest as on the dashboard: both gather their per-item
+// reads the same way.
+func TestAnItemWithoutASKUIsNamedByItsTitleInTheDigestAndTheQueues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop := addShop(t, s)
+		apron := backorder.Line{LineID: "L1", ItemID: "W", Title: "Charcoal apron", Quantity: 2, OpenUnits: 2}
+		placeOrder(t, s, shop.ID, "1", t0, apron, line("L2", "A", 1))
+		writeBackorders(t, s, shop.ID, "test", waiting("1", "L1", "W", 2, ""), waiting("1", "L2", "A", 1, ""))
+		var digest []store.DigestItem
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			digest, err = tx.Digest(ctx, shop.ID, t0.Add(time.Hour))
+			return err
+		})
+		queues, err := s.ItemQueues(ctx, shop.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d, q []string
+		for _, it := range digest {
+			d = append(d, fmt.Sprintf("%s %q %q %d", it.ItemID, it.SKU, it.Title, it.Waiting))
+		}
+		for _, it := range queues {
+			q = append(q, fmt.Sprintf("%s %q %q %d", it.ItemID, it.SKU, it.Title, it.Waiting))
+		}
+		want := `[W "" "Charcoal apron" 2 A "SKU-A" "Item A" 1]`
+		if fmt.Sprint(d) != want {
+			t.Errorf("digest = %v, want %s", d, want)
+		}
+		if fmt.Sprint(q) != want {
+			t.Errorf("queues = %v, want %s", q, want)
+		}
+	})
+}
+
+// The overview's reads of a shop with a history use the indexes of
+// migration 00021: its recent orders by placed_at, its mail by status
+// (docs/performance.md, "The merchant's overview").
+func TestTheOverviewsReadsFindAShopsRowsThroughTheirIndexes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop, other := addShop(t, s), addShopAt(t, s, "b.myshopify.com")
+		// 300 days of orders, one an hour, in each shop: a line each, every
+		// fifth backordered, a sent message each.
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			for _, id := range []int64{shop.ID, other.ID} {
+				for start := 0; start < 300*24; start += 400 {
+					var orders, lines, backorders, emails []string
+					var oArgs, lArgs, bArgs, eArgs []any
+					for i := start; i < min(start+400, 300*24); i++ {
+						at, o := t0.Add(-time.Duration(i)*time.Hour), fmt.Sprint(i)
+						orders, oArgs = append(orders, "(?, ?, 'open', ?, ?, ?, 0)"), append(oArgs, id, o, at, at, at)
+						lines, lArgs = append(lines, "(?, ?, 'L1', 'A', 1, 1)"), append(lArgs, id, o)
+						if i%5 == 0 {
+							backorders = append(backorders, "(?, ?, 'L1', 'A', 1, 1, 0, 'shipped', ?, ?)")
+							bArgs = append(bArgs, id, o, at, at)
+						}
+						emails = append(emails, "(?, 'shipped', ?, 'c@example.net', 's', 't', 'h', 'sent', ?)")
+						eArgs = append(eArgs, id, "k"+o, at)
+					}
+					for _, q := range []struct {
+						sql  string
+						rows []string
+						args []any
+					}{
+						{`INSERT INTO orders (shop_id, order_id, status, placed_at, store_updated_at, state_at, state_seq) VALUES `, orders, oArgs},
+						{`INSERT INTO order_lines (shop_id, order_id, line_id, item_id, quantity, open_units) VALUES `, lines, lArgs},
+						{`INSERT INTO backorders (shop_id, order_id, line_id, item_id, ordered, backordered, waiting, status,
+							created_at, updated_at) VALUES `, backorders, bArgs},
+						{`INSERT INTO emails (shop_id, kind, dedupe_key, to_email, subject, text_body, html_body, status,
+							created_at) VALUES `, emails, eArgs},
+					} {
+						if _, err := tx.ExecContext(ctx, q.sql+strings.Join(q.rows, ","), q.args...); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			if s.Engine() == store.Postgres {
+				_, err := tx.ExecContext(ctx, `ANALYZE`)
+				return err
+			}
+			return nil
+		})
+		plans := map[string]string{}
+		for i, q := range s.DemandQueries() {
+			plan, err := s.QueryPlan(ctx, q, shop.ID, t0.AddDate(0, 0, -31))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plans[fmt.Sprintf("demand %d", i)] = plan
+		}
+		for name, q := range map[string]string{"mail by status": store.EmailCountsQuery, "mail waiting for the account": store.AccountWaitCountQuery} {
+			args := []any{shop.ID}
+			if strings.Count(q, "?") == 2 {
+				args = append(args, store.AccountWaitReason+"%")
+			}
+			plan, err := s.QueryPlan(ctx, q, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plans[name] = plan
+		}
+		for name, plan := range plans {
+			want := "emails_shop_status"
+			if strings.HasPrefix(name, "demand") {
+				want = "orders_shop_placed"
+			}
+			if !strings.Contains(plan, want) {
+				t.Errorf("%s: the plan does not use %s:\n%s", name, want, plan)
+			}
 		}
 	})
 }

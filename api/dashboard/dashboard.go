@@ -28,6 +28,7 @@ import (
 type Store interface {
 	Shops(ctx context.Context) ([]store.Shop, error)
 	ItemQueues(ctx context.Context, shopID int64) ([]store.ItemQueue, error)
+	WaitingOrders(ctx context.Context, shopID int64) (int, error)
 	HourlyDemand(ctx context.Context, shopID int64, since time.Time) ([]store.DemandHour, error)
 	OpenPOs(ctx context.Context, shopID int64, today time.Time) ([]store.OpenPO, error)
 	ListEmails(ctx context.Context, f store.EmailFilter) ([]store.Email, error)
@@ -65,16 +66,19 @@ type Dashboard struct {
 	store    Store
 	actions  Actions
 	sessions *api.Sessions
+	throttle *throttle
 	log      *slog.Logger
 	pages    map[string]*template.Template
 	now      func() time.Time
 }
 
-// New makes the dashboard of the admin token. actions may be nil: the
+// New makes the dashboard of the admin token's sessions (the guard's, so
+// that a logout ends the session for every route). actions may be nil: the
 // backorder page then offers no forms.
-func New(st Store, actions Actions, token string, log *slog.Logger) *Dashboard {
-	return &Dashboard{store: st, actions: actions, sessions: api.NewSessions(token), log: log,
-		pages: parsePages(), now: time.Now}
+func New(st Store, actions Actions, sessions *api.Sessions, log *slog.Logger) *Dashboard {
+	d := &Dashboard{store: st, actions: actions, sessions: sessions, log: log, pages: parsePages(), now: time.Now}
+	d.throttle = newThrottle(func() time.Time { return d.now() })
+	return d
 }
 
 // SetClock replaces the dashboard's clock (tests).

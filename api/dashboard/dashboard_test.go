@@ -175,14 +175,15 @@ func router(s *store.Store, actions *canceller) *gin.Engine {
 	if actions != nil {
 		c = actions
 	}
-	d := dashboard.New(s, c, token, slog.New(slog.DiscardHandler))
+	sessions := api.NewSessionsWith(token, api.SessionOptions{Revocations: s})
+	d := dashboard.New(s, c, sessions, slog.New(slog.DiscardHandler))
 	d.SetClock(func() time.Time { return now })
-	d.Mount(r, api.RequireToken(token))
+	d.Mount(r, api.RequireLogin(sessions))
 	return r
 }
 
 // get fetches path with the bearer token and returns the status and body.
-func get(t *testing.T, r http.Handler, path string) (int, string) {
+func get(t testing.TB, r http.Handler, path string) (int, string) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -252,10 +253,106 @@ func TestABrowserLogsInWithTheAdminTokenAndOut(t *testing.T) {
 		t.Fatalf("the overview with the session = %d:\n%s", rec.Code, rec.Body)
 	}
 
+	// Another browser's session, logged in from the same address.
+	other := post(r, "/login", url.Values{"password": {token}}, nil).Result().Cookies()
+
 	rec = post(r, dashboard.LogoutPath, nil, func(r *http.Request) { r.AddCookie(cookies[0]) })
 	out := rec.Result().Cookies()
 	if rec.Code != http.StatusSeeOther || len(out) != 1 || out[0].MaxAge >= 0 {
 		t.Fatalf("logout = %d, cookies %v, want 303 and the session deleted", rec.Code, out)
+	}
+	// A copy of the cookie taken before the logout opens nothing: not the
+	// dashboard, not a form, not the login's shortcut.
+	req = httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(cookies[0])
+	rec = httptest.NewRecorder()
+	r.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("the overview with a logged-out session's cookie = %d, want 401", rec.Code)
+	}
+	if rec := post(r, "/backorders/1/cancel", url.Values{"reason": {"x"}}, func(r *http.Request) { r.AddCookie(cookies[0]) }); rec.Code != http.StatusUnauthorized {
+		t.Errorf("a form posted with a logged-out session's cookie = %d, want 401", rec.Code)
+	}
+	req = httptest.NewRequest(http.MethodGet, "/login", nil)
+	req.AddCookie(cookies[0])
+	rec = httptest.NewRecorder()
+	r.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Errorf("the login page with a logged-out session's cookie = %d, want 200 and the form", rec.Code)
+	}
+	// The other session is its own.
+	req = httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(other[0])
+	rec = httptest.NewRecorder()
+	r.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Errorf("another session after this one logged out = %d, want 200", rec.Code)
+	}
+}
+
+func TestRepeatedWrongTokensFromOneClientAreRefusedForAWhileAndLongerEachTime(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	s := storetest.New(t, store.SQLite)
+	at := now
+	r := gin.New()
+	// As the process has it: no proxy trusted, the client is the
+	// connection's address.
+	if err := r.SetTrustedProxies(nil); err != nil {
+		t.Fatal(err)
+	}
+	sessions := api.NewSessionsWith(token, api.SessionOptions{Revocations: s})
+	d := dashboard.New(s, nil, sessions, slog.New(slog.DiscardHandler))
+	d.SetClock(func() time.Time { return at })
+	d.Mount(r, api.RequireLogin(sessions))
+	login := func(from, password string) *httptest.ResponseRecorder {
+		return post(r, "/login", url.Values{"password": {password}, "next": {"/backorders"}}, func(r *http.Request) {
+			r.RemoteAddr = from + ":40000"
+			r.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", at.Unix()%200)) // not believed: no proxy is trusted
+		})
+	}
+	const attacker, merchant = "198.51.100.7", "192.0.2.10"
+	guess := func(n int, want int) *httptest.ResponseRecorder {
+		t.Helper()
+		var rec *httptest.ResponseRecorder
+		for i := range n {
+			at = at.Add(time.Second)
+			if rec = login(attacker, fmt.Sprintf("guess-%d", i)); rec.Code != want {
+				t.Fatalf("guess %d at %s = %d, want %d", i+1, at.Format(time.TimeOnly), rec.Code, want)
+			}
+		}
+		return rec
+	}
+	guess(4, http.StatusUnauthorized)
+	rec := guess(1, http.StatusTooManyRequests) // the fifth wrong one locks the client out
+	if got := rec.Header().Get("Retry-After"); got != "60" || !strings.Contains(rec.Body.String(), "try again in 1 minute") ||
+		!strings.Contains(rec.Body.String(), `name="password"`) {
+		t.Errorf("locked out: Retry-After %q, page:\n%s\nwant 60 s, said, and the form", got, rec.Body)
+	}
+	// Locked out, even the right token is refused from there ...
+	at = at.Add(20 * time.Second)
+	if rec := login(attacker, token); rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "40" ||
+		len(rec.Result().Cookies()) != 0 {
+		t.Errorf("the right token from the locked-out client = %d, Retry-After %q, cookies %v; want 429 in 40 s, no session",
+			rec.Code, rec.Header().Get("Retry-After"), rec.Result().Cookies())
+	}
+	// ... but not from another client.
+	if rec := login(merchant, token); rec.Code != http.StatusSeeOther || len(rec.Result().Cookies()) != 1 {
+		t.Errorf("the right token from another client = %d, want 303 and a session", rec.Code)
+	}
+	// After the minute, five more tries; then two minutes.
+	at = at.Add(41 * time.Second)
+	guess(4, http.StatusUnauthorized)
+	if rec := guess(1, http.StatusTooManyRequests); rec.Header().Get("Retry-After") != "120" {
+		t.Errorf("the second lockout: Retry-After %q, want 120", rec.Header().Get("Retry-After"))
+	}
+	// A good login after it starts the client afresh.
+	at = at.Add(121 * time.Second)
+	if rec := login(attacker, token); rec.Code != http.StatusSeeOther {
+		t.Fatalf("the right token after the lockout = %d, want 303", rec.Code)
+	}
+	guess(4, http.StatusUnauthorized)
+	if rec := guess(1, http.StatusTooManyRequests); rec.Header().Get("Retry-After") != "60" {
+		t.Errorf("a lockout after a good login: Retry-After %q, want 60 again", rec.Header().Get("Retry-After"))
 	}
 }
 
@@ -284,6 +381,8 @@ func TestTheOverviewShowsWhatWaitsThePromisedDatesAndWhatNeedsAttention(t *testi
 		for _, want := range []string{
 			"Harbor Kiln (harbor-kiln.myshopify.com)",
 			`id="units-waiting">5<`,
+			// Order 1002 waits for two items: one order.
+			`id="orders-waiting">2<`,
 			// Alerts: the critical ones first.
 			"SendGrid refuses the account", "403 Forbidden: credits exhausted",
 			"order webhooks fell silent", "No orders/create webhook since 1 Dec 2026 07:00",
@@ -315,6 +414,11 @@ func TestTheOverviewShowsWhatWaitsThePromisedDatesAndWhatNeedsAttention(t *testi
 		// Sorted by units waiting by default, by what the link says when
 		// asked.
 		inOrder(t, "default order", body, ">MUG-BLUE<", ">TEA-GREEN<", ">item 13<")
+		// Item 13 waits for nothing: the script sorts its oldest wait and
+		// ETA after every date, as the server does.
+		if row := regexp.MustCompile(`(?s)>item 13<.*?</tr>`).FindString(body); strings.Count(row, `data-sort="9007199254740992"`) != 2 {
+			t.Errorf("item 13's row sorts its oldest wait or ETA before the dates:\n%s", row)
+		}
 		_, bySKU := get(t, r, "/?sort=-sku")
 		inOrder(t, "by SKU descending", bySKU, ">item 13<", ">TEA-GREEN<", ">MUG-BLUE<")
 		if !strings.Contains(bySKU, `data-key="sku" aria-sort="descending"><a href="?sort=sku">`) {

@@ -121,8 +121,11 @@ type reading struct {
 	facts alertFacts
 	hours []store.DemandHour
 	mail  []store.Email
-	now   time.Time
-	today time.Time // now's date in UTC, as purchase orders keep dates
+	// orders is how many orders wait (the items' counts add an order
+	// waiting for two items twice).
+	orders int
+	now    time.Time
+	today  time.Time // now's date in UTC, as purchase orders keep dates
 }
 
 func (d *Dashboard) read(ctx context.Context, shop store.Shop) (reading, error) {
@@ -132,6 +135,7 @@ func (d *Dashboard) read(ctx context.Context, shop store.Shop) (reading, error) 
 	f := &r.facts
 	err := firstError(
 		func() (err error) { f.items, err = d.store.ItemQueues(ctx, shop.ID); return },
+		func() (err error) { r.orders, err = d.store.WaitingOrders(ctx, shop.ID); return },
 		func() (err error) { f.pos, err = d.store.OpenPOs(ctx, shop.ID, r.today); return },
 		func() (err error) { f.mail, err = d.store.EmailCounts(ctx, shop.ID); return },
 		func() (err error) { f.account, err = d.store.MailWaitingForAccount(ctx, shop.ID); return },
@@ -151,9 +155,9 @@ func (d *Dashboard) read(ctx context.Context, shop store.Shop) (reading, error) 
 // layoutItems fills the at-a-glance counts and the items' table.
 func (data *overviewData) layoutItems(c *gin.Context, r reading) {
 	var oldest *time.Time
+	data.Orders = r.orders
 	for _, it := range r.facts.items {
 		data.Waiting += it.Waiting
-		data.Orders += it.Orders
 		if it.Oldest != nil && (oldest == nil || it.Oldest.Before(*oldest)) {
 			oldest = it.Oldest
 		}
@@ -186,8 +190,11 @@ func itemRowOf(shop store.Shop, it store.ItemQueue, now time.Time, loc *time.Loc
 	}
 	q := url.Values{"shop": {fmt.Sprint(shop.ID)}, "item": {it.ItemID}}
 	row.Link = "/backorders?" + q.Encode()
+	// An item with nothing waiting sorts after every wait, in the script's
+	// sorting as on the server's (byTime).
+	row.OldestUnix = unix(it.Oldest)
 	if it.Oldest != nil {
-		row.OldestAge, row.OldestAt, row.OldestUnix = age(now, *it.Oldest), timeIn(*it.Oldest, loc), it.Oldest.Unix()
+		row.OldestAge, row.OldestAt = age(now, *it.Oldest), timeIn(*it.Oldest, loc)
 	}
 	return row
 }

@@ -358,6 +358,11 @@ func (h *httpParts) start(ctx context.Context, fail context.CancelCauseFunc) (*h
 func (h *httpParts) router() (*gin.Engine, *asynqmon.HTTPHandler) {
 	gin.SetMode(gin.ReleaseMode)
 	router := gin.New()
+	// gin trusts every X-Forwarded-For by default: any client could name
+	// itself another address (in the request log, and to the login's
+	// throttle). Only the proxies TRUSTED_PROXIES names are believed;
+	// config.Load checked them.
+	_ = router.SetTrustedProxies(h.cfg.TrustedProxies)
 	router.Use(api.Recover(h.log), api.RequestLog(h.log))
 	router.ContextWithFallback = true
 	api.MountHealth(router, h.readiness())
@@ -374,7 +379,12 @@ func (h *httpParts) router() (*gin.Engine, *asynqmon.HTTPHandler) {
 		}
 	}
 	if h.adminToken != "" {
-		guard := api.RequireToken(h.adminToken)
+		// One set of sessions for the guard and the login: a logout ends
+		// the session for every route, kept in the database for every
+		// replica.
+		sessions := api.NewSessionsWith(h.adminToken, api.SessionOptions{Secure: h.cfg.SecureCookies(),
+			Revocations: h.store})
+		guard := api.RequireLogin(sessions)
 		if h.role.serves() {
 			api.MountAdmin(router, guard, h.store, h.purchasing, h.registry)
 			backorders := jobs.NewBackorders(h.store, h.dispatcher, h.log)
@@ -383,7 +393,7 @@ func (h *httpParts) router() (*gin.Engine, *asynqmon.HTTPHandler) {
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
 				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)
-			dashboard.New(h.store, backorders, h.adminToken, h.log).Mount(router, guard)
+			dashboard.New(h.store, backorders, sessions, h.log).Mount(router, guard)
 		} else {
 			api.MountMetrics(router, guard, h.registry)
 		}

@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/backorderd/backorderd/api"
 	"github.com/backorderd/backorderd/jobs"
 )
 
@@ -236,4 +239,36 @@ func TestInABrowserTheMerchantLogsInSeesTheSaleActsOnABackorderAndTheOperatorSee
 		}
 	}
 	b.shot("dashboard-after-cancel")
+
+	// Log out: the browser is back at the login, and a copy of its cookie
+	// taken before opens nothing.
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	jar, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{base + "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copied *http.Cookie
+	for _, c := range jar.Cookies {
+		if c.Name == api.SessionCookie {
+			copied = &http.Cookie{Name: c.Name, Value: c.Value}
+		}
+	}
+	if copied == nil {
+		t.Fatalf("the browser holds no %s cookie: %v", api.SessionCookie, jar.Cookies)
+	}
+	b.do("log out", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.ID("password")))
+	b.shot("logged-out")
+	for _, path := range []string{"/", "/api/v1/backorders"} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+		req.AddCookie(copied)
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET %s with a copy of the logged-out cookie = %d, want 401", path, res.StatusCode)
+		}
+	}
 }

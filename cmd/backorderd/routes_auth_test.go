@@ -9,9 +9,12 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -54,6 +57,12 @@ var publicRoutes = map[string]string{
 // the admin token.
 func routerOf(t *testing.T, r role) *gin.Engine {
 	t.Helper()
+	return routerWith(t, r, nil)
+}
+
+// routerWith is routerOf with more of the environment set.
+func routerWith(t *testing.T, r role, more map[string]string) *gin.Engine {
+	t.Helper()
 	_, redisAt := testRedis(t)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
@@ -67,6 +76,7 @@ func routerOf(t *testing.T, r role) *gin.Engine {
 		"SECRETS_KEY":                 base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32)),
 		"SENDGRID_WEBHOOK_PUBLIC_KEY": base64.StdEncoding.EncodeToString(der),
 	}
+	maps.Copy(env, more)
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -271,4 +281,87 @@ func TestTheOpenAPIDocumentDescribesTheAdminRoutesTheProcessServes(t *testing.T)
 	if !slices.Equal(documented, served) {
 		t.Errorf("documented:\n  %s\nserved:\n  %s", strings.Join(documented, "\n  "), strings.Join(served, "\n  "))
 	}
+}
+
+// loginAt posts the login form to router as a browser at the address from
+// (a proxy's, with forwardedFor in X-Forwarded-For when not empty) would.
+func loginAt(router http.Handler, from, forwardedFor, password string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, api.LoginPath, strings.NewReader(url.Values{"password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.RemoteAddr = from + ":50000"
+	if forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+	}
+	rec := httptest.NewRecorder()
+	router.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestTheLoginCookieIsSecureBehindAnHTTPSPublicURLAndALogoutEndsItForEveryRoute(t *testing.T) {
+	router := routerOf(t, roleRun) // PUBLIC_URL=https://backorderd.example
+	// The proxy terminates TLS and does not say so: the request is plain.
+	rec := loginAt(router, "192.0.2.10", "", monitorToken)
+	cookies := rec.Result().Cookies()
+	if rec.Code != http.StatusSeeOther || len(cookies) != 1 || !cookies[0].Secure || !cookies[0].HttpOnly {
+		t.Fatalf("login = %d, cookies %v; want a Secure, HttpOnly session", rec.Code, cookies)
+	}
+	get := func(path string) int {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(cookies[0])
+		rec := httptest.NewRecorder()
+		router.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for _, path := range []string{"/", "/api/v1/backorders", "/metrics"} {
+		if code := get(path); code != http.StatusOK {
+			t.Fatalf("GET %s with the session = %d, want 200", path, code)
+		}
+	}
+	req := httptest.NewRequest(http.MethodPost, "/logout", nil)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.AddCookie(cookies[0])
+	rec = httptest.NewRecorder()
+	router.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("logout = %d %s", rec.Code, rec.Body)
+	}
+	// A copy of the cookie kept from before the logout.
+	for _, path := range []string{"/", "/api/v1/backorders", "/metrics", "/monitor/api/queues"} {
+		if code := get(path); code != http.StatusUnauthorized {
+			t.Errorf("GET %s with the logged-out session = %d, want 401", path, code)
+		}
+	}
+}
+
+func TestTheLoginThrottleCountsTheConnectionsAddressUnlessAProxyIsTrusted(t *testing.T) {
+	const proxy, attacker, merchant = "10.1.2.3", "198.51.100.7", "192.0.2.10"
+	t.Run("no proxy trusted: a forged X-Forwarded-For changes nothing", func(t *testing.T) {
+		router := routerOf(t, roleRun)
+		for i := range 4 {
+			if rec := loginAt(router, attacker, fmt.Sprintf("203.0.113.%d", i), "guess"); rec.Code != http.StatusUnauthorized {
+				t.Fatalf("wrong token %d = %d, want 401", i+1, rec.Code)
+			}
+		}
+		rec := loginAt(router, attacker, "203.0.113.99", "guess")
+		if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
+			t.Errorf("a fifth wrong token under yet another X-Forwarded-For = %d (Retry-After %q), want 429",
+				rec.Code, rec.Header().Get("Retry-After"))
+		}
+		if rec := loginAt(router, merchant, "", monitorToken); rec.Code != http.StatusSeeOther {
+			t.Errorf("the right token from another address = %d, want 303", rec.Code)
+		}
+	})
+	t.Run("behind a trusted proxy: its X-Forwarded-For names the client", func(t *testing.T) {
+		router := routerWith(t, roleRun, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8"})
+		for range 6 {
+			loginAt(router, proxy, "203.0.113.9, "+attacker, "guess")
+		}
+		if rec := loginAt(router, proxy, attacker, monitorToken); rec.Code != http.StatusTooManyRequests {
+			t.Errorf("the attacker through the proxy = %d, want 429", rec.Code)
+		}
+		if rec := loginAt(router, proxy, merchant, monitorToken); rec.Code != http.StatusSeeOther {
+			t.Errorf("the merchant through the same proxy = %d, want 303", rec.Code)
+		}
+	})
 }

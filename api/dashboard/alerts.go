@@ -27,6 +27,8 @@ type alertFacts struct {
 	account store.AccountWait
 	silent  *silence
 	loc     *time.Location
+	// newest is the shop's newest email (nil: none yet).
+	newest *store.Email
 }
 
 // alerts lists the alerts, the critical ones first.
@@ -64,6 +66,11 @@ func alerts(f alertFacts) []alert {
 		warn = append(warn, alert{Level: "warning", Title: plural(n, "email held", "emails held"),
 			Detail: "The shop has no from address; held mail goes once it has one (or set EMAIL_FROM):",
 			Fix:    fmt.Sprintf("backorderd shop set %s --from ADDRESS", f.shop.Domain)})
+	}
+	if f.newest != nil && f.newest.Status == store.EmailNotSent {
+		warn = append(warn, alert{Level: "warning", Title: "Emails are not being sent",
+			Detail: fmt.Sprintf("The newest, written %s, was kept but not sent (%s): customers hear nothing from backorderd until it can send.",
+				timeIn(f.newest.CreatedAt, f.loc), f.newest.Reason)})
 	}
 	if n := f.mail[store.EmailFailed]; n > 0 {
 		warn = append(warn, alert{Level: "warning", Title: plural(n, "email failed", "emails failed"),

@@ -26,6 +26,7 @@ type backordersData struct {
 	page
 	Item     string
 	ItemName string // the item's SKU when the rows show it
+	SKU      string
 	Status   string
 	Order    string
 	Statuses []string
@@ -66,13 +67,13 @@ func (d *Dashboard) backorders(c *gin.Context) {
 	shop, opts, _ := chooseShop(c, shops)
 	data := backordersData{page: page{Title: "Backorders", LoggedIn: true, Nav: "backorders", Shops: opts,
 		ShopID: shop.ID, ShopName: shopName(shop)},
-		Item: c.Query("item"), Status: c.Query("status"), Order: strings.TrimSpace(c.Query("order")), Statuses: statuses}
+		Item: c.Query("item"), SKU: strings.TrimSpace(c.Query("sku")), Status: c.Query("status"), Order: strings.TrimSpace(c.Query("order")), Statuses: statuses}
 	if data.Status != "" && !slices.Contains(statuses, data.Status) {
 		data.Status = ""
 	}
 	before, _ := strconv.ParseInt(c.Query("cursor"), 10, 64)
 	rows, err := d.store.ListBackorders(ctx, store.BackorderFilter{ShopID: shop.ID, ItemID: data.Item,
-		Status: data.Status, Order: data.Order, Before: max(before, 0), Limit: backorderPage})
+		SKU: data.SKU, Status: data.Status, Order: data.Order, Before: max(before, 0), Limit: backorderPage})
 	if err != nil {
 		d.fail(c, http.StatusServiceUnavailable, "The database cannot be read now.", err)
 		return
@@ -80,6 +81,9 @@ func (d *Dashboard) backorders(c *gin.Context) {
 	now, loc := d.now(), location(shop)
 	for _, b := range rows {
 		data.Rows = append(data.Rows, backorderRowOf(b, now, loc))
+	}
+	if data.SKU != "" {
+		data.ItemName = data.SKU
 	}
 	if data.Item != "" {
 		data.ItemName = "item " + data.Item

@@ -530,6 +530,31 @@ func TestABackorderShowsItsOrderItsTrailAndIsCancelledWithAReason(t *testing.T) 
 	})
 }
 
+func TestTheOverviewSaysWhenEmailsAreNotBeingSent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := seed(t, s)
+		r := router(s, nil)
+		if _, body := get(t, r, "/"); strings.Contains(body, "Emails are not being sent") {
+			t.Fatal("the newest email was written for sending, but the overview says mail is not sent")
+		}
+		err := s.InTx(context.Background(), func(tx *store.Tx) error {
+			_, _, err := tx.AddEmail(context.Background(), store.Email{ShopID: f.shop.ID, Kind: "backordered",
+				DedupeKey: "order:1003:backordered", OrderID: "1003", ToEmail: "ash@example.net", Subject: "On its way",
+				Status: store.EmailNotSent, Reason: "no provider: SENDGRID_API_KEY is not set"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, body := get(t, r, "/")
+		for _, want := range []string{"Emails are not being sent", "kept but not sent (no provider: SENDGRID_API_KEY is not set)"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("overview lacks %q", want)
+			}
+		}
+	})
+}
+
 func TestTheBackorderListFiltersByItemAndStatus(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		f := seed(t, s)
@@ -539,6 +564,14 @@ func TestTheBackorderListFiltersByItemAndStatus(t *testing.T) {
 			t.Errorf("backorders of item 11 = %d links, want 2", n)
 		}
 		inOrder(t, "newest first", body, "<h1>Backorders of MUG-BLUE</h1>", ">#1002<", ">#1001<")
+		// By the SKU a merchant knows the item by.
+		_, body = get(t, r, fmt.Sprintf("/backorders?shop=%d&sku=MUG-BLUE", f.shop.ID))
+		if n := strings.Count(body, `<a href="/backorders/`); n != 2 || !strings.Contains(body, "<h1>Backorders of MUG-BLUE</h1>") {
+			t.Errorf("backorders of SKU MUG-BLUE = %d links, want 2 under its heading", n)
+		}
+		if _, body = get(t, r, "/backorders?sku=NO-SUCH-SKU"); !strings.Contains(body, "No backorder matches") {
+			t.Error("an unknown SKU lists backorders")
+		}
 		_, body = get(t, r, "/backorders?status=allocated")
 		if !strings.Contains(body, "No backorder matches") {
 			t.Error("no allocated backorder, but the list shows some")

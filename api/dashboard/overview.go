@@ -104,6 +104,9 @@ func (d *Dashboard) overview(c *gin.Context) {
 		d.fail(c, http.StatusServiceUnavailable, "The database cannot be read now.", err)
 		return
 	}
+	if len(r.mail) > 0 {
+		r.facts.newest = &r.mail[0] // newest first
+	}
 	data.Alerts = alerts(r.facts)
 	data.Chart = demandChart(r.hours, r.now, r.facts.loc)
 	data.layoutItems(c, r)

@@ -39,7 +39,9 @@ func viewEmail(e store.Email) emailView {
 		ResendOf: e.ResendOf, CreatedAt: e.CreatedAt, SentAt: e.SentAt}
 }
 
-// listEmails serves GET /api/v1/emails.
+// listEmails serves GET /api/v1/emails: by shop, kind, status (one or
+// several: status=held,failed or status=held&status=failed), recipient,
+// order and resend_of.
 func listEmails(st AdminStore) gin.HandlerFunc {
 	statuses := []string{store.EmailPending, store.EmailSending, store.EmailSent, store.EmailFailed,
 		store.EmailNotSent, store.EmailSuppressed, store.EmailHeld, store.EmailDropped}
@@ -47,7 +49,7 @@ func listEmails(st AdminStore) gin.HandlerFunc {
 	for i, k := range email.Kinds {
 		kinds[i] = string(k)
 	}
-	return list(st, statuses, func(c *gin.Context, q listQuery) ([]store.Email, error) {
+	return listAnyOf(st, statuses, func(c *gin.Context, q listQuery) ([]store.Email, error) {
 		if k := c.Query("kind"); k != "" && !slices.Contains(kinds, k) {
 			return nil, errBadRequest("kind must be one of " + strings.Join(kinds, ", "))
 		}
@@ -59,7 +61,7 @@ func listEmails(st AdminStore) gin.HandlerFunc {
 			}
 		}
 		return st.ListEmails(c.Request.Context(), store.EmailFilter{ShopID: q.shopID, Kind: c.Query("kind"),
-			Status: q.status, To: c.Query("to"), Order: c.Query("order"), ResendOf: resendOf,
+			Statuses: q.statuses, To: c.Query("to"), Order: c.Query("order"), ResendOf: resendOf,
 			Before: q.before, Limit: q.limit})
 	}, func(e store.Email) (any, int64) { return viewEmail(e), e.ID })
 }

@@ -74,8 +74,9 @@ func addShop(st AdminStore, ss ShopStore) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		shop, err = ss.AddShop(c.Request.Context(), shop)
+		added, err := ss.AddShop(c.Request.Context(), shop)
 		if errors.Is(err, store.ErrDuplicate) {
+			// Named as asked: AddShop answers no shop with its error.
 			err = errConflict(fmt.Sprintf("a %s shop %s is registered already: PATCH it", shop.Platform,
 				store.NormalizeDomain(shop.Platform, shop.Domain)))
 		}
@@ -83,9 +84,9 @@ func addShop(st AdminStore, ss ShopStore) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		c.Set("shop_id", shop.ID)
-		c.Header("Location", fmt.Sprintf("/api/v1/shops/%d", shop.ID))
-		showShop(c, st, ss, shop.ID, http.StatusCreated, gin.H{"webhook_secret": secret})
+		c.Set("shop_id", added.ID)
+		c.Header("Location", fmt.Sprintf("/api/v1/shops/%d", added.ID))
+		showShop(c, st, ss, added.ID, http.StatusCreated, gin.H{"webhook_secret": secret})
 	}
 }
 

@@ -45,6 +45,8 @@ func TestAShopIsCreatedConfiguredAndItsSecretRotatedAsTheCLIDoes(t *testing.T) {
 		if code, body := call(t, r, http.MethodPost, "/api/v1/shops",
 			`{"platform": "woocommerce", "domain": "https://larchwood-goods.example", "webhook_secret": "x"}`); code != http.StatusConflict {
 			t.Errorf("second create of the same store = %d %v, want 409", code, body)
+		} else if _, msg := errorOf(body); !strings.Contains(msg, "a woocommerce shop https://larchwood-goods.example/ is registered") {
+			t.Errorf("second create says %q, want it to name the shop registered already", msg)
 		}
 
 		code, body = call(t, r, http.MethodPatch, "/api/v1/shops/"+id, `{"waiting_cap": 5, "max_wait_days": 21,

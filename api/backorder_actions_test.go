@@ -165,6 +165,10 @@ func TestCancelAndPrioritizeRequestsThatCannotBeDoneAreRefused(t *testing.T) {
 			{"cross-site", "POST", "/api/v1/backorders/" + old + "/cancel", `{"reason":"x"}`, []string{"Sec-Fetch-Site", "cross-site"}, 403, "forbidden"},
 			{"no token", "POST", "/api/v1/backorders/" + old + "/prioritize", `{"reason":"x"}`, []string{"Authorization", ""}, 401, "unauthorized"},
 			{"bad older_than", "GET", "/api/v1/backorders?older_than=soon", "", nil, 400, "bad_request"},
+			// What the OpenAPI document refuses, the API refuses too.
+			{"older_than without a unit", "GET", "/api/v1/backorders?older_than=0", "", nil, 400, "bad_request"},
+			{"older_than with a sign", "GET", "/api/v1/backorders?older_than=%2B3h", "", nil, 400, "bad_request"},
+			{"older_than without a whole part", "GET", "/api/v1/backorders?older_than=.5h", "", nil, 400, "bad_request"},
 			{"bad eta_kind", "GET", "/api/v1/backorders?eta_kind=maybe", "", nil, 400, "bad_request"},
 			{"bad action", "GET", "/api/v1/operator-actions?action=delete", "", nil, 400, "bad_request"},
 			{"no status to filter actions on", "GET", "/api/v1/operator-actions?status=waiting", "", nil, 400, "bad_request"},

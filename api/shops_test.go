@@ -114,6 +114,7 @@ func TestAShopSettingThatBreaksARuleIsRefusedNamingTheField(t *testing.T) {
 			{http.MethodPatch, "/api/v1/shops/1", `{"po_approval": "yes"}`, "po_approval"},
 			{http.MethodPatch, "/api/v1/shops/1", `{"customer_note": "yes"}`, "customer_note"},
 			{http.MethodPatch, "/api/v1/shops/1", `{"template_ids": ["d-1"]}`, "template_ids"},
+			{http.MethodPatch, "/api/v1/shops/1", `{"template_ids": {"backorderd": "d-1"}}`, "template_ids"},
 			{http.MethodPatch, "/api/v1/shops/1", `{"colour": "teal"}`, "colour"},
 			{http.MethodPatch, "/api/v1/shops/1", `{"reactivate": "please"}`, "reactivate"},
 			{http.MethodPost, "/api/v1/shops/1/secrets", `{}`, "webhook_secret"},

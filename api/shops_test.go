@@ -207,6 +207,8 @@ func TestAnItemCapABounceAndReactivationAreSetOverTheAPI(t *testing.T) {
 		}
 		if code, body := call(t, r, http.MethodPost, base+"/connect", ""); code != http.StatusConflict {
 			t.Errorf("connect without credentials = %d %v, want 409", code, body)
+		} else if _, msg := errorOf(body); !strings.Contains(msg, "PUT "+base+"/credentials") {
+			t.Errorf("connect without credentials says %q, want it to name the request that gives them", msg)
 		}
 	})
 }

@@ -33,7 +33,7 @@ func (r *rotatedMeanwhile) meanwhile(ctx context.Context, id int64) {
 		return
 	}
 	r.done = true
-	shop, err := r.Store.Shop(ctx, id)
+	shop, err := r.Shop(ctx, id)
 	if err != nil {
 		r.t.Fatal(err)
 	}

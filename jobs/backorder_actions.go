@@ -95,6 +95,16 @@ func (b *Backorders) Cancel(ctx context.Context, id int64, a Action) (StoreEffec
 		if bo.Waiting == 0 {
 			return fmt.Errorf("backorder %d is %s, nothing of it waits: %w", id, bo.Status, ErrConflict)
 		}
+		// An order the store cancelled or closed, whose fact the item's
+		// reconcile has yet to apply, still shows units waiting: it has
+		// none left to ship, and cancelling it in the store again would
+		// fail there. Its backorder follows the store's word.
+		if open, err := tx.OrderUnitsToShip(ctx, bo.ShopID, bo.OrderID); err != nil {
+			return err
+		} else if open == 0 {
+			return fmt.Errorf("order %s of backorder %d is no longer open in the store (cancelled, closed or shipped "+
+				"there): its backorder follows at the item's next reconcile: %w", bo.OrderID, id, ErrConflict)
+		}
 		if err := tx.WithdrawBackorder(ctx, id, now); err != nil {
 			return err
 		}

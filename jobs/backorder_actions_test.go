@@ -286,3 +286,30 @@ func TestAPrioritizedBackorderTakesTheEarliestSupplyInItsETA(t *testing.T) {
 		}
 	})
 }
+
+func TestACancelOfABackorderWhoseOrderTheStoreCancelledMeanwhileIsRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		h := jobs.NewHarness(t, s)
+		shop := storeShop(t, h, "gone.myshopify.com", true, nil)
+		h.StartWorker()
+		ids := threeKettlesWait(t, h, shop, time.Now().Add(-3*time.Hour).Truncate(time.Second))
+		// The store cancelled order 701; the reconcile that applies it has
+		// not run yet, so its backorder still shows a kettle waiting.
+		if err := s.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'cancelled' WHERE shop_id = ? AND order_id = '701'`, shop.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		bs := jobs.NewBackorders(s, h.Dispatcher, h.Log)
+		effect, err := bs.Cancel(ctx, ids["701"], byOperator)
+		if !errors.Is(err, jobs.ErrConflict) || !strings.Contains(fmt.Sprint(err), "no longer open") {
+			t.Fatalf("cancel of a backorder whose order the store cancelled = %q, %v; want a conflict, "+
+				"not a second cancellation sent to the store", effect, err)
+		}
+		if acts, err := s.OperatorActions(ctx, store.OperatorActionFilter{BackorderID: ids["701"], Limit: 10}); err != nil || len(acts) != 0 {
+			t.Errorf("operator actions after the refusal = %+v, %v; want none", acts, err)
+		}
+	})
+}

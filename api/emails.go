@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/backorderd/backorderd/email"
+	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -99,6 +101,11 @@ func resendEmail(st AdminStore, ops Operations) gin.HandlerFunc {
 		}
 		resent, err := ops.ResendEmail(c.Request.Context(), id)
 		c.Set("resend_of", id)
+		if errors.Is(err, jobs.ErrUnprocessable) {
+			// A 422 names the field at fault: the message's recipient.
+			err = &FieldError{Field: "to", Reason: "is empty: the message has no recipient (never given, or erased), " +
+				"so it cannot be sent again"}
+		}
 		if err != nil {
 			fail(c, notFoundAs(err, "no such email"))
 			return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -310,6 +311,66 @@ func TestACancelOfABackorderWhoseOrderTheStoreCancelledMeanwhileIsRefused(t *tes
 		}
 		if acts, err := s.OperatorActions(ctx, store.OperatorActionFilter{BackorderID: ids["701"], Limit: 10}); err != nil || len(acts) != 0 {
 			t.Errorf("operator actions after the refusal = %+v, %v; want none", acts, err)
+		}
+	})
+}
+
+func TestBothLinesOfAnOrderCancelledAtOnceCancelTheOrderInTheStore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		h := jobs.NewHarness(t, s)
+		shop := storeShop(t, h, "both.myshopify.com", true, nil)
+		h.StartWorker()
+		t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+		h.Record(shop.ID, "products/update", "product", []byte(jobs.TwoItems))
+		h.WaitFor("the kettle described", func() bool {
+			_, err := s.Item(ctx, shop.ID, "777")
+			return err == nil
+		})
+		h.Record(shop.ID, "inventory_levels/update", "kettle-0", jobs.LevelOf(7770, 0, t0))
+		h.Record(shop.ID, "inventory_levels/update", "teapot-0", jobs.LevelOf(8880, 0, t0))
+		const orders = 12
+		for i := range orders {
+			h.Record(shop.ID, "orders/create", fmt.Sprint(801+i), jobs.TwoLineOrder(801+i, "wren@example.net", t0.Add(time.Duration(i+1)*time.Second)))
+		}
+		es := h.Settled("both lines of every order waiting", func(es []store.BackorderEntry, _ store.LedgerRow) bool {
+			waiting := 0
+			for _, e := range es {
+				waiting += e.Waiting
+			}
+			return len(es) == 2*orders && waiting == 2*orders
+		}, shop.ID)
+		bs := jobs.NewBackorders(s, h.Dispatcher, h.Log)
+		type result struct {
+			order  string
+			effect jobs.StoreEffect
+			err    error
+		}
+		results := make(chan result, len(es))
+		start := make(chan struct{})
+		for _, e := range es {
+			go func() {
+				<-start // all at once, the two lines of each order side by side
+				effect, err := bs.Cancel(ctx, e.ID, byOperator)
+				results <- result{e.OrderID, effect, err}
+			}()
+		}
+		close(start)
+		effects := map[string][]string{}
+		for range es {
+			r := <-results
+			if r.err != nil {
+				t.Fatalf("cancel of a line of %s: %v", r.order, r.err)
+			}
+			effects[r.order] = append(effects[r.order], string(r.effect))
+		}
+		// Whichever line goes second finds nothing of its order left: the
+		// order is cancelled in the store, once.
+		for order, got := range effects {
+			slices.Sort(got)
+			if !slices.Equal(got, []string{string(jobs.StoreCancelOrder), string(jobs.StoreUpdateOrder)}) {
+				t.Errorf("order %s: the cancels of its two lines asked the store for %v, want one update and one cancel of the order", order, got)
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -67,7 +68,7 @@ func readAction(c *gin.Context) (int64, jobs.Action, error) {
 		return 0, jobs.Action{}, err
 	}
 	switch {
-	case req.Reason == nil || *req.Reason == "":
+	case req.Reason == nil || strings.TrimSpace(*req.Reason) == "":
 		return 0, jobs.Action{}, &FieldError{Field: "reason", Reason: "is required: say why, for the audit"}
 	case utf8.RuneCountInString(*req.Reason) > jobs.MaxReasonLength:
 		return 0, jobs.Action{}, &FieldError{Field: "reason", Reason: "must be at most " + strconv.Itoa(jobs.MaxReasonLength) + " characters"}

@@ -156,6 +156,7 @@ func TestCancelAndPrioritizeRequestsThatCannotBeDoneAreRefused(t *testing.T) {
 		}{
 			{"no reason", "POST", "/api/v1/backorders/" + old + "/cancel", `{}`, nil, 422, "unprocessable"},
 			{"empty reason", "POST", "/api/v1/backorders/" + old + "/prioritize", `{"reason":""}`, nil, 422, "unprocessable"},
+			{"blank reason", "POST", "/api/v1/backorders/" + old + "/cancel", `{"reason":" \t "}`, nil, 422, "unprocessable"},
 			{"reason too long", "POST", "/api/v1/backorders/" + old + "/cancel", `{"reason":"` + long + `"}`, nil, 422, "unprocessable"},
 			{"unknown field", "POST", "/api/v1/backorders/" + old + "/cancel", `{"reason":"x","force":true}`, nil, 400, "bad_request"},
 			{"not JSON", "POST", "/api/v1/backorders/" + old + "/cancel", `reason=x`, nil, 400, "bad_request"},
@@ -164,6 +165,10 @@ func TestCancelAndPrioritizeRequestsThatCannotBeDoneAreRefused(t *testing.T) {
 			{"cross-site", "POST", "/api/v1/backorders/" + old + "/cancel", `{"reason":"x"}`, []string{"Sec-Fetch-Site", "cross-site"}, 403, "forbidden"},
 			{"no token", "POST", "/api/v1/backorders/" + old + "/prioritize", `{"reason":"x"}`, []string{"Authorization", ""}, 401, "unauthorized"},
 			{"bad older_than", "GET", "/api/v1/backorders?older_than=soon", "", nil, 400, "bad_request"},
+			// What the OpenAPI document refuses, the API refuses too.
+			{"older_than without a unit", "GET", "/api/v1/backorders?older_than=0", "", nil, 400, "bad_request"},
+			{"older_than with a sign", "GET", "/api/v1/backorders?older_than=%2B3h", "", nil, 400, "bad_request"},
+			{"older_than without a whole part", "GET", "/api/v1/backorders?older_than=.5h", "", nil, 400, "bad_request"},
 			{"bad eta_kind", "GET", "/api/v1/backorders?eta_kind=maybe", "", nil, 400, "bad_request"},
 			{"bad action", "GET", "/api/v1/operator-actions?action=delete", "", nil, 400, "bad_request"},
 			{"no status to filter actions on", "GET", "/api/v1/operator-actions?status=waiting", "", nil, 400, "bad_request"},
@@ -171,6 +176,8 @@ func TestCancelAndPrioritizeRequestsThatCannotBeDoneAreRefused(t *testing.T) {
 			code, body := call(t, r, tc.method, tc.path, tc.body, tc.headers...)
 			if c, msg := errorOf(body); code != tc.status || c != tc.code || msg == "" {
 				t.Errorf("%s: %d %v, want %d %s with a message", tc.what, code, body, tc.status, tc.code)
+			} else if code == http.StatusUnprocessableEntity && !strings.HasPrefix(msg, "reason: ") {
+				t.Errorf("%s: %q, want the 422 to name the field, reason", tc.what, msg)
 			}
 		}
 		if code, body := call(t, r, "POST", "/api/v1/backorders/"+old+"/prioritize", "csrf=1",

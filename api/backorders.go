@@ -1,6 +1,7 @@
 package api
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,9 +110,16 @@ func listBackorders(st AdminStore) gin.HandlerFunc {
 	}, func(b store.BackorderEntry) (any, int64) { return viewBackorder(b), b.ID })
 }
 
+// agePattern is what older_than takes, as api/openapi.json says: whole
+// days, or a Go duration without a sign.
+var agePattern = regexp.MustCompile(`^([0-9]+d|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$`)
+
 // parseAge reads an age: a Go duration (72h, 90m) or whole days (3d).
 func parseAge(v string) (time.Duration, error) {
 	bad := errBadRequest("older_than must be a duration such as 72h or 3d")
+	if !agePattern.MatchString(v) {
+		return 0, bad
+	}
 	if days, ok := strings.CutSuffix(v, "d"); ok {
 		n, err := strconv.Atoi(days)
 		if err != nil || n < 0 || n > 36500 {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/backorderd/backorderd/email"
+	"github.com/backorderd/backorderd/jobs"
 	"github.com/backorderd/backorderd/store"
 )
 
@@ -39,7 +41,9 @@ func viewEmail(e store.Email) emailView {
 		ResendOf: e.ResendOf, CreatedAt: e.CreatedAt, SentAt: e.SentAt}
 }
 
-// listEmails serves GET /api/v1/emails.
+// listEmails serves GET /api/v1/emails: by shop, kind, status (one or
+// several: status=held,failed or status=held&status=failed), recipient,
+// order and resend_of.
 func listEmails(st AdminStore) gin.HandlerFunc {
 	statuses := []string{store.EmailPending, store.EmailSending, store.EmailSent, store.EmailFailed,
 		store.EmailNotSent, store.EmailSuppressed, store.EmailHeld, store.EmailDropped}
@@ -47,7 +51,7 @@ func listEmails(st AdminStore) gin.HandlerFunc {
 	for i, k := range email.Kinds {
 		kinds[i] = string(k)
 	}
-	return list(st, statuses, func(c *gin.Context, q listQuery) ([]store.Email, error) {
+	return listAnyOf(st, statuses, func(c *gin.Context, q listQuery) ([]store.Email, error) {
 		if k := c.Query("kind"); k != "" && !slices.Contains(kinds, k) {
 			return nil, errBadRequest("kind must be one of " + strings.Join(kinds, ", "))
 		}
@@ -59,7 +63,7 @@ func listEmails(st AdminStore) gin.HandlerFunc {
 			}
 		}
 		return st.ListEmails(c.Request.Context(), store.EmailFilter{ShopID: q.shopID, Kind: c.Query("kind"),
-			Status: q.status, To: c.Query("to"), Order: c.Query("order"), ResendOf: resendOf,
+			Statuses: q.statuses, To: c.Query("to"), Order: c.Query("order"), ResendOf: resendOf,
 			Before: q.before, Limit: q.limit})
 	}, func(e store.Email) (any, int64) { return viewEmail(e), e.ID })
 }
@@ -97,6 +101,11 @@ func resendEmail(st AdminStore, ops Operations) gin.HandlerFunc {
 		}
 		resent, err := ops.ResendEmail(c.Request.Context(), id)
 		c.Set("resend_of", id)
+		if errors.Is(err, jobs.ErrUnprocessable) {
+			// A 422 names the field at fault: the message's recipient.
+			err = &FieldError{Field: "to", Reason: "is empty: the message has no recipient (never given, or erased), " +
+				"so it cannot be sent again"}
+		}
 		if err != nil {
 			fail(c, notFoundAs(err, "no such email"))
 			return

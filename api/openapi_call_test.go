@@ -146,6 +146,15 @@ func (d *documentedAPI) checkRequest(op *operation, req *http.Request, body stri
 			continue
 		}
 		var inst any = v[0]
+		if p.several {
+			var elems []any
+			for _, s := range v {
+				for e := range strings.SplitSeq(s, ",") {
+					elems = append(elems, e)
+				}
+			}
+			inst = elems
+		}
 		if p.integer {
 			n, err := strconv.ParseInt(v[0], 10, 64)
 			if err != nil {

@@ -53,6 +53,9 @@ type parameter struct {
 	schema   *jsonschema.Schema
 	integer  bool     // the value is validated as a JSON integer
 	enum     []string // the values it takes, when the document lists them
+	// several: the parameter is a list, given repeated or separated by
+	// commas; enum is then what each element takes.
+	several bool
 }
 
 type response struct {
@@ -115,6 +118,10 @@ func (o *openAPI) compileOperation(t *testing.T, c *jsonschema.Compiler, key, pt
 		pm.schema = compile(t, c, pptr+"/schema")
 		schema, _ := o.deref(t, p["schema"], pptr+"/schema")
 		pm.integer = schema["type"] == "integer"
+		if schema["type"] == "array" {
+			pm.several = true
+			schema, _ = o.deref(t, schema["items"], pptr+"/schema/items")
+		}
 		for _, v := range asList(schema["enum"]) {
 			pm.enum = append(pm.enum, fmt.Sprint(v))
 		}

@@ -72,6 +72,10 @@ func (d *documentedAPI) checkEnum(key, target string, p parameter) {
 	for _, v := range p.enum {
 		d.expect(key+" "+p.name+"="+v, d.call("GET", withQuery(target, p.name, v), ""), http.StatusOK)
 	}
+	if p.several && len(p.enum) > 1 {
+		two := p.enum[0] + "," + p.enum[len(p.enum)-1]
+		d.expect(key+" "+p.name+"="+two, d.call("GET", withQuery(target, p.name, two), ""), http.StatusOK)
+	}
 	a := d.call("GET", withQuery(target, p.name, "not-a-value"), "")
 	_, msg := errorOf(a.body)
 	_, values, ok := strings.Cut(msg, "must be one of ")

@@ -171,6 +171,19 @@ func TestResendAnswersWithTheNewMessageAndItIsListedAsAResendOfTheOld(t *testing
 		if code != http.StatusOK || len(list.Items) != 1 || list.Items[0].ID != failed {
 			t.Fatalf("failed emails = %d %+v, want the old message, still failed", code, list)
 		}
+		var erased int64
+		if err := s.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			erased, _, err = tx.AddEmail(ctx, store.Email{ShopID: shop.ID, Kind: "backordered", DedupeKey: "k3", OrderID: "1002",
+				Subject: "Your order #1002", TextBody: "t", HTMLBody: "h", Status: store.EmailFailed})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		code, body = call(t, r, http.MethodPost, fmt.Sprint("/api/v1/emails/", erased, "/resend"), "")
+		if c, msg := errorOf(body); code != http.StatusUnprocessableEntity || c != "unprocessable" || !strings.HasPrefix(msg, "to: ") {
+			t.Errorf("resend of a message without a recipient = %d %v, want 422 naming the field, to", code, body)
+		}
 	})
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -104,8 +105,8 @@ func connectShop(st AdminStore, ss ShopStore, ops Operations) gin.HandlerFunc {
 			return
 		}
 		if _, err := ss.ShopCredentials(ctx, id); err != nil {
-			fail(c, notFoundAsConflict(err, "the shop has no store credentials: `backorderd shop set` with "+
-				"--shopify-token or --woo-key and --woo-secret gives them"))
+			fail(c, notFoundAsConflict(err, "the shop has no store credentials: PUT /api/v1/shops/"+
+				strconv.FormatInt(id, 10)+"/credentials gives them"))
 			return
 		}
 		if err := ops.Connect(ctx, id); err != nil {

@@ -74,8 +74,9 @@ func addShop(st AdminStore, ss ShopStore) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		shop, err = ss.AddShop(c.Request.Context(), shop)
+		added, err := ss.AddShop(c.Request.Context(), shop)
 		if errors.Is(err, store.ErrDuplicate) {
+			// Named as asked: AddShop answers no shop with its error.
 			err = errConflict(fmt.Sprintf("a %s shop %s is registered already: PATCH it", shop.Platform,
 				store.NormalizeDomain(shop.Platform, shop.Domain)))
 		}
@@ -83,9 +84,9 @@ func addShop(st AdminStore, ss ShopStore) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		c.Set("shop_id", shop.ID)
-		c.Header("Location", fmt.Sprintf("/api/v1/shops/%d", shop.ID))
-		showShop(c, st, ss, shop.ID, http.StatusCreated, gin.H{"webhook_secret": secret})
+		c.Set("shop_id", added.ID)
+		c.Header("Location", fmt.Sprintf("/api/v1/shops/%d", added.ID))
+		showShop(c, st, ss, added.ID, http.StatusCreated, gin.H{"webhook_secret": secret})
 	}
 }
 
@@ -128,22 +129,25 @@ func newShop(c *gin.Context) (store.Shop, string, error) {
 // updateShop serves PATCH /api/v1/shops/{id}, as `backorderd shop set`:
 // the settings named change, checked by the same rules; "reactivate": true
 // resumes work for an uninstalled shop. A shop that has a from address
-// afterwards sends the mail held for want of one.
+// afterwards sends the mail held for want of one. The shop is read and
+// written holding its row (store.ModifyShop): a change made meanwhile, a
+// secret rotated, is not written back over.
 func updateShop(st AdminStore, ss ShopStore, ops Operations) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
-		shop, body, err := shopAndBody(c, st)
-		if err == nil {
-			err = applySettings(&shop, body, "reactivate")
-		}
+		id, body, err := idAndBody(c)
 		var reactivate bool
 		if raw, ok := body["reactivate"]; ok && err == nil {
 			if json.Unmarshal(raw, &reactivate) != nil {
 				err = &FieldError{Field: "reactivate", Reason: "must be true or false"}
 			}
 		}
+		var shop store.Shop
 		if err == nil {
-			_, err = ss.UpdateShop(ctx, shop)
+			shop, err = ss.ModifyShop(ctx, id, func(shop *store.Shop) error {
+				return applySettings(shop, body, "reactivate")
+			})
+			err = notFoundAs(err, "no such shop")
 		}
 		if err == nil && reactivate {
 			err = ss.ReactivateShop(ctx, shop.ID)
@@ -163,6 +167,16 @@ func updateShop(st AdminStore, ss ShopStore, ops Operations) gin.HandlerFunc {
 		}
 		showShop(c, st, ss, shop.ID, http.StatusOK, extra)
 	}
+}
+
+// idAndBody reads the path's shop id and the request's JSON body.
+func idAndBody(c *gin.Context) (int64, map[string]json.RawMessage, error) {
+	id, err := idParam(c, "id", "a shop id")
+	if err != nil {
+		return 0, nil, err
+	}
+	body, err := readBody(c)
+	return id, body, err
 }
 
 // shopAndBody reads the shop of the path's id and the request's JSON body.
@@ -186,28 +200,32 @@ func shopAndBody(c *gin.Context, st AdminStore) (store.Shop, map[string]json.Raw
 // new one, until DELETE /api/v1/shops/{id}/secrets/previous.
 func rotateSecret(st AdminStore, ss ShopStore) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		shop, body, err := shopAndBody(c, st)
-		var secret string
-		if err == nil {
-			secret, err = webhookSecret(body, shop.Platform)
-		}
+		id, body, err := idAndBody(c)
 		for name := range body {
 			if err == nil && name != "webhook_secret" {
 				err = &FieldError{Field: name, Reason: "not a field of a secret rotation (webhook_secret)"}
 			}
 		}
-		if err == nil && secret == shop.WebhookSecret {
-			err = errConflict("that secret is the shop's current one already")
-		}
+		var secret string
 		if err == nil {
-			shop.RotateSecret(secret)
-			_, err = ss.UpdateShop(c.Request.Context(), shop)
+			_, err = ss.ModifyShop(c.Request.Context(), id, func(shop *store.Shop) error {
+				var err error
+				if secret, err = webhookSecret(body, shop.Platform); err != nil {
+					return err
+				}
+				if secret == shop.WebhookSecret {
+					return errConflict("that secret is the shop's current one already")
+				}
+				shop.RotateSecret(secret)
+				return nil
+			})
+			err = notFoundAs(err, "no such shop")
 		}
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		showShop(c, st, ss, shop.ID, http.StatusCreated, gin.H{"webhook_secret": secret})
+		showShop(c, st, ss, id, http.StatusCreated, gin.H{"webhook_secret": secret})
 	}
 }
 
@@ -217,17 +235,14 @@ func rotateSecret(st AdminStore, ss ShopStore) gin.HandlerFunc {
 func dropPreviousSecret(st AdminStore, ss ShopStore) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, err := idParam(c, "id", "a shop id")
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		shop, err := st.Shop(c.Request.Context(), id)
-		if err == nil && shop.WebhookSecretPrevious == "" {
-			err = errNotFound("the shop has no previous secret")
-		}
 		if err == nil {
-			shop.DropPreviousSecret()
-			_, err = ss.UpdateShop(c.Request.Context(), shop)
+			_, err = ss.ModifyShop(c.Request.Context(), id, func(shop *store.Shop) error {
+				if shop.WebhookSecretPrevious == "" {
+					return errNotFound("the shop has no previous secret")
+				}
+				shop.DropPreviousSecret()
+				return nil
+			})
 		}
 		if err != nil {
 			fail(c, notFoundAs(err, "no such shop"))

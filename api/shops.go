@@ -16,7 +16,7 @@ import (
 // shop` applies too.
 type ShopStore interface {
 	AddShop(ctx context.Context, shop store.Shop) (store.Shop, error)
-	UpdateShop(ctx context.Context, shop store.Shop) (store.Shop, error)
+	ModifyShop(ctx context.Context, id int64, change func(*store.Shop) error) (store.Shop, error)
 	ReactivateShop(ctx context.Context, id int64) error
 	SetItemCap(ctx context.Context, shopID int64, itemID string, limit *int) error
 	ClearSuppression(ctx context.Context, shopID int64, address string) (bool, error)

@@ -45,6 +45,8 @@ func TestAShopIsCreatedConfiguredAndItsSecretRotatedAsTheCLIDoes(t *testing.T) {
 		if code, body := call(t, r, http.MethodPost, "/api/v1/shops",
 			`{"platform": "woocommerce", "domain": "https://larchwood-goods.example", "webhook_secret": "x"}`); code != http.StatusConflict {
 			t.Errorf("second create of the same store = %d %v, want 409", code, body)
+		} else if _, msg := errorOf(body); !strings.Contains(msg, "a woocommerce shop https://larchwood-goods.example/ is registered") {
+			t.Errorf("second create says %q, want it to name the shop registered already", msg)
 		}
 
 		code, body = call(t, r, http.MethodPatch, "/api/v1/shops/"+id, `{"waiting_cap": 5, "max_wait_days": 21,
@@ -112,6 +114,7 @@ func TestAShopSettingThatBreaksARuleIsRefusedNamingTheField(t *testing.T) {
 			{http.MethodPatch, "/api/v1/shops/1", `{"po_approval": "yes"}`, "po_approval"},
 			{http.MethodPatch, "/api/v1/shops/1", `{"customer_note": "yes"}`, "customer_note"},
 			{http.MethodPatch, "/api/v1/shops/1", `{"template_ids": ["d-1"]}`, "template_ids"},
+			{http.MethodPatch, "/api/v1/shops/1", `{"template_ids": {"backorderd": "d-1"}}`, "template_ids"},
 			{http.MethodPatch, "/api/v1/shops/1", `{"colour": "teal"}`, "colour"},
 			{http.MethodPatch, "/api/v1/shops/1", `{"reactivate": "please"}`, "reactivate"},
 			{http.MethodPost, "/api/v1/shops/1/secrets", `{}`, "webhook_secret"},
@@ -204,6 +207,8 @@ func TestAnItemCapABounceAndReactivationAreSetOverTheAPI(t *testing.T) {
 		}
 		if code, body := call(t, r, http.MethodPost, base+"/connect", ""); code != http.StatusConflict {
 			t.Errorf("connect without credentials = %d %v, want 409", code, body)
+		} else if _, msg := errorOf(body); !strings.Contains(msg, "PUT "+base+"/credentials") {
+			t.Errorf("connect without credentials says %q, want it to name the request that gives them", msg)
 		}
 	})
 }

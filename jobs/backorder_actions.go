@@ -95,6 +95,16 @@ func (b *Backorders) Cancel(ctx context.Context, id int64, a Action) (StoreEffec
 		if bo.Waiting == 0 {
 			return fmt.Errorf("backorder %d is %s, nothing of it waits: %w", id, bo.Status, ErrConflict)
 		}
+		// An order the store cancelled or closed, whose fact the item's
+		// reconcile has yet to apply, still shows units waiting: it has
+		// none left to ship, and cancelling it in the store again would
+		// fail there. Its backorder follows the store's word.
+		if open, err := tx.OrderUnitsToShip(ctx, bo.ShopID, bo.OrderID); err != nil {
+			return err
+		} else if open == 0 {
+			return fmt.Errorf("order %s of backorder %d is no longer open in the store (cancelled, closed or shipped "+
+				"there): its backorder follows at the item's next reconcile: %w", bo.OrderID, id, ErrConflict)
+		}
 		if err := tx.WithdrawBackorder(ctx, id, now); err != nil {
 			return err
 		}
@@ -169,12 +179,17 @@ func (b *Backorders) Prioritize(ctx context.Context, id int64, a Action) error {
 	return nil
 }
 
-// lock reads backorder id, marks its item for a reconcile (which locks the
-// item's ledger: reconciles of the item wait for this transaction) and
-// reads the backorder again, as the lock left it.
+// lock reads backorder id, locks its order's row (what is left of the
+// order is then read as other operators' cancellations of its other lines
+// left it), marks its item for a reconcile (which locks the item's ledger:
+// reconciles of the item wait for this transaction) and reads the
+// backorder again, as the locks left it.
 func (b *Backorders) lock(ctx context.Context, tx *store.Tx, out *Outbox, id int64, now time.Time, cause string) (store.BackorderEntry, error) {
 	bo, err := tx.BackorderForAction(ctx, id)
 	if err != nil {
+		return store.BackorderEntry{}, err
+	}
+	if err := tx.LockOrder(ctx, bo.ShopID, bo.OrderID); err != nil {
 		return store.BackorderEntry{}, err
 	}
 	if err := markItems(ctx, tx, out, bo.ShopID, []string{bo.ItemID}, now, 0, cause); err != nil {

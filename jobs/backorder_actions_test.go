@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -283,6 +284,93 @@ func TestAPrioritizedBackorderTakesTheEarliestSupplyInItsETA(t *testing.T) {
 		h.Reconcile(shop.ID, "777")
 		if b := kettles(t, s, shop.ID)["603"]; b.ETAKind != "confirmed" {
 			t.Errorf("after a full check 603 = %s, want still confirmed", b.ETAKind)
+		}
+	})
+}
+
+func TestACancelOfABackorderWhoseOrderTheStoreCancelledMeanwhileIsRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		h := jobs.NewHarness(t, s)
+		shop := storeShop(t, h, "gone.myshopify.com", true, nil)
+		h.StartWorker()
+		ids := threeKettlesWait(t, h, shop, time.Now().Add(-3*time.Hour).Truncate(time.Second))
+		// The store cancelled order 701; the reconcile that applies it has
+		// not run yet, so its backorder still shows a kettle waiting.
+		if err := s.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE orders SET status = 'cancelled' WHERE shop_id = ? AND order_id = '701'`, shop.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		bs := jobs.NewBackorders(s, h.Dispatcher, h.Log)
+		effect, err := bs.Cancel(ctx, ids["701"], byOperator)
+		if !errors.Is(err, jobs.ErrConflict) || !strings.Contains(fmt.Sprint(err), "no longer open") {
+			t.Fatalf("cancel of a backorder whose order the store cancelled = %q, %v; want a conflict, "+
+				"not a second cancellation sent to the store", effect, err)
+		}
+		if acts, err := s.OperatorActions(ctx, store.OperatorActionFilter{BackorderID: ids["701"], Limit: 10}); err != nil || len(acts) != 0 {
+			t.Errorf("operator actions after the refusal = %+v, %v; want none", acts, err)
+		}
+	})
+}
+
+func TestBothLinesOfAnOrderCancelledAtOnceCancelTheOrderInTheStore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		h := jobs.NewHarness(t, s)
+		shop := storeShop(t, h, "both.myshopify.com", true, nil)
+		h.StartWorker()
+		t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+		h.Record(shop.ID, "products/update", "product", []byte(jobs.TwoItems))
+		h.WaitFor("the kettle described", func() bool {
+			_, err := s.Item(ctx, shop.ID, "777")
+			return err == nil
+		})
+		h.Record(shop.ID, "inventory_levels/update", "kettle-0", jobs.LevelOf(7770, 0, t0))
+		h.Record(shop.ID, "inventory_levels/update", "teapot-0", jobs.LevelOf(8880, 0, t0))
+		const orders = 12
+		for i := range orders {
+			h.Record(shop.ID, "orders/create", fmt.Sprint(801+i), jobs.TwoLineOrder(801+i, "wren@example.net", t0.Add(time.Duration(i+1)*time.Second)))
+		}
+		es := h.Settled("both lines of every order waiting", func(es []store.BackorderEntry, _ store.LedgerRow) bool {
+			waiting := 0
+			for _, e := range es {
+				waiting += e.Waiting
+			}
+			return len(es) == 2*orders && waiting == 2*orders
+		}, shop.ID)
+		bs := jobs.NewBackorders(s, h.Dispatcher, h.Log)
+		type result struct {
+			order  string
+			effect jobs.StoreEffect
+			err    error
+		}
+		results := make(chan result, len(es))
+		start := make(chan struct{})
+		for _, e := range es {
+			go func() {
+				<-start // all at once, the two lines of each order side by side
+				effect, err := bs.Cancel(ctx, e.ID, byOperator)
+				results <- result{e.OrderID, effect, err}
+			}()
+		}
+		close(start)
+		effects := map[string][]string{}
+		for range es {
+			r := <-results
+			if r.err != nil {
+				t.Fatalf("cancel of a line of %s: %v", r.order, r.err)
+			}
+			effects[r.order] = append(effects[r.order], string(r.effect))
+		}
+		// Whichever line goes second finds nothing of its order left: the
+		// order is cancelled in the store, once.
+		for order, got := range effects {
+			slices.Sort(got)
+			if !slices.Equal(got, []string{string(jobs.StoreCancelOrder), string(jobs.StoreUpdateOrder)}) {
+				t.Errorf("order %s: the cancels of its two lines asked the store for %v, want one update and one cancel of the order", order, got)
+			}
 		}
 	})
 }

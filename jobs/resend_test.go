@@ -125,3 +125,40 @@ func TestResendRefusesAMessageStillOnItsWayOrHeldOrErasedButNotOneWhoseTaskIsADe
 		}
 	})
 }
+
+func TestEightResendsOfOneMessageAtOnceWriteOneNewMessage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		m := jobs.NewHarness(t, s, jobs.Offline())
+		shop := m.MailShop()
+		f := &jobs.FakeSendGrid{Replies: []int{http.StatusBadRequest}}
+		sg := f.Start(t)
+		oldID, task := m.QueueEmail(shop.ID, "backordered:1")
+		if err := m.SendWith(sg, task); err != nil {
+			t.Fatal(err)
+		}
+		ops := jobs.NewOperations(s, m.Dispatcher, nil)
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() {
+				_, err := ops.ResendEmail(ctx, oldID)
+				errs <- err
+			}()
+		}
+		done, refused := 0, 0
+		for range 8 {
+			switch err := <-errs; {
+			case err == nil:
+				done++
+			case errors.Is(err, jobs.ErrConflict):
+				refused++
+			default:
+				t.Errorf("resend: %v", err)
+			}
+		}
+		resends, err := s.ListEmails(ctx, store.EmailFilter{ResendOf: oldID, Limit: 10})
+		if done != 1 || refused != 7 || err != nil || len(resends) != 1 {
+			t.Fatalf("%d resends done, %d refused, %d written (%v); want 1, 7 and 1", done, refused, len(resends), err)
+		}
+	})
+}

@@ -147,8 +147,11 @@ type EmailFilter struct {
 	ShopID int64  `db:"shop_id"`
 	Kind   string `db:"kind"`
 	Status string `db:"status"`
-	To     string `db:"to"`
-	Order  string `db:"order"`
+	// Statuses selects messages in any of them (nil: any status), as
+	// operators look for the held and failed ones at once.
+	Statuses []string `db:"statuses"`
+	To       string   `db:"to"`
+	Order    string   `db:"order"`
 	// ResendOf selects the resends of one message (0: any message).
 	ResendOf int64 `db:"resend_of"`
 	Before   int64 `db:"before"`
@@ -157,14 +160,17 @@ type EmailFilter struct {
 
 // ListEmails lists messages matching f, newest first.
 func (s *Store) ListEmails(ctx context.Context, f EmailFilter) ([]Email, error) {
-	const q = `SELECT ` + emailColumns + ` FROM emails
+	q := `SELECT ` + emailColumns + ` FROM emails
 	WHERE (:shop_id = 0 OR shop_id = :shop_id) AND (:kind = '' OR kind = :kind)
 		AND (:status = '' OR status = :status) AND (:to = '' OR lower(to_email) = lower(:to))
 		AND (:order = '' OR order_id = :order) AND (:resend_of = 0 OR resend_of = :resend_of)
-		AND (:before = 0 OR id < :before)
-	ORDER BY id DESC LIMIT :limit`
+		AND (:before = 0 OR id < :before)`
+	if len(f.Statuses) > 0 {
+		q += ` AND status IN (:statuses)`
+	}
+	q += ` ORDER BY id DESC LIMIT :limit`
 	var es []Email
-	if err := s.selectNamed(ctx, &es, q, f); err != nil {
+	if err := s.selectNamedIn(ctx, &es, q, f); err != nil {
 		return nil, fmt.Errorf("list emails: %w", err)
 	}
 	return es, nil

@@ -150,6 +150,47 @@ func TestListingEmailsFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 	})
 }
 
+func TestListingEmailsTakesSeveralStatusesAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, b := addShopAt(t, s, "a.myshopify.com"), addShopAt(t, s, "b.myshopify.com")
+		var ids []int64
+		for _, e := range []store.Email{
+			message(a.ID, "backordered", "1", "5001", "wren@example.net"),
+			message(a.ID, "ready", "2", "5001", "wren@example.net"),
+			message(a.ID, "backordered", "3", "5002", "jay@example.net"),
+			message(b.ID, "backordered", "4", "5001", "wren@example.net"),
+		} {
+			id, _ := addEmail(t, s, e)
+			ids = append(ids, id)
+		}
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
+			if err := tx.SetEmailStatus(ctx, ids[0], store.EmailFailed, "", "SendGrid said 400"); err != nil {
+				return err
+			}
+			if err := tx.SetEmailStatus(ctx, ids[1], store.EmailSent, "m", ""); err != nil {
+				return err
+			}
+			return tx.SetEmailStatus(ctx, ids[3], store.EmailFailed, "", "SendGrid said 400")
+		})
+		// 1 and 4 failed, 2 sent, 3 pending.
+		names := map[int64]string{ids[0]: "1", ids[1]: "2", ids[2]: "3", ids[3]: "4"}
+		list := func(f store.EmailFilter) ([]store.Email, error) {
+			f.Limit = cmp.Or(f.Limit, 10)
+			return s.ListEmails(ctx, f)
+		}
+		checkList(t, list, func(e store.Email) string { return names[e.ID] }, []listCase[store.EmailFilter]{
+			{"failed or pending", store.EmailFilter{Statuses: []string{store.EmailFailed, store.EmailPending}}, "431"},
+			{"one status in the list", store.EmailFilter{Statuses: []string{store.EmailSent}}, "2"},
+			{"held or failed, of shop a", store.EmailFilter{ShopID: a.ID, Statuses: []string{store.EmailHeld, store.EmailFailed}}, "1"},
+			{"with the other filters", store.EmailFilter{Kind: "backordered", To: "wren@example.net",
+				Statuses: []string{store.EmailFailed, store.EmailSent}}, "41"},
+			{"paged", store.EmailFilter{Statuses: []string{store.EmailFailed, store.EmailPending}, Limit: 2, Before: ids[3]}, "31"},
+			{"none in those", store.EmailFilter{Statuses: []string{store.EmailHeld, store.EmailDropped}}, ""},
+		})
+	})
+}
+
 func TestRedactingACustomerErasesTheirMessagesAndTheMerchantsThatNameThem(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()

@@ -48,6 +48,20 @@ func (tx *Tx) BackorderForAction(ctx context.Context, id int64) (BackorderEntry,
 	return b, nil
 }
 
+// LockOrder holds a shop's order row until the transaction ends: two
+// operators' cancellations of lines of one order, whose items' ledgers
+// differ, run one after the other, so that the second sees what the first
+// left of the order. Orders come before item ledgers in the lock order
+// (docs/architecture.md).
+func (tx *Tx) LockOrder(ctx context.Context, shopID int64, orderID string) error {
+	q := `SELECT order_id FROM orders WHERE shop_id = ? AND order_id = ?` + tx.store.forUpdate()
+	var id string
+	if err := tx.tx.GetContext(ctx, &id, tx.tx.Rebind(q), shopID, orderID); err != nil {
+		return fmt.Errorf("lock order %s: %w", orderID, translate(err))
+	}
+	return nil
+}
+
 // WithdrawBackorder cancels a backorder's waiting units at `at`: they wait
 // no more (withdrawn, for the reconcile to release) and it is cancelled.
 // Its allocated units stay its own.

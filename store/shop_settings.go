@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/backorderd/backorderd/email"
 )
 
 // The settings of a shop that `backorderd shop add/set` and the admin API
@@ -128,12 +131,28 @@ func (s *Shop) Set(setting, v string) error {
 		if err := json.Unmarshal([]byte(v), &m); err != nil {
 			return errors.New(`want a JSON object from email kind to SendGrid template id, for example {"backordered":"d-123"}`)
 		}
+		// A kind misspelt would be kept and never used: its mail would go
+		// out without the template the merchant chose.
+		for _, kind := range slices.Sorted(maps.Keys(m)) {
+			if !slices.Contains(email.Kinds, email.Kind(kind)) {
+				return fmt.Errorf("%q is not an email kind (one of %s)", kind, emailKinds())
+			}
+		}
 		b, _ := json.Marshal(m) // a map of strings always encodes
 		s.TemplateIDs = string(b)
 	default:
 		return fmt.Errorf("not a shop setting (one of %s)", strings.Join(ShopSettings, ", "))
 	}
 	return nil
+}
+
+// emailKinds lists the kinds of email, for an error.
+func emailKinds() string {
+	names := make([]string, len(email.Kinds))
+	for i, k := range email.Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
 }
 
 // OnWrites lists the writes the shop wants made in its store, in the

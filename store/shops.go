@@ -213,9 +213,23 @@ func (s *Store) AddShop(ctx context.Context, shop Shop) (Shop, error) {
 	return shop, nil
 }
 
-// UpdateShop writes every setting of shop (found by its ID).
+// UpdateShop writes every setting of shop (found by its ID). What it
+// writes was read before: a change made in between is overwritten, so a
+// change an operator asks for goes through ModifyShop.
 func (s *Store) UpdateShop(ctx context.Context, shop Shop) (Shop, error) {
-	const q = `UPDATE shops SET name = :name, webhook_secret = :webhook_secret,
+	shop = withShopDefaults(shop)
+	shop.UpdatedAt = s.nowUTC()
+	res, err := s.db.NamedExecContext(ctx, updateShopQuery, shop)
+	if err != nil {
+		return Shop{}, fmt.Errorf("update shop %d: %w", shop.ID, translate(err))
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return Shop{}, fmt.Errorf("update shop %d: %w", shop.ID, ErrNotFound)
+	}
+	return s.Shop(ctx, shop.ID)
+}
+
+const updateShopQuery = `UPDATE shops SET name = :name, webhook_secret = :webhook_secret,
 		webhook_secret_previous = :webhook_secret_previous, merchant_email = :merchant_email,
 		from_email = :from_email, reply_to = :reply_to, time_zone = :time_zone,
 		handling_days = :handling_days, backorder_policy = :backorder_policy,
@@ -224,16 +238,34 @@ func (s *Store) UpdateShop(ctx context.Context, shop Shop) (Shop, error) {
 		po_approval = :po_approval, max_wait_days = :max_wait_days, writes_off = :writes_off,
 		customer_note = :customer_note, cancel_after_max_wait = :cancel_after_max_wait, updated_at = :updated_at
 	WHERE id = :id`
-	shop = withShopDefaults(shop)
-	shop.UpdatedAt = s.nowUTC()
-	res, err := s.db.NamedExecContext(ctx, q, shop)
+
+// ModifyShop changes shop id by change and writes every setting, reading
+// and writing it in one transaction that holds the shop's row: two
+// changes at once (a settings change and a secret rotation) run one after
+// the other, and neither writes back what the other replaced. An error of
+// change is returned as it is, and nothing is written; ErrNotFound when
+// there is no shop id. change may run again if the transaction is retried.
+func (s *Store) ModifyShop(ctx context.Context, id int64, change func(*Shop) error) (Shop, error) {
+	err := s.InTx(ctx, func(tx *Tx) error {
+		q := `SELECT ` + shopColumns + ` FROM shops WHERE id = ?` + s.forUpdate()
+		var shop Shop
+		if err := tx.tx.GetContext(ctx, &shop, tx.tx.Rebind(q), id); err != nil {
+			return fmt.Errorf("shop %d: %w", id, translate(err))
+		}
+		if err := change(&shop); err != nil {
+			return err
+		}
+		shop = withShopDefaults(shop)
+		shop.ID, shop.UpdatedAt = id, s.nowUTC()
+		if _, err := tx.tx.NamedExecContext(ctx, updateShopQuery, shop); err != nil {
+			return fmt.Errorf("update shop %d: %w", id, translate(err))
+		}
+		return nil
+	})
 	if err != nil {
-		return Shop{}, fmt.Errorf("update shop %d: %w", shop.ID, translate(err))
+		return Shop{}, err
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return Shop{}, fmt.Errorf("update shop %d: %w", shop.ID, ErrNotFound)
-	}
-	return s.Shop(ctx, shop.ID)
+	return s.Shop(ctx, id)
 }
 
 // Shop reads one shop by id.

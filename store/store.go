@@ -208,6 +208,21 @@ func (s *Store) selectNamed(ctx context.Context, dest any, q string, arg any) er
 	return translate(s.db.SelectContext(ctx, dest, bound, args...))
 }
 
+// selectNamedIn is selectNamed for a query that binds a slice to a name
+// written `IN (:name)`: the slice is expanded to its elements (it must not
+// be empty).
+func (s *Store) selectNamedIn(ctx context.Context, dest any, q string, arg any) error {
+	named, args, err := sqlx.Named(q, arg)
+	if err != nil {
+		return fmt.Errorf("bind: %w", err)
+	}
+	expanded, args, err := sqlx.In(named, args...)
+	if err != nil {
+		return fmt.Errorf("bind: %w", err)
+	}
+	return translate(s.db.SelectContext(ctx, dest, s.db.Rebind(expanded), args...))
+}
+
 // selectNamed is Store.selectNamed inside the transaction; a slice bound
 // to a name written `IN (:name)` is expanded to its elements.
 func (tx *Tx) selectNamed(ctx context.Context, dest any, q string, arg any) error {

@@ -174,18 +174,24 @@ func shopSet(ctx context.Context, st *store.Store, sealer *store.Sealer, args []
 	if err := s.fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("%w\n%s", err, shopUsage)
 	}
-	if err := s.apply(&shop); err != nil {
-		return err
-	}
-	change, err := cf.change(s.fs, shop, sealer)
+	// Changed in one transaction holding the shop's row, as the admin API
+	// does: a rotation or a PATCH landing meanwhile is not written over.
+	var change credentialChange
+	shop, err = st.ModifyShop(ctx, shop.ID, func(sh *store.Shop) error {
+		if err := s.apply(sh); err != nil {
+			return err
+		}
+		var err error
+		if change, err = cf.change(s.fs, *sh, sealer); err != nil {
+			return err
+		}
+		sh.RotateSecret(*secret)
+		if *dropPrevious {
+			sh.DropPreviousSecret()
+		}
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	shop.RotateSecret(*secret)
-	if *dropPrevious {
-		shop.DropPreviousSecret()
-	}
-	if _, err := st.UpdateShop(ctx, shop); err != nil {
 		return err
 	}
 	if *reactivate {

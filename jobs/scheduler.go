@@ -97,7 +97,9 @@ func (s *Scheduler) Start(redisOpt asynq.RedisConnOpt) (stop func(), err error) 
 	return sched.Shutdown, nil
 }
 
-// cronspec ticks every period. asynq's cron has whole seconds.
+// cronspec ticks every period. asynq's cron has whole seconds (and so do
+// its tasks' timeouts and deadlines): config refuses an interval that is
+// not whole seconds, and the rounding here is for callers that skip it.
 func (e Periodic) cronspec() string {
 	return "@every " + max(e.Every.Round(time.Second), time.Second).String()
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -94,6 +95,28 @@ func scrapedNames(t *testing.T, body io.Reader) map[string]bool {
 	return names
 }
 
+// scrapedLabels are the label names each metric of a Prometheus text
+// exposition has on some series.
+func scrapedLabels(body []byte) map[string]map[string]bool {
+	labels := map[string]map[string]bool{}
+	for _, line := range strings.Split(string(body), "\n") {
+		i := strings.IndexByte(line, '{')
+		if strings.HasPrefix(line, "#") || i <= 0 {
+			continue
+		}
+		name := line[:i]
+		if labels[name] == nil {
+			labels[name] = map[string]bool{}
+		}
+		for _, m := range scrapedLabelRE.FindAllStringSubmatch(line[i:], -1) {
+			labels[name][m[1]] = true
+		}
+	}
+	return labels
+}
+
+var scrapedLabelRE = regexp.MustCompile(`[{,]([a-zA-Z_][a-zA-Z0-9_]*)="`)
+
 // scrape reads /metrics: its text and its series' names.
 func scrape(t *testing.T, addr string) ([]byte, map[string]bool) {
 	t.Helper()
@@ -174,8 +197,16 @@ func TestTheDashboardAndAlertRulesNameOnlyMetricsThatARealScrapeHas(t *testing.T
 		}
 	}
 
+	labels := scrapedLabels(body)
 	checkExpr := func(where, expr string) {
 		t.Helper()
+		for name, ls := range promqlLabels(expr) {
+			for _, l := range ls {
+				if scraped[name] && !labels[name][l] {
+					t.Errorf("%s: %s has no label %s in a scrape of /metrics", where, name, l)
+				}
+			}
+		}
 		names, err := promqlMetrics(expr)
 		if err != nil {
 			t.Errorf("%s: %v", where, err)

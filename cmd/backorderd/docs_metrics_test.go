@@ -174,6 +174,23 @@ func TestTheDashboardAndAlertRulesNameOnlyMetricsThatARealScrapeHas(t *testing.T
 		t.Fatalf("a wrong signature answered %d", resp.StatusCode)
 	}
 
+	// An operator's action the admin API refuses (the delivery was
+	// applied already), and one without the token, which is no action.
+	for _, token := range []string{monitorToken, ""} {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+p.addr+"/api/v1/inbox/1/replay", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[bool]int{true: http.StatusConflict, false: http.StatusUnauthorized}[token != ""]; resp.StatusCode != want {
+			t.Fatalf("replay of a processed delivery (token %t) answered %d, want %d", token != "", resp.StatusCode, want)
+		}
+	}
+
 	// What the docs name, once the scenario's tasks (its emails) are done.
 	var want []string
 	for _, exprs := range dashboard {
@@ -248,6 +265,9 @@ func TestTheDashboardAndAlertRulesNameOnlyMetricsThatARealScrapeHas(t *testing.T
 		if !slices.Contains(alerts, want) {
 			t.Errorf("no alert %s among %v", want, alerts)
 		}
+	}
+	if want := `backorderd_operator_actions_total{action="replay",outcome="refused"} 1`; !strings.Contains(string(body), want+"\n") {
+		t.Errorf("/metrics lacks %s", want)
 	}
 	// No shop, order or customer in a label.
 	for _, leak := range []string{shopDomain, "larchwood", "48213", "wren", "zoe", "LW-APRON"} {

@@ -130,10 +130,17 @@ func TestPanicIsRecoveredAndLoggedOnce(t *testing.T) {
 func TestTheRequestLogNeverNamesAnAddressInAPath(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	r := gin.New()
-	r.Use(api.RequestLog(slog.New(slog.NewJSONHandler(&logs, nil))))
-	r.DELETE("/api/v1/shops/:id/suppressions/:address", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	r.Use(api.Recover(log), api.RequestLog(log))
+	r.DELETE("/api/v1/shops/:id/suppressions/:address", func(c *gin.Context) {
+		if c.Query("panic") != "" {
+			panic("kaboom")
+		}
+		c.Status(http.StatusNoContent)
+	})
 	serve(r, httptest.NewRequest(http.MethodDelete, "/api/v1/shops/7/suppressions/wren.tanaka%40example.net", nil))
+	serve(r, httptest.NewRequest(http.MethodDelete, "/api/v1/shops/7/suppressions/wren.tanaka%40example.net?panic=1", nil))
 	if strings.Contains(logs.String(), "wren") {
 		t.Errorf("the request log names the address:\n%s", logs.String())
 	}

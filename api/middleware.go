@@ -101,7 +101,7 @@ func Recover(log *slog.Logger) gin.HandlerFunc {
 				if p == http.ErrAbortHandler { //nolint:errorlint // net/http's sentinel is compared this way
 					panic(p)
 				}
-				log.Error("panic", "request_id", c.GetString("request_id"), "path", c.Request.URL.Path,
+				log.Error("panic", "request_id", c.GetString("request_id"), "path", loggedPath(c),
 					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody(codeInternal, "internal error"))
 			}

@@ -124,6 +124,31 @@ func TestPanicIsRecoveredAndLoggedOnce(t *testing.T) {
 	}
 }
 
+// TestTheRequestLogNeverNamesAnAddressInAPath: clearing a bounce names
+// the customer's email address in its path; the request's log line names
+// the route's parameter instead, and keeps the shop's id.
+func TestTheRequestLogNeverNamesAnAddressInAPath(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	r := gin.New()
+	r.Use(api.Recover(log), api.RequestLog(log))
+	r.DELETE("/api/v1/shops/:id/suppressions/:address", func(c *gin.Context) {
+		if c.Query("panic") != "" {
+			panic("kaboom")
+		}
+		c.Status(http.StatusNoContent)
+	})
+	serve(r, httptest.NewRequest(http.MethodDelete, "/api/v1/shops/7/suppressions/wren.tanaka%40example.net", nil))
+	serve(r, httptest.NewRequest(http.MethodDelete, "/api/v1/shops/7/suppressions/wren.tanaka%40example.net?panic=1", nil))
+	if strings.Contains(logs.String(), "wren") {
+		t.Errorf("the request log names the address:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), `"path":"/api/v1/shops/7/suppressions/:address"`) {
+		t.Errorf("the request log lacks the path with the shop's id:\n%s", logs.String())
+	}
+}
+
 func TestSameOriginRefusesOnlyABrowsersCrossOriginStateChange(t *testing.T) {
 	gin.SetMode(gin.TestMode)
 	r := gin.New()

@@ -40,8 +40,8 @@ func actor(c *gin.Context) string {
 // POST /backorders/{id}/cancel and POST /backorders/{id}/prioritize.
 func MountBackorderActions(r gin.IRouter, guard gin.HandlerFunc, st AdminStore, actions BackorderActions) {
 	g := r.Group("/api/v1", SameOrigin(), guard)
-	g.POST("/backorders/:id/cancel", cancelBackorder(st, actions))
-	g.POST("/backorders/:id/prioritize", prioritizeBackorder(st, actions))
+	g.POST("/backorders/:id/cancel", Acts("cancel"), cancelBackorder(st, actions))
+	g.POST("/backorders/:id/prioritize", Acts("prioritize"), prioritizeBackorder(st, actions))
 }
 
 // actionRequest is the body of an operator's action: why.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -50,7 +51,7 @@ func RequestLog(log *slog.Logger) gin.HandlerFunc {
 			return // below LOG_LEVEL: build nothing
 		}
 		attrs := []any{
-			"method", c.Request.Method, "path", c.Request.URL.Path, "status", status,
+			"method", c.Request.Method, "path", loggedPath(c), "status", status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "remote", c.ClientIP(),
 		}
 		keys := make([]string, 0, len(c.Keys))
@@ -71,6 +72,27 @@ func RequestLog(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
+// personalParams are the route parameters whose values may be personal
+// data (DELETE /api/v1/shops/{id}/suppressions/{address} names a
+// customer's email address): the log shows their name instead.
+var personalParams = map[string]bool{"address": true}
+
+// loggedPath is the request's path with the values of personalParams
+// replaced by their names (":address"): the log carries nothing personal
+// beyond ids.
+func loggedPath(c *gin.Context) string {
+	path := c.Request.URL.Path
+	for _, p := range c.Params {
+		if !personalParams[p.Key] || p.Value == "" {
+			continue
+		}
+		if i := strings.LastIndex(path, "/"+p.Value); i >= 0 {
+			path = path[:i] + "/:" + p.Key + path[i+1+len(p.Value):]
+		}
+	}
+	return path
+}
+
 // Recover turns a panic into a 500, logged once with its stack.
 func Recover(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -79,7 +101,7 @@ func Recover(log *slog.Logger) gin.HandlerFunc {
 				if p == http.ErrAbortHandler { //nolint:errorlint // net/http's sentinel is compared this way
 					panic(p)
 				}
-				log.Error("panic", "request_id", c.GetString("request_id"), "path", c.Request.URL.Path,
+				log.Error("panic", "request_id", c.GetString("request_id"), "path", loggedPath(c),
 					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody(codeInternal, "internal error"))
 			}

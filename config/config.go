@@ -60,7 +60,10 @@ type Config struct {
 
 	// RelayInterval is how often the relays look for rows whose task never
 	// reached Redis or was lost there; RelayAfter is how old such a row must
-	// be before the relay looks at it.
+	// be before the relay looks at it. The intervals of periodic tasks
+	// (RelayInterval, FullCheckInterval, NoticeWindow, ReorderInterval,
+	// ReconcileInterval) are whole seconds: asynq's scheduler has no finer
+	// tick.
 	RelayInterval time.Duration
 	RelayAfter    time.Duration
 
@@ -159,13 +162,13 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:                 p.level("LOG_LEVEL"),
 		WorkerConcurrency:        p.intIn("WORKER_CONCURRENCY", DefaultWorkerConcurrency, 1, 1000),
 		ShutdownGrace:            p.duration("SHUTDOWN_GRACE", DefaultShutdownGrace, time.Second, 10*time.Minute),
-		RelayInterval:            p.duration("RELAY_INTERVAL", DefaultRelayInterval, 100*time.Millisecond, time.Hour),
+		RelayInterval:            p.period("RELAY_INTERVAL", DefaultRelayInterval, time.Second, time.Hour),
 		RelayAfter:               p.duration("RELAY_AFTER", DefaultRelayAfter, 0, 24*time.Hour),
 		SettleQuiet:              p.duration("SETTLE_QUIET", DefaultSettleQuiet, 0, 5*time.Minute),
 		SettleMax:                p.duration("SETTLE_MAX", DefaultSettleMax, 0, time.Hour),
-		FullCheckInterval:        p.duration("FULL_CHECK_INTERVAL", DefaultFullCheckInterval, time.Minute, 24*time.Hour),
-		NoticeWindow:             p.duration("NOTICE_WINDOW", DefaultNoticeWindow, time.Minute, 24*time.Hour),
-		ReorderInterval:          p.duration("REORDER_INTERVAL", DefaultReorderInterval, time.Second, 24*time.Hour),
+		FullCheckInterval:        p.period("FULL_CHECK_INTERVAL", DefaultFullCheckInterval, time.Minute, 24*time.Hour),
+		NoticeWindow:             p.period("NOTICE_WINDOW", DefaultNoticeWindow, time.Minute, 24*time.Hour),
+		ReorderInterval:          p.period("REORDER_INTERVAL", DefaultReorderInterval, time.Second, 24*time.Hour),
 		MaxBodyBytes:             int64(p.intIn("WEBHOOK_MAX_BODY_BYTES", DefaultMaxBodyBytes, 1024, 1<<30)),
 		ShopifyShopDomain:        p.str("SHOPIFY_SHOP_DOMAIN", ""),
 		ShopifyWebhookSecret:     p.str("SHOPIFY_WEBHOOK_SECRET", ""),
@@ -180,7 +183,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ShopifyAPIBaseURL:        p.str("SHOPIFY_API_BASE_URL", ""),
 		PublicURL:                strings.TrimRight(p.str("PUBLIC_URL", ""), "/"),
 		TrustedProxies:           p.addresses("TRUSTED_PROXIES"),
-		ReconcileInterval:        p.duration("RECONCILE_INTERVAL", DefaultReconcileInterval, time.Second, 24*time.Hour),
+		ReconcileInterval:        p.period("RECONCILE_INTERVAL", DefaultReconcileInterval, time.Second, 24*time.Hour),
 		ReconcileLookback:        p.duration("RECONCILE_LOOKBACK", DefaultReconcileLookback, time.Second, 365*24*time.Hour),
 	}
 	var invalid Error
@@ -616,6 +619,22 @@ func (p *parser) intIn(name string, def, lo, hi int) int {
 		return def
 	}
 	return n
+}
+
+// period reads the interval of a periodic task: a duration, as duration
+// reads it, of whole seconds. asynq's scheduler ticks in whole seconds,
+// and asynq keeps a task's timeout and deadline in whole seconds too: a
+// period of 1.5s would tick every 2s, and one of 200ms would be due by a
+// deadline asynq rounds down into the past, so that its task failed
+// before it ran.
+func (p *parser) period(name string, def, lo, hi time.Duration) time.Duration {
+	d := p.duration(name, def, lo, hi)
+	if d%time.Second != 0 {
+		p.errs = append(p.errs, fmt.Errorf("%s: %q is not a whole number of seconds (periodic tasks tick in whole seconds)",
+			name, p.str(name, "")))
+		return def
+	}
+	return d
 }
 
 func (p *parser) duration(name string, def, lo, hi time.Duration) time.Duration {

@@ -93,6 +93,32 @@ func TestMalformedValueNamesTheVariableOnOneLine(t *testing.T) {
 	}
 }
 
+// TestPeriodicIntervalsAreWholeSeconds: asynq's scheduler ticks in whole
+// seconds and keeps a task's timeout and deadline in whole seconds, so an
+// interval of a periodic task that is not a whole number of seconds stops
+// start-up, naming its variable; whole seconds are taken.
+func TestPeriodicIntervalsAreWholeSeconds(t *testing.T) {
+	for _, tt := range []struct{ key, value string }{
+		{"RELAY_INTERVAL", "500ms"},
+		{"RELAY_INTERVAL", "1500ms"},
+		{"FULL_CHECK_INTERVAL", "90.5s"},
+		{"NOTICE_WINDOW", "15m0.25s"},
+		{"REORDER_INTERVAL", "2.5s"},
+		{"RECONCILE_INTERVAL", "1001ms"},
+	} {
+		_, err := config.Load(env(map[string]string{tt.key: tt.value}))
+		if err == nil || !strings.Contains(err.Error(), tt.key+": ") {
+			t.Errorf("Load(%s=%s) = %v, want an error naming %s", tt.key, tt.value, err, tt.key)
+		}
+	}
+	c, err := config.Load(env(map[string]string{"RELAY_INTERVAL": "1s", "FULL_CHECK_INTERVAL": "90s",
+		"NOTICE_WINDOW": "1m30s", "REORDER_INTERVAL": "2s", "RECONCILE_INTERVAL": "1000ms"}))
+	if err != nil || c.RelayInterval != time.Second || c.FullCheckInterval != 90*time.Second ||
+		c.NoticeWindow != 90*time.Second || c.ReorderInterval != 2*time.Second || c.ReconcileInterval != time.Second {
+		t.Errorf("whole seconds: %+v, %v", c, err)
+	}
+}
+
 func TestPasswordsNeverShow(t *testing.T) {
 	c, err := config.Load(env(map[string]string{
 		"DATABASE_URL":     "postgres://app:hunter2hunter2@db:5432/backorderd",

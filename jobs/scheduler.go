@@ -97,7 +97,9 @@ func (s *Scheduler) Start(redisOpt asynq.RedisConnOpt) (stop func(), err error) 
 	return sched.Shutdown, nil
 }
 
-// cronspec ticks every period. asynq's cron has whole seconds.
+// cronspec ticks every period. asynq's cron has whole seconds (and so do
+// its tasks' timeouts and deadlines): config refuses an interval that is
+// not whole seconds, and the rounding here is for callers that skip it.
 func (e Periodic) cronspec() string {
 	return "@every " + max(e.Every.Round(time.Second), time.Second).String()
 }
@@ -172,14 +174,19 @@ func periodOf(t *asynq.Task, now time.Time) time.Time {
 }
 
 // Enqueue enqueues e's task for the period due at period; a replica that
-// already enqueued it is success.
+// already enqueued it is success. Its timeout is a second longer than the
+// period: asynq counts a timeout from the whole second a task starts in
+// (its deadline is now.Unix()+timeout), so Timeout(e.Every) gave a task
+// started late in a second up to a second less than its period — a relay
+// every second could be cut off at once and, retried past its deadline,
+// archived. The deadline, two periods, still bounds it.
 func (s *Scheduler) Enqueue(ctx context.Context, e Periodic, period time.Time) error {
 	id := "periodic:" + e.Type + ":" + strconv.FormatInt(period.Unix(), 10)
 	ctx, cancel := context.WithTimeout(ctx, enqueueTimeout)
 	defer cancel()
 	_, err := s.client.EnqueueContext(ctx, NewPeriodicTask(e.Type, period),
 		asynq.TaskID(id), asynq.Queue(e.Queue), asynq.MaxRetry(periodicMaxRetry),
-		asynq.Timeout(e.Every), asynq.Deadline(period.Add(2*e.Every)), asynq.Retention(2*e.Every))
+		asynq.Timeout(e.Every+time.Second), asynq.Deadline(period.Add(2*e.Every)), asynq.Retention(2*e.Every))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
 	}

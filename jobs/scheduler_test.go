@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -91,5 +92,33 @@ func TestSchedulerTicksRunEachPeriodOnceAcrossReplicasAndShowOnTheMonitor(t *tes
 	}
 	if strings.Contains(logs.String(), `"level":"ERROR"`) || strings.Contains(logs.String(), `"level":"WARN"`) {
 		t.Errorf("the schedulers ran and stopped with complaints:\n%s", logs.String())
+	}
+}
+
+// TestAPeriodicTaskHasItsWholePeriodToRunByAsynqsReckoning: asynq gives a
+// task min(the whole second it starts in + its timeout, its deadline), in
+// whole seconds. A periodic task that starts at the very end of its
+// period's first second still has its period to run.
+func TestAPeriodicTaskHasItsWholePeriodToRunByAsynqsReckoning(t *testing.T) {
+	h := NewHarness(t, nil)
+	s := NewScheduler(h.Client, h.Log)
+	for _, every := range []time.Duration{time.Second, 30 * time.Second} {
+		e := Periodic{Type: "periodic:test-timeout", Queue: QueuePeriodic, Every: every}
+		period := time.Now().Truncate(every).Add(every) // a period to come: its deadline is ahead
+		if err := s.Enqueue(context.Background(), e, period); err != nil {
+			t.Fatal(err)
+		}
+		info, err := h.Inspector.GetTaskInfo(QueuePeriodic, "periodic:"+e.Type+":"+strconv.FormatInt(period.Unix(), 10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := period.Add(time.Second - time.Millisecond)
+		deadline := time.Unix(min(start.Unix()+int64(info.Timeout/time.Second), info.Deadline.Unix()), 0)
+		if left := deadline.Sub(start); left < every-time.Millisecond {
+			t.Errorf("every %s: a task started %s into its period has %s to run, want its period", every, start.Sub(period), left)
+		}
+		if _, err := h.Inspector.DeleteAllPendingTasks(QueuePeriodic); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

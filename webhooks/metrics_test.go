@@ -1,6 +1,7 @@
 package webhooks_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -11,7 +12,8 @@ import (
 // TestDeliveriesAreCountedByTopicOnceVerifiedAndTimedToTheir2xx: an
 // accepted delivery is counted under its topic and timed; one with a bad
 // signature is counted with no topic (its header is anyone's word, never
-// a label) and, answered 401, not timed.
+// a label) and, answered 401, not timed; signed ones of topics backorderd
+// ignores are counted under "other" (the topic header is not signed).
 func TestDeliveriesAreCountedByTopicOnceVerifiedAndTimedToTheir2xx(t *testing.T) {
 	h := newHarness(t, storetest.New(t, store.SQLite))
 	h.sendShopify(t, "orders/create", "e-1", `{"id":1,"line_items":[]}`)
@@ -36,5 +38,19 @@ func TestDeliveriesAreCountedByTopicOnceVerifiedAndTimedToTheir2xx(t *testing.T)
 	}
 	if got := h.metric(t, "backorderd_webhook_time_to_2xx_seconds", "platform", "shopify"); got != 1 {
 		t.Errorf("shopify answers timed = %v, want 1 (the 2xx only)", got)
+	}
+
+	// A signed body resent under invented topics (the topic header is not
+	// signed): ignored, and counted under one label value, not one each.
+	for i, topic := range []string{"made-up/topic-1", "made-up/topic-2", "made-up/topic-3"} {
+		h.sendShopify(t, topic, fmt.Sprint("e-x", i), `{"id":1,"line_items":[]}`)
+	}
+	if got := h.metric(t, "backorderd_webhook_deliveries_total", "platform", "shopify", "topic", "other", "outcome", "ignored_topic"); got != 3 {
+		t.Errorf("ignored deliveries under the topic other = %v, want 3", got)
+	}
+	for _, topic := range []string{"made-up/topic-1", "made-up/topic-2", "made-up/topic-3"} {
+		if got := h.metric(t, "backorderd_webhook_deliveries_total", "topic", topic); got != 0 {
+			t.Errorf("deliveries under the unsigned topic %s = %v, want none: a label per invented topic", topic, got)
+		}
 	}
 }

@@ -104,8 +104,8 @@ func (d *Dashboard) Mount(r gin.IRouter, guard gin.HandlerFunc) {
 	g.GET("/", d.overview)
 	g.GET("/backorders", d.backorders)
 	g.GET("/backorders/:id", d.backorder)
-	g.POST("/backorders/:id/cancel", d.act(cancelAction))
-	g.POST("/backorders/:id/prioritize", d.act(prioritizeAction))
+	g.POST("/backorders/:id/cancel", api.Acts("cancel"), d.act(cancelAction))
+	g.POST("/backorders/:id/prioritize", api.Acts("prioritize"), d.act(prioritizeAction))
 }
 
 // render writes a page with the frame every page shares.

@@ -388,12 +388,14 @@ func (h *httpParts) router() (*gin.Engine, *asynqmon.HTTPHandler) {
 		if h.role.serves() {
 			api.MountAdmin(router, guard, h.store, h.purchasing, h.registry)
 			backorders := jobs.NewBackorders(h.store, h.dispatcher, h.log)
-			api.MountBackorderActions(router, guard, h.store, backorders)
-			api.MountOperations(router, guard, h.store, h.store, h.ops, h.sealer)
+			// Operators' actions are counted on the routes that act.
+			acting := router.Group("", api.NewOperatorActions(h.registry).Use)
+			api.MountBackorderActions(acting, guard, h.store, backorders)
+			api.MountOperations(acting, guard, h.store, h.store, h.ops, h.sealer)
 			monitor = asynqmon.New(asynqmon.Options{RootPath: api.MonitorPath, RedisConnOpt: h.redis.connOpt,
 				ReadOnly: h.cfg.MonitorReadOnly})
 			api.MountMonitor(router, guard, monitor)
-			dashboard.New(h.store, backorders, sessions, h.log).Mount(router, guard)
+			dashboard.New(h.store, backorders, sessions, h.log).Mount(acting, guard)
 		} else {
 			api.MountMetrics(router, guard, h.registry)
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -94,6 +95,28 @@ func scrapedNames(t *testing.T, body io.Reader) map[string]bool {
 	return names
 }
 
+// scrapedLabels are the label names each metric of a Prometheus text
+// exposition has on some series.
+func scrapedLabels(body []byte) map[string]map[string]bool {
+	labels := map[string]map[string]bool{}
+	for _, line := range strings.Split(string(body), "\n") {
+		i := strings.IndexByte(line, '{')
+		if strings.HasPrefix(line, "#") || i <= 0 {
+			continue
+		}
+		name := line[:i]
+		if labels[name] == nil {
+			labels[name] = map[string]bool{}
+		}
+		for _, m := range scrapedLabelRE.FindAllStringSubmatch(line[i:], -1) {
+			labels[name][m[1]] = true
+		}
+	}
+	return labels
+}
+
+var scrapedLabelRE = regexp.MustCompile(`[{,]([a-zA-Z_][a-zA-Z0-9_]*)="`)
+
 // scrape reads /metrics: its text and its series' names.
 func scrape(t *testing.T, addr string) ([]byte, map[string]bool) {
 	t.Helper()
@@ -151,6 +174,23 @@ func TestTheDashboardAndAlertRulesNameOnlyMetricsThatARealScrapeHas(t *testing.T
 		t.Fatalf("a wrong signature answered %d", resp.StatusCode)
 	}
 
+	// An operator's action the admin API refuses (the delivery was
+	// applied already), and one without the token, which is no action.
+	for _, token := range []string{monitorToken, ""} {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+p.addr+"/api/v1/inbox/1/replay", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[bool]int{true: http.StatusConflict, false: http.StatusUnauthorized}[token != ""]; resp.StatusCode != want {
+			t.Fatalf("replay of a processed delivery (token %t) answered %d, want %d", token != "", resp.StatusCode, want)
+		}
+	}
+
 	// What the docs name, once the scenario's tasks (its emails) are done.
 	var want []string
 	for _, exprs := range dashboard {
@@ -174,8 +214,16 @@ func TestTheDashboardAndAlertRulesNameOnlyMetricsThatARealScrapeHas(t *testing.T
 		}
 	}
 
+	labels := scrapedLabels(body)
 	checkExpr := func(where, expr string) {
 		t.Helper()
+		for name, ls := range promqlLabels(expr) {
+			for _, l := range ls {
+				if scraped[name] && !labels[name][l] {
+					t.Errorf("%s: %s has no label %s in a scrape of /metrics", where, name, l)
+				}
+			}
+		}
 		names, err := promqlMetrics(expr)
 		if err != nil {
 			t.Errorf("%s: %v", where, err)
@@ -217,6 +265,9 @@ func TestTheDashboardAndAlertRulesNameOnlyMetricsThatARealScrapeHas(t *testing.T
 		if !slices.Contains(alerts, want) {
 			t.Errorf("no alert %s among %v", want, alerts)
 		}
+	}
+	if want := `backorderd_operator_actions_total{action="replay",outcome="refused"} 1`; !strings.Contains(string(body), want+"\n") {
+		t.Errorf("/metrics lacks %s", want)
 	}
 	// No shop, order or customer in a label.
 	for _, leak := range []string{shopDomain, "larchwood", "48213", "wren", "zoe", "LW-APRON"} {

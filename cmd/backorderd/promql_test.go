@@ -2,10 +2,41 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 )
+
+var (
+	selectorRE = regexp.MustCompile(`([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}`)
+	matcherRE  = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')`)
+)
+
+// promqlLabels are the label names an expression's selectors match on,
+// by metric: a matcher on a label the metric does not have selects
+// nothing, and an alert on it never fires. (A regular expression, not a
+// parser: a "}" inside a matcher's value is not allowed for.)
+func promqlLabels(expr string) map[string][]string {
+	labels := map[string][]string{}
+	for _, sel := range selectorRE.FindAllStringSubmatch(expr, -1) {
+		for _, m := range matcherRE.FindAllStringSubmatch(sel[2], -1) {
+			if m[1] != "__name__" && !slices.Contains(labels[sel[1]], m[1]) {
+				labels[sel[1]] = append(labels[sel[1]], m[1])
+			}
+		}
+	}
+	return labels
+}
+
+func TestPromQLLabelsFindsTheLabelsASelectorMatchesOn(t *testing.T) {
+	got := promqlLabels(`max by (queue) (a_total{state="archived", q=~"x|y"}) / sum(rate(b_seconds_bucket{le!='0.5'}[5m])) + c`)
+	want := map[string][]string{"a_total": {"state", "q"}, "b_seconds_bucket": {"le"}}
+	if !maps.EqualFunc(got, want, slices.Equal[[]string]) {
+		t.Errorf("promqlLabels = %v, want %v", got, want)
+	}
+}
 
 // promqlMetrics lists the metric names a PromQL expression selects: the
 // identifiers that are neither functions, aggregations nor keywords, and

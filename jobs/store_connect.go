@@ -33,7 +33,7 @@ func (a StoreConnectArgs) subject() *Subject { return a.Subject }
 type ConnectStore interface {
 	TxStore
 	Shop(ctx context.Context, id int64) (store.Shop, error)
-	UpdateShop(ctx context.Context, shop store.Shop) (store.Shop, error)
+	ModifyShop(ctx context.Context, id int64, change func(*store.Shop) error) (store.Shop, error)
 }
 
 // ConnectShop registers every webhook topic backorderd handles in the
@@ -58,11 +58,16 @@ func ConnectShop(ctx context.Context, st ConnectStore, clients StoreClients, d *
 	secret := ""
 	if shop.Platform == store.WooCommerce {
 		if shop.WebhookSecret == "" {
-			if shop.WebhookSecret, err = newWebhookSecret(); err != nil {
-				return storeapi.ConnectReport{}, err
-			}
-			if shop, err = st.UpdateShop(ctx, shop); err != nil {
-				return storeapi.ConnectReport{}, fmt.Errorf("save webhook secret of shop %d: %w", shop.ID, err)
+			// Made under the shop's row lock: two connects at once make
+			// one secret, and no other change to the shop is written over.
+			id := shop.ID
+			if shop, err = st.ModifyShop(ctx, id, func(sh *store.Shop) (err error) {
+				if sh.WebhookSecret == "" {
+					sh.WebhookSecret, err = newWebhookSecret()
+				}
+				return err
+			}); err != nil {
+				return storeapi.ConnectReport{}, fmt.Errorf("save webhook secret of shop %d: %w", id, err)
 			}
 		}
 		secret = shop.WebhookSecret

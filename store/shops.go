@@ -252,8 +252,12 @@ func (s *Store) ModifyShop(ctx context.Context, id int64, change func(*Shop) err
 		if err := tx.tx.GetContext(ctx, &shop, tx.tx.Rebind(q), id); err != nil {
 			return fmt.Errorf("shop %d: %w", id, translate(err))
 		}
+		before := shop
 		if err := change(&shop); err != nil {
 			return err
+		}
+		if withShopDefaults(shop) == withShopDefaults(before) {
+			return nil // nothing changed: nothing written
 		}
 		shop = withShopDefaults(shop)
 		shop.ID, shop.UpdatedAt = id, s.nowUTC()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/backorderd/backorderd/store"
 	"github.com/backorderd/backorderd/store/storetest"
@@ -81,6 +82,38 @@ func TestAShopsReorderSettingsDefaultAndAreWritten(t *testing.T) {
 		shop.Reorder = "hourly"
 		if _, err := s.UpdateShop(ctx, shop); err == nil {
 			t.Error("a reorder setting the schema does not know was written")
+		}
+	})
+}
+
+func TestModifyShopWritesOnlyWhatChangedAndNothingWhenNothingDid(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		shop := addShop(t, s)
+		later := shop.UpdatedAt.Add(time.Hour)
+		s.SetClock(func() time.Time { return later }) // a write would stamp this
+		// Every replica starting with the same environment modifies the shop
+		// to what it already is: no write, updated_at as it was.
+		same, err := s.ModifyShop(ctx, shop.ID, func(sh *store.Shop) error { sh.Name = shop.Name; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !same.UpdatedAt.Equal(shop.UpdatedAt) {
+			t.Errorf("a change to the same values wrote the shop: updated_at %v, was %v", same.UpdatedAt, shop.UpdatedAt)
+		}
+		got, err := s.ModifyShop(ctx, shop.ID, func(sh *store.Shop) error { sh.Name = "Harbor Kiln"; return nil })
+		if err != nil || got.Name != "Harbor Kiln" || got.WebhookSecret != shop.WebhookSecret {
+			t.Errorf("ModifyShop = %+v, %v; want the new name and the rest kept", got, err)
+		}
+		refused := errors.New("refused")
+		if _, err := s.ModifyShop(ctx, shop.ID, func(sh *store.Shop) error { sh.Name = "x"; return refused }); !errors.Is(err, refused) {
+			t.Errorf("a change that fails = %v, want its error", err)
+		}
+		if now, _ := s.Shop(ctx, shop.ID); now.Name != "Harbor Kiln" {
+			t.Errorf("a failed change was written: name %q", now.Name)
+		}
+		if _, err := s.ModifyShop(ctx, 999, func(*store.Shop) error { return nil }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a missing shop = %v, want ErrNotFound", err)
 		}
 	})
 }

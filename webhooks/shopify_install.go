@@ -23,7 +23,7 @@ type InstallStore interface {
 	ConsumeOAuthState(ctx context.Context, state, domain string) error
 	ShopByDomain(ctx context.Context, platform store.Platform, domain string) (store.Shop, error)
 	AddShop(ctx context.Context, shop store.Shop) (store.Shop, error)
-	UpdateShop(ctx context.Context, shop store.Shop) (store.Shop, error)
+	ModifyShop(ctx context.Context, id int64, change func(*store.Shop) error) (store.Shop, error)
 	ReactivateShop(ctx context.Context, id int64) error
 	SetCredentials(ctx context.Context, sealer *store.Sealer, shopID int64, c store.Credentials) error
 }
@@ -202,8 +202,13 @@ func (in *ShopifyInstall) saveShop(ctx context.Context, domain, token string) (s
 	case err != nil:
 		return store.Shop{}, err
 	case shop.WebhookSecret != in.app.APISecret:
-		shop.WebhookSecretPrevious, shop.WebhookSecret = shop.WebhookSecret, in.app.APISecret
-		if shop, err = in.store.UpdateShop(ctx, shop); err != nil {
+		// Under the shop's row lock: a settings change meanwhile is kept.
+		if shop, err = in.store.ModifyShop(ctx, shop.ID, func(sh *store.Shop) error {
+			if sh.WebhookSecret != in.app.APISecret {
+				sh.WebhookSecretPrevious, sh.WebhookSecret = sh.WebhookSecret, in.app.APISecret
+			}
+			return nil
+		}); err != nil {
 			return store.Shop{}, err
 		}
 	}

@@ -86,22 +86,26 @@ func ensureShop(ctx context.Context, st *store.Store, cfg config.Config, platfor
 	if err != nil {
 		return err
 	}
-	before := shop
-	if shop.WebhookSecret != secret {
-		shop.WebhookSecretPrevious, shop.WebhookSecret = shop.WebhookSecret, secret
+	// Under the shop's row lock (replicas start together; an operator may
+	// change the shop meanwhile); nothing is written when nothing changes.
+	rotated, before := false, shop
+	shop, err = st.ModifyShop(ctx, shop.ID, func(sh *store.Shop) error {
+		if rotated = sh.WebhookSecret != secret; rotated {
+			sh.WebhookSecretPrevious, sh.WebhookSecret = sh.WebhookSecret, secret
+		}
+		sh.FromEmail = cmp.Or(cfg.EmailFrom, sh.FromEmail)
+		sh.ReplyTo = cmp.Or(cfg.EmailReplyTo, sh.ReplyTo)
+		sh.MerchantEmail = cmp.Or(cfg.MerchantEmail, sh.MerchantEmail)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if rotated {
 		log.Info("shop webhook secret rotated from the environment; the previous one is still accepted",
 			"shop_id", shop.ID, "platform", platform, "domain", shop.Domain)
 	}
-	shop.FromEmail = cmp.Or(cfg.EmailFrom, shop.FromEmail)
-	shop.ReplyTo = cmp.Or(cfg.EmailReplyTo, shop.ReplyTo)
-	shop.MerchantEmail = cmp.Or(cfg.MerchantEmail, shop.MerchantEmail)
-	if shop == before {
-		return nil
-	}
-	if _, err := st.UpdateShop(ctx, shop); err != nil {
-		return err
-	}
-	if shop.FromEmail == "" {
+	if shop == before || shop.FromEmail == "" {
 		return nil
 	}
 	r, err := releaseHeld(ctx, st, shop.ID)

@@ -49,6 +49,9 @@ type clusterOptions struct {
 	serves, works int
 	redisAOF      bool
 	reorderEvery  time.Duration
+	// productionSettle runs the settle window at its defaults (5 s quiet,
+	// 1 min at most) instead of the tests' short one.
+	productionSettle bool
 }
 
 // newCluster starts the servers, migrates the database, then the serves
@@ -74,6 +77,10 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 		// and mid-sale it asks asynq about every row older than RELAY_AFTER.
 		"SETTLE_QUIET": "1s", "SETTLE_MAX": "10s", "RELAY_INTERVAL": "5s", "RELAY_AFTER": "3s",
 		"SHUTDOWN_GRACE": faultGrace.String(), "LOG_FORMAT": "json", "LOG_LEVEL": "info",
+	}
+	if o.productionSettle {
+		delete(c.env, "SETTLE_QUIET")
+		delete(c.env, "SETTLE_MAX")
 	}
 	if o.reorderEvery > 0 {
 		c.env["REORDER_INTERVAL"] = o.reorderEvery.String()

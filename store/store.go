@@ -212,29 +212,35 @@ func (s *Store) selectNamed(ctx context.Context, dest any, q string, arg any) er
 // written `IN (:name)`: the slice is expanded to its elements (it must not
 // be empty).
 func (s *Store) selectNamedIn(ctx context.Context, dest any, q string, arg any) error {
-	named, args, err := sqlx.Named(q, arg)
+	bound, args, err := bindNamedIn(q, arg, s.db.Rebind)
 	if err != nil {
-		return fmt.Errorf("bind: %w", err)
+		return err
 	}
-	expanded, args, err := sqlx.In(named, args...)
-	if err != nil {
-		return fmt.Errorf("bind: %w", err)
-	}
-	return translate(s.db.SelectContext(ctx, dest, s.db.Rebind(expanded), args...))
+	return translate(s.db.SelectContext(ctx, dest, bound, args...))
 }
 
 // selectNamed is Store.selectNamed inside the transaction; a slice bound
 // to a name written `IN (:name)` is expanded to its elements.
 func (tx *Tx) selectNamed(ctx context.Context, dest any, q string, arg any) error {
+	bound, args, err := bindNamedIn(q, arg, tx.tx.Rebind)
+	if err != nil {
+		return err
+	}
+	return translate(tx.tx.SelectContext(ctx, dest, bound, args...))
+}
+
+// bindNamedIn binds arg's fields to q's names, expands a slice bound to
+// `IN (:name)`, and rebinds the placeholders for the engine.
+func bindNamedIn(q string, arg any, rebind func(string) string) (string, []any, error) {
 	named, args, err := sqlx.Named(q, arg)
 	if err != nil {
-		return fmt.Errorf("bind: %w", err)
+		return "", nil, fmt.Errorf("bind: %w", err)
 	}
 	expanded, args, err := sqlx.In(named, args...)
 	if err != nil {
-		return fmt.Errorf("bind: %w", err)
+		return "", nil, fmt.Errorf("bind: %w", err)
 	}
-	return translate(tx.tx.SelectContext(ctx, dest, tx.tx.Rebind(expanded), args...))
+	return rebind(expanded), args, nil
 }
 
 // forUpdate is the row-lock clause: PostgreSQL locks the row; SQLite's

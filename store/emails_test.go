@@ -3,6 +3,8 @@ package store_test
 import (
 	"cmp"
 	"context"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -112,30 +114,49 @@ func TestAnEmailsAttemptsAreCountedAndAnUnknownOutcomeOnce(t *testing.T) {
 	})
 }
 
+// fourMessages adds shops a and b and four messages, three of a's and
+// one of b's (to Wren@Example.net), all pending, and returns their ids.
+func fourMessages(t *testing.T, s *store.Store) (store.Shop, []int64) {
+	t.Helper()
+	a, b := addShopAt(t, s, "a.myshopify.com"), addShopAt(t, s, "b.myshopify.com")
+	var ids []int64
+	for _, e := range []store.Email{
+		message(a.ID, "backordered", "1", "5001", "wren@example.net"),
+		message(a.ID, "ready", "2", "5001", "wren@example.net"),
+		message(a.ID, "backordered", "3", "5002", "jay@example.net"),
+		message(b.ID, "backordered", "4", "5001", "Wren@Example.net"),
+	} {
+		id, _ := addEmail(t, s, e)
+		ids = append(ids, id)
+	}
+	return a, ids
+}
+
+// listOf lists emails, 10 a page unless the filter says otherwise.
+func listOf(s *store.Store) func(store.EmailFilter) ([]store.Email, error) {
+	return func(f store.EmailFilter) ([]store.Email, error) {
+		f.Limit = cmp.Or(f.Limit, 10)
+		return s.ListEmails(context.Background(), f)
+	}
+}
+
+// nameIn tells an email by its place among ids, 1 to 4.
+func nameIn(ids []int64) func(store.Email) string {
+	return func(e store.Email) string {
+		if i := slices.Index(ids, e.ID); i >= 0 {
+			return strconv.Itoa(i + 1)
+		}
+		return ""
+	}
+}
+
 func TestListingEmailsFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		a, b := addShopAt(t, s, "a.myshopify.com"), addShopAt(t, s, "b.myshopify.com")
-		var ids []int64
-		for _, e := range []store.Email{
-			message(a.ID, "backordered", "1", "5001", "wren@example.net"),
-			message(a.ID, "ready", "2", "5001", "wren@example.net"),
-			message(a.ID, "backordered", "3", "5002", "jay@example.net"),
-			message(b.ID, "backordered", "4", "5001", "Wren@Example.net"),
-		} {
-			id, _ := addEmail(t, s, e)
-			ids = append(ids, id)
-		}
+		a, ids := fourMessages(t, s)
 		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
 			return tx.SetEmailStatus(ctx, ids[1], store.EmailSent, "m", "")
 		})
-		// name tells an email by its place above, 1 to 4.
-		names := map[int64]string{ids[0]: "1", ids[1]: "2", ids[2]: "3", ids[3]: "4"}
-		list := func(f store.EmailFilter) ([]store.Email, error) {
-			f.Limit = cmp.Or(f.Limit, 10)
-			return s.ListEmails(ctx, f)
-		}
-		checkList(t, list, func(e store.Email) string { return names[e.ID] }, []listCase[store.EmailFilter]{
+		checkList(t, listOf(s), nameIn(ids), []listCase[store.EmailFilter]{
 			{"all, newest first", store.EmailFilter{}, "4321"},
 			{"shop a", store.EmailFilter{ShopID: a.ID}, "321"},
 			{"kind", store.EmailFilter{Kind: "backordered"}, "431"},
@@ -152,18 +173,7 @@ func TestListingEmailsFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 
 func TestListingEmailsTakesSeveralStatusesAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		a, b := addShopAt(t, s, "a.myshopify.com"), addShopAt(t, s, "b.myshopify.com")
-		var ids []int64
-		for _, e := range []store.Email{
-			message(a.ID, "backordered", "1", "5001", "wren@example.net"),
-			message(a.ID, "ready", "2", "5001", "wren@example.net"),
-			message(a.ID, "backordered", "3", "5002", "jay@example.net"),
-			message(b.ID, "backordered", "4", "5001", "wren@example.net"),
-		} {
-			id, _ := addEmail(t, s, e)
-			ids = append(ids, id)
-		}
+		a, ids := fourMessages(t, s)
 		inTx(t, s, func(ctx context.Context, tx *store.Tx) error {
 			if err := tx.SetEmailStatus(ctx, ids[0], store.EmailFailed, "", "SendGrid said 400"); err != nil {
 				return err
@@ -174,12 +184,7 @@ func TestListingEmailsTakesSeveralStatusesAtOnce(t *testing.T) {
 			return tx.SetEmailStatus(ctx, ids[3], store.EmailFailed, "", "SendGrid said 400")
 		})
 		// 1 and 4 failed, 2 sent, 3 pending.
-		names := map[int64]string{ids[0]: "1", ids[1]: "2", ids[2]: "3", ids[3]: "4"}
-		list := func(f store.EmailFilter) ([]store.Email, error) {
-			f.Limit = cmp.Or(f.Limit, 10)
-			return s.ListEmails(ctx, f)
-		}
-		checkList(t, list, func(e store.Email) string { return names[e.ID] }, []listCase[store.EmailFilter]{
+		checkList(t, listOf(s), nameIn(ids), []listCase[store.EmailFilter]{
 			{"failed or pending", store.EmailFilter{Statuses: []string{store.EmailFailed, store.EmailPending}}, "431"},
 			{"one status in the list", store.EmailFilter{Statuses: []string{store.EmailSent}}, "2"},
 			{"held or failed, of shop a", store.EmailFilter{ShopID: a.ID, Statuses: []string{store.EmailHeld, store.EmailFailed}}, "1"},

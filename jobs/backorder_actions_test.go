@@ -218,24 +218,10 @@ func TestTheSameCancelEightTimesAtOnceIsOneCancellationOneMessageOneAuditEntry(t
 		h.StartWorker()
 		ids := threeKettlesWait(t, h, shop, time.Now().Add(-3*time.Hour).Truncate(time.Second))
 		bs := jobs.NewBackorders(s, h.Dispatcher, h.Log)
-		errs := make(chan error, 8)
-		for range 8 {
-			go func() {
-				_, err := bs.Cancel(ctx, ids["701"], byOperator)
-				errs <- err
-			}()
-		}
-		done, refused := 0, 0
-		for range 8 {
-			switch err := <-errs; {
-			case err == nil:
-				done++
-			case errors.Is(err, jobs.ErrConflict):
-				refused++
-			default:
-				t.Errorf("cancel: %v", err)
-			}
-		}
+		done, refused := atOnce(t, 8, func() error {
+			_, err := bs.Cancel(ctx, ids["701"], byOperator)
+			return err
+		})
 		if done != 1 || refused != 7 {
 			t.Fatalf("%d cancels done, %d refused; want 1 and 7", done, refused)
 		}
@@ -373,4 +359,25 @@ func TestBothLinesOfAnOrderCancelledAtOnceCancelTheOrderInTheStore(t *testing.T)
 			}
 		}
 	})
+}
+
+// atOnce runs act n times at once and counts the runs done and those
+// refused with ErrConflict; any other error fails the test.
+func atOnce(t *testing.T, n int, act func() error) (done, refused int) {
+	t.Helper()
+	errs := make(chan error, n)
+	for range n {
+		go func() { errs <- act() }()
+	}
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			done++
+		case errors.Is(err, jobs.ErrConflict):
+			refused++
+		default:
+			t.Errorf("at once: %v", err)
+		}
+	}
+	return done, refused
 }

@@ -138,24 +138,10 @@ func TestEightResendsOfOneMessageAtOnceWriteOneNewMessage(t *testing.T) {
 			t.Fatal(err)
 		}
 		ops := jobs.NewOperations(s, m.Dispatcher, nil)
-		errs := make(chan error, 8)
-		for range 8 {
-			go func() {
-				_, err := ops.ResendEmail(ctx, oldID)
-				errs <- err
-			}()
-		}
-		done, refused := 0, 0
-		for range 8 {
-			switch err := <-errs; {
-			case err == nil:
-				done++
-			case errors.Is(err, jobs.ErrConflict):
-				refused++
-			default:
-				t.Errorf("resend: %v", err)
-			}
-		}
+		done, refused := atOnce(t, 8, func() error {
+			_, err := ops.ResendEmail(ctx, oldID)
+			return err
+		})
 		resends, err := s.ListEmails(ctx, store.EmailFilter{ResendOf: oldID, Limit: 10})
 		if done != 1 || refused != 7 || err != nil || len(resends) != 1 {
 			t.Fatalf("%d resends done, %d refused, %d written (%v); want 1, 7 and 1", done, refused, len(resends), err)

@@ -88,8 +88,16 @@ func (r *Reconciler) run(ctx context.Context, tx *store.Tx, out *Outbox, task st
 	}
 	now := r.now()
 	if led.FirstFactAt != nil {
-		if due := r.settle.due(*led.FirstFactAt, *led.LastFactAt); now.Before(due) {
+		due := r.settle.due(*led.FirstFactAt, *led.LastFactAt)
+		if now.Before(due) {
 			return scheduleReconcile(ctx, out, ReconcileArgs{ShopID: args.ShopID, ItemID: args.ItemID}, due)
+		}
+		next, wait, err := r.backlog(ctx, tx, args.ShopID, *led.FirstFactAt, due, now)
+		if err != nil {
+			return err
+		}
+		if wait {
+			return scheduleReconcile(ctx, out, ReconcileArgs{ShopID: args.ShopID, ItemID: args.ItemID}, next)
 		}
 	} else if !args.Force {
 		return nil // another task already reconciled these facts
@@ -100,6 +108,37 @@ func (r *Reconciler) run(ctx context.Context, tx *store.Tx, out *Outbox, task st
 		cause = "full check"
 	}
 	return r.reconcile(ctx, tx, out, led, cause, drift)
+}
+
+// backlogPoll is the shortest wait of a reconcile for its shop's backlog.
+const backlogPoll = 100 * time.Millisecond
+
+// backlog says whether a settled item waits for deliveries of its shop
+// that arrived before it settled (at due) and are not applied yet, and
+// until when. The quiet counts from when a fact was applied; a delivery
+// queued behind a backlog, or in another worker's batch that has not
+// committed, arrived earlier but is not in the database's picture yet. An
+// order in it, reflected already in a level applied before it, would have
+// its units taken from the newest lines of others for as long as it waits
+// (two CI runs of the fault tests). The wait is as long as the backlog
+// still to apply before due, at most SETTLE_QUIET between looks, and
+// SETTLE_MAX after the first fact ends it: deliveries waiting longer than
+// that do not hold a reconcile up, and neither does anything when the
+// window is off (no quiet).
+func (r *Reconciler) backlog(ctx context.Context, tx *store.Tx, shopID int64, first, due, now time.Time) (time.Time, bool, error) {
+	force := first.Add(r.settle.Max)
+	if r.settle.Quiet <= 0 || !now.Before(force) {
+		return time.Time{}, false, nil
+	}
+	oldest, err := tx.OldestUnapplied(ctx, shopID, now.Add(-r.settle.Max), due)
+	if err != nil || oldest == nil {
+		return time.Time{}, false, err
+	}
+	next := now.Add(min(max(due.Sub(*oldest), backlogPoll), r.settle.Quiet))
+	if next.After(force) {
+		next = force
+	}
+	return next, true, nil
 }
 
 // reconcile decides the item's assignment afresh from its facts and writes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -120,4 +121,23 @@ func (tx *Tx) ItemsOfOrders(ctx context.Context, shopID int64, orderIDs []string
 		return nil, fmt.Errorf("items of %d orders: %w", len(orderIDs), translate(err))
 	}
 	return ids, nil
+}
+
+// OldestUnapplied returns when the oldest delivery of the shop received in
+// [from, before) that is still accepted (not yet applied, or in a batch
+// that has not committed) arrived, or nil when there is none. An item's
+// reconcile waits for such deliveries: they may hold facts of the item that
+// arrived before it settled.
+func (tx *Tx) OldestUnapplied(ctx context.Context, shopID int64, from, before time.Time) (*time.Time, error) {
+	const q = `SELECT received_at FROM inbox
+	WHERE status = 'accepted' AND received_at >= ? AND received_at < ? AND shop_id = ?
+	ORDER BY received_at LIMIT 1`
+	var at time.Time
+	err := tx.tx.GetContext(ctx, &at, tx.tx.Rebind(q), from.UTC(), before.UTC(), shopID)
+	if err = translate(err); errors.Is(err, ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("oldest unapplied delivery of shop %d: %w", shopID, err)
+	}
+	return &at, nil
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"cmp"
 	"context"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -141,4 +142,89 @@ func TestListingDeliveriesFiltersOnEachFieldAndPagesNewestFirst(t *testing.T) {
 			{"next page", store.InboxFilter{Limit: 2, Before: first + 1}, "1"},
 		})
 	})
+}
+
+func TestOldestUnappliedDeliveryOfAShop(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a, b := addShopAt(t, s, "a.myshopify.com"), addShopAt(t, s, "b.myshopify.com")
+		record := func(shop store.Shop, key string, at time.Time) int64 {
+			id, _, err := s.RecordDelivery(ctx, store.Delivery{
+				ShopID: shop.ID, Topic: "orders/create", DedupeKey: key, Body: []byte(`{}`), ReceivedAt: at,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		x := record(a, "x", t0.Add(time.Second))
+		y := record(a, "y", t0.Add(3*time.Second))
+		record(b, "z", t0)
+		check := func(what string, shop store.Shop, from, before time.Duration, want time.Duration, none bool) {
+			t.Helper()
+			var got *time.Time
+			inTx(t, s, func(ctx context.Context, tx *store.Tx) (err error) {
+				got, err = tx.OldestUnapplied(ctx, shop.ID, t0.Add(from), t0.Add(before))
+				return err
+			})
+			switch {
+			case none && got != nil:
+				t.Errorf("%s: oldest = %v, want none", what, got.Sub(t0))
+			case !none && (got == nil || !got.Equal(t0.Add(want))):
+				t.Errorf("%s: oldest = %v, want t0+%v", what, got, want)
+			}
+		}
+		check("all of a", a, 0, 10*time.Second, time.Second, false)
+		check("from t0+2s", a, 2*time.Second, 10*time.Second, 3*time.Second, false)
+		check("before t0+1s", a, 0, time.Second, 0, true)
+		check("shop b", b, 0, 10*time.Second, 0, false)
+		inTx(t, s, func(ctx context.Context, tx *store.Tx) error { return tx.FinishInbox(ctx, x, store.InboxProcessed, "") })
+		check("x applied", a, 0, 10*time.Second, 3*time.Second, false)
+		if err := s.FailInbox(ctx, y, "archived"); err != nil {
+			t.Fatal(err)
+		}
+		check("y failed too", a, 0, 10*time.Second, 0, true)
+	})
+}
+
+// TestOldestUnappliedCountsADeliveryInABatchNotCommitted: a delivery
+// another transaction has claimed and not yet committed is still
+// unapplied, and reading it does not wait for that transaction.
+func TestOldestUnappliedCountsADeliveryInABatchNotCommitted(t *testing.T) {
+	s := storetest.New(t, store.Postgres)
+	ctx := context.Background()
+	shop := addShop(t, s)
+	id, _, err := s.RecordDelivery(ctx, store.Delivery{
+		ShopID: shop.ID, Topic: "orders/create", DedupeKey: "x", Body: []byte(`{}`), ReceivedAt: t0,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- s.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.TryClaimInbox(ctx, id); err != nil {
+				return err
+			}
+			if err := tx.FinishInbox(ctx, id, store.InboxProcessed, ""); err != nil {
+				return err
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	var got *time.Time
+	err = s.InTx(ctx, func(tx *store.Tx) (err error) {
+		got, err = tx.OldestUnapplied(ctx, shop.ID, t0.Add(-time.Minute), t0.Add(time.Second))
+		return err
+	})
+	close(release)
+	if err := errors.Join(err, <-done); err != nil {
+		t.Fatal(err)
+	}
+	if got == nil || !got.Equal(t0) {
+		t.Fatalf("while its batch is open: oldest = %v, want t0", got)
+	}
 }

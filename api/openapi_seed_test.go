@@ -93,7 +93,7 @@ func seedEverything(t *testing.T, s *store.Store) seeded {
 			Version: backorder.Version{At: now}}); err != nil {
 			return err
 		}
-		if _, err := tx.MarkItems(ctx, woo.ID, []string{"1517"}, now, "inbox:1"); err != nil {
+		if _, err := tx.MarkItems(ctx, woo.ID, []string{"1517"}, now, time.Time{}, "inbox:1"); err != nil {
 			return err
 		}
 		return tx.SaveLedger(ctx, store.LedgerRow{ShopID: woo.ID, ItemID: "1517", Level: &available, LevelAt: &now,

@@ -83,7 +83,7 @@ func TestReconcileCountsOnlyWhatItCommitted(t *testing.T) {
 		if _, err := tx.ApplyOrder(ctx, shop.ID, o); err != nil {
 			return err
 		}
-		_, err := tx.MarkItems(ctx, shop.ID, []string{"9"}, t0, "inbox:1")
+		_, err := tx.MarkItems(ctx, shop.ID, []string{"9"}, t0, time.Time{}, "inbox:1")
 		return err
 	})
 	if err != nil {

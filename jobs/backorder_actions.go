@@ -192,7 +192,7 @@ func (b *Backorders) lock(ctx context.Context, tx *store.Tx, out *Outbox, id int
 	if err := tx.LockOrder(ctx, bo.ShopID, bo.OrderID); err != nil {
 		return store.BackorderEntry{}, err
 	}
-	if err := markItems(ctx, tx, out, bo.ShopID, []string{bo.ItemID}, now, 0, cause); err != nil {
+	if err := markItems(ctx, tx, out, bo.ShopID, []string{bo.ItemID}, now, time.Time{}, 0, cause); err != nil {
 		return store.BackorderEntry{}, err
 	}
 	return tx.BackorderForAction(ctx, id)

@@ -42,7 +42,7 @@ func TestItemsWithoutASKUEachGetTheirCapAlert(t *testing.T) {
 			if _, err := tx.ApplyOrder(ctx, shop.ID, o); err != nil {
 				return err
 			}
-			_, err := tx.MarkItems(ctx, shop.ID, []string{"1", "2"}, t0, "inbox:1")
+			_, err := tx.MarkItems(ctx, shop.ID, []string{"1", "2"}, t0, time.Time{}, "inbox:1")
 			return err
 		})
 		if err != nil {

@@ -174,7 +174,13 @@ func (h *DeliveryHandler) apply(ctx context.Context, tx *store.Tx, out *Outbox, 
 	if len(items) == 0 {
 		return nil
 	}
-	return markItems(ctx, tx, out, shop.ID, items, h.now(), h.settle.Quiet, TaskID(TableInbox, cause))
+	var arrived time.Time // of the newest delivery with facts
+	for _, d := range ds {
+		if d.outcome == outcomeProcessed && d.row.ReceivedAt.After(arrived) {
+			arrived = d.row.ReceivedAt
+		}
+	}
+	return markItems(ctx, tx, out, shop.ID, items, h.now(), arrived, h.settle.Quiet, TaskID(TableInbox, cause))
 }
 
 // decode turns a delivery into its facts, or says why it has none to
@@ -211,10 +217,11 @@ func batchable(f backorder.Facts) bool {
 }
 
 // markItems marks items for a reconcile, a fact caused by cause having
-// arrived now, and schedules the reconcile, quiet later, of the items that
+// been applied now (brought by deliveries the newest of which arrived at
+// arrived; zero when none did), and schedules the reconcile, quiet later, of the items that
 // were settled until now (the others have theirs scheduled already).
-func markItems(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, items []string, now time.Time, quiet time.Duration, cause string) error {
-	fresh, err := tx.MarkItems(ctx, shopID, items, now, cause)
+func markItems(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, items []string, now, arrived time.Time, quiet time.Duration, cause string) error {
+	fresh, err := tx.MarkItems(ctx, shopID, items, now, arrived, cause)
 	if err != nil {
 		return err
 	}

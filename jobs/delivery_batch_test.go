@@ -77,6 +77,9 @@ func TestOneTaskAppliesItsShopsWaitingDeliveriesAndTheirTasksThenDoNothing(t *te
 		if err != nil || led.FirstFactAt == nil || led.LastCause != TaskID(TableInbox, level) {
 			t.Errorf("ledger of 777 = %+v, %v; want marked, caused by the batch's newest delivery %d", led, err, level)
 		}
+		if newest, _ := s.Inbox(ctx, level); led.LastArrivedAt == nil || !led.LastArrivedAt.Equal(newest.ReceivedAt) {
+			t.Errorf("ledger of 777 last arrived %v, want when the batch's newest delivery arrived, %v", led.LastArrivedAt, newest.ReceivedAt)
+		}
 
 		first, _ := s.Inbox(ctx, older)
 		if err := h.Handlers.Delivery.ProcessTask(ctx, NewDeliveryTask(older, nil)); err != nil {

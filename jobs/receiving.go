@@ -148,7 +148,7 @@ func (p *Purchasing) Receive(ctx context.Context, poID int64, r store.Receipt) (
 		// The ledgers are locked in item id order by MarkItems, as by
 		// the ETA recompute that follows.
 		cause := "receipt:" + strconv.FormatInt(id, 10)
-		return arrived, true, markItems(ctx, tx, out, po.ShopID, items, p.now(), 0, cause)
+		return arrived, true, markItems(ctx, tx, out, po.ShopID, items, p.now(), time.Time{}, 0, cause)
 	})
 	return po, duplicate, err
 }

@@ -92,7 +92,7 @@ func (r *Reconciler) run(ctx context.Context, tx *store.Tx, out *Outbox, task st
 		if now.Before(due) {
 			return scheduleReconcile(ctx, out, ReconcileArgs{ShopID: args.ShopID, ItemID: args.ItemID}, due)
 		}
-		next, wait, err := r.backlog(ctx, tx, args.ShopID, *led.FirstFactAt, due, now)
+		next, wait, err := r.backlog(ctx, tx, led, due, now)
 		if err != nil {
 			return err
 		}
@@ -114,29 +114,51 @@ func (r *Reconciler) run(ctx context.Context, tx *store.Tx, out *Outbox, task st
 const backlogPoll = 100 * time.Millisecond
 
 // backlog says whether a settled item waits for deliveries of its shop
-// that arrived before it settled (at due) and are not applied yet, and
-// until when. The quiet counts from when a fact was applied; a delivery
-// queued behind a backlog, or in another worker's batch that has not
-// committed, arrived earlier but is not in the database's picture yet. An
-// order in it, reflected already in a level applied before it, would have
-// its units taken from the newest lines of others for as long as it waits
-// (two CI runs of the fault tests). The wait is as long as the backlog
-// still to apply before due, at most SETTLE_QUIET between looks, and
-// SETTLE_MAX after the first fact ends it: deliveries waiting longer than
-// that do not hold a reconcile up, and neither does anything when the
-// window is off (no quiet).
-func (r *Reconciler) backlog(ctx context.Context, tx *store.Tx, shopID int64, first, due, now time.Time) (time.Time, bool, error) {
-	force := first.Add(r.settle.Max)
-	if r.settle.Quiet <= 0 || !now.Before(force) {
+// that arrived earlier and are not applied yet, and until when.
+//
+// The quiet counts from when a fact was applied. A delivery queued behind a
+// backlog, or in another worker's batch that has not committed, arrived
+// earlier but is not in the database's picture yet; an order in it,
+// reflected already in a level applied before it, would have its units
+// taken from the newest lines of others for as long as it waits (a CI run
+// of the fault tests, and sales longer than SETTLE_MAX). So:
+//
+//   - settled by its quiet, the item waits for the deliveries that arrived
+//     before it was due, for as long as that backlog still is, looking again
+//     at most SETTLE_QUIET later, until SETTLE_MAX after its first fact;
+//   - past SETTLE_MAX, while deliveries keep coming, it waits only for those
+//     that arrived before the newest one whose facts marked it, so that it
+//     reads a consistent cut: they are in a batch about to commit, and such
+//     a cut comes each time the older of two batches commits first. It
+//     looks again every backlogPoll, for at most SETTLE_QUIET more.
+//
+// Deliveries waiting longer than SETTLE_MAX hold nothing up, and neither
+// does anything when the window is off (no quiet). An item's own facts
+// cannot change meanwhile: their batches mark its ledger row, which the
+// reconcile holds locked.
+func (r *Reconciler) backlog(ctx context.Context, tx *store.Tx, led store.LedgerRow, due, now time.Time) (time.Time, bool, error) {
+	if r.settle.Quiet <= 0 || led.FirstFactAt == nil {
 		return time.Time{}, false, nil
 	}
-	oldest, err := tx.OldestUnapplied(ctx, shopID, now.Add(-r.settle.Max), due)
+	cutoff, until := due, led.FirstFactAt.Add(r.settle.Max)
+	forced := !now.Before(until)
+	if forced {
+		if until = until.Add(r.settle.Quiet); led.LastArrivedAt == nil || !now.Before(until) {
+			return time.Time{}, false, nil
+		}
+		cutoff = *led.LastArrivedAt
+	}
+	oldest, err := tx.OldestUnapplied(ctx, led.ShopID, now.Add(-r.settle.Max), cutoff)
 	if err != nil || oldest == nil {
 		return time.Time{}, false, err
 	}
-	next := now.Add(min(max(due.Sub(*oldest), backlogPoll), r.settle.Quiet))
-	if next.After(force) {
-		next = force
+	wait := backlogPoll
+	if !forced {
+		wait = min(max(due.Sub(*oldest), backlogPoll), r.settle.Quiet)
+	}
+	next := now.Add(wait)
+	if next.After(until) {
+		next = until
 	}
 	return next, true, nil
 }

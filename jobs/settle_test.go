@@ -48,11 +48,16 @@ func newSettleRig(t *testing.T, now time.Time) *settleRig {
 	return g
 }
 
-// mark notes a fact about the item applied at `at`.
-func (g *settleRig) mark(at time.Time) {
+// mark notes a fact about the item applied at `at`, brought by a delivery
+// that arrived at arrived (zero: none did).
+func (g *settleRig) mark(at time.Time, arrived ...time.Time) {
 	ctx := context.Background()
+	var arrival time.Time
+	if len(arrived) > 0 {
+		arrival = arrived[0]
+	}
 	err := g.st.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.MarkItems(ctx, g.shop.ID, []string{"9"}, at, "inbox:1")
+		_, err := tx.MarkItems(ctx, g.shop.ID, []string{"9"}, at, arrival, "inbox:1")
 		return err
 	})
 	if err != nil {
@@ -164,6 +169,41 @@ func TestReconcileWaitsForDeliveriesThatArrivedBeforeItSettled(t *testing.T) {
 	g.now = t1.Add(time.Minute)
 	if next := g.run(); next != nil {
 		t.Fatalf("at SETTLE_MAX, yet scheduled again: %+v", next)
+	}
+	g.reconciled()
+
+	// Past SETTLE_MAX while deliveries keep coming, it waits for a
+	// consistent cut: every delivery that arrived before the newest one
+	// whose facts marked it applied, not those that arrived after; it
+	// looks again shortly, for at most SETTLE_QUIET.
+	t2 := t0.Add(2 * time.Hour)
+	g.now = t2
+	g.mark(t2, t2)
+	g.mark(t2.Add(59*time.Second), t2.Add(50*time.Second)) // a backlog of 9 s
+	inBatch := record("in another batch", t2.Add(49*time.Second))
+	record("after the newest", t2.Add(51*time.Second))
+	g.now = t2.Add(time.Minute)
+	if next := g.run(); next == nil || !next.RunAt.Equal(g.now.Add(backlogPoll)) {
+		t.Fatalf("past SETTLE_MAX, one that arrived before the newest not applied: scheduled %+v, want a run in %v", next, backlogPoll)
+	}
+	apply(inBatch)
+	if next := g.run(); next != nil {
+		t.Fatalf("past SETTLE_MAX, on a consistent cut, yet scheduled again: %+v", next)
+	}
+	g.reconciled()
+
+	t3 := t0.Add(3 * time.Hour)
+	g.now = t3
+	g.mark(t3, t3)
+	g.mark(t3.Add(59*time.Second), t3.Add(50*time.Second))
+	record("never applied", t3.Add(49*time.Second))
+	g.now = t3.Add(time.Minute + 4950*time.Millisecond)
+	if next := g.run(); next == nil || !next.RunAt.Equal(t3.Add(time.Minute+5*time.Second)) {
+		t.Fatalf("near SETTLE_MAX + SETTLE_QUIET: scheduled %+v, want a run at t3+1m5s", next)
+	}
+	g.now = t3.Add(time.Minute + 5*time.Second)
+	if next := g.run(); next != nil {
+		t.Fatalf("at SETTLE_MAX + SETTLE_QUIET, yet scheduled again: %+v", next)
 	}
 	g.reconciled()
 }

@@ -61,7 +61,7 @@ func TestItemQueuesShowWaitingOrdersTheOldestWaitAndTheQueuesLatestETA(t *testin
 			}
 			// Item C has no backorder: the store reported more owed than
 			// orders known, and its cap is reached.
-			if _, err := tx.MarkItems(ctx, shop.ID, []string{"C"}, t0, "test"); err != nil {
+			if _, err := tx.MarkItems(ctx, shop.ID, []string{"C"}, t0, time.Time{}, "test"); err != nil {
 				return err
 			}
 			return tx.SaveLedger(ctx, store.LedgerRow{ShopID: shop.ID, ItemID: "C", Shortfall: 3, AtCap: true, OverCap: 1})

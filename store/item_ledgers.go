@@ -12,35 +12,40 @@ import (
 // LedgerRow is an item's reconcile state: its settling marks and what the
 // last reconcile found.
 type LedgerRow struct {
-	ShopID       int64      `db:"shop_id"`
-	ItemID       string     `db:"item_id"`
-	FirstFactAt  *time.Time `db:"first_fact_at"`
-	LastFactAt   *time.Time `db:"last_fact_at"`
-	LastCause    string     `db:"last_cause"`
-	Level        *int       `db:"level"`
-	LevelAt      *time.Time `db:"level_at"`
-	Projected    int        `db:"projected"`
-	Owed         int        `db:"owed"`
-	Waiting      int        `db:"waiting"`
-	Shortfall    int        `db:"shortfall"`
-	AtCap        bool       `db:"at_cap"`
-	OverCap      int        `db:"over_cap"`
-	Drift        int        `db:"drift"`
-	ReconciledAt *time.Time `db:"reconciled_at"`
+	ShopID      int64      `db:"shop_id"`
+	ItemID      string     `db:"item_id"`
+	FirstFactAt *time.Time `db:"first_fact_at"`
+	LastFactAt  *time.Time `db:"last_fact_at"`
+	// LastArrivedAt is when the newest delivery whose facts marked the
+	// item arrived at the receiver; nil when no delivery's did.
+	LastArrivedAt *time.Time `db:"last_arrived_at"`
+	LastCause     string     `db:"last_cause"`
+	Level         *int       `db:"level"`
+	LevelAt       *time.Time `db:"level_at"`
+	Projected     int        `db:"projected"`
+	Owed          int        `db:"owed"`
+	Waiting       int        `db:"waiting"`
+	Shortfall     int        `db:"shortfall"`
+	AtCap         bool       `db:"at_cap"`
+	OverCap       int        `db:"over_cap"`
+	Drift         int        `db:"drift"`
+	ReconciledAt  *time.Time `db:"reconciled_at"`
 }
 
-const ledgerColumns = `shop_id, item_id, first_fact_at, last_fact_at, last_cause, level, level_at, projected,
+const ledgerColumns = `shop_id, item_id, first_fact_at, last_fact_at, last_arrived_at, last_cause, level, level_at, projected,
 	owed, waiting, shortfall, at_cap, over_cap, drift, reconciled_at`
 
-// MarkItems notes that a fact about each item arrived at `at`, caused by
-// cause (e.g. "inbox:42"), and returns the items that were settled until now:
+// MarkItems notes that a fact about each item was applied at `at`, caused
+// by cause (e.g. "inbox:42") and brought by deliveries the newest of which
+// arrived at the receiver at arrived (zero for facts no delivery brought:
+// an operator's action, a receipt), and returns the items that were settled until now:
 // their reconcile must be scheduled. An item already marked keeps its first
 // fact time, so it settles at most a maximum wait after that.
 //
 // The ledger rows are locked in item id order (byte order), whatever order
 // the caller lists them in: two deliveries naming the same items in other
 // orders would otherwise deadlock. See "Lock order" in docs/architecture.md.
-func (tx *Tx) MarkItems(ctx context.Context, shopID int64, itemIDs []string, at time.Time, cause string) ([]string, error) {
+func (tx *Tx) MarkItems(ctx context.Context, shopID int64, itemIDs []string, at, arrived time.Time, cause string) ([]string, error) {
 	ids := slices.Clone(itemIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids) // one statement may not update a row twice
@@ -48,12 +53,16 @@ func (tx *Tx) MarkItems(ctx context.Context, shopID int64, itemIDs []string, at 
 		return nil, nil
 	}
 	at = at.UTC().Truncate(time.Microsecond) // what PostgreSQL keeps, so the comparison below holds
+	var arrival any
+	if !arrived.IsZero() {
+		arrival = arrived.UTC()
+	}
 	var marked []mark
 	var err error
 	if tx.store.engine == Postgres {
-		marked, err = tx.markItemsPostgres(ctx, shopID, ids, at, cause)
+		marked, err = tx.markItemsPostgres(ctx, shopID, ids, at, arrival, cause)
 	} else {
-		marked, err = tx.markItemsSQLite(ctx, shopID, ids, at, cause)
+		marked, err = tx.markItemsSQLite(ctx, shopID, ids, at, arrival, cause)
 	}
 	if err != nil {
 		return nil, err
@@ -76,17 +85,20 @@ type mark struct {
 
 const markSet = `ON CONFLICT (shop_id, item_id) DO UPDATE SET
 	first_fact_at = COALESCE(item_ledgers.first_fact_at, excluded.first_fact_at),
-	last_fact_at = excluded.last_fact_at, last_cause = excluded.last_cause
+	last_fact_at = excluded.last_fact_at, last_cause = excluded.last_cause,
+	last_arrived_at = CASE WHEN item_ledgers.last_arrived_at IS NULL
+		OR excluded.last_arrived_at > item_ledgers.last_arrived_at
+		THEN excluded.last_arrived_at ELSE item_ledgers.last_arrived_at END
 RETURNING item_id, first_fact_at`
 
 // markItemsPostgres marks every item in one statement, taking the rows in
 // the order of ids.
-func (tx *Tx) markItemsPostgres(ctx context.Context, shopID int64, ids []string, at time.Time, cause string) ([]mark, error) {
-	const q = `INSERT INTO item_ledgers (shop_id, item_id, first_fact_at, last_fact_at, last_cause)
-	SELECT $1, v.item_id, $2, $2, $3 FROM unnest($4::text[]) WITH ORDINALITY AS v(item_id, n) ORDER BY v.n
+func (tx *Tx) markItemsPostgres(ctx context.Context, shopID int64, ids []string, at time.Time, arrived any, cause string) ([]mark, error) {
+	const q = `INSERT INTO item_ledgers (shop_id, item_id, first_fact_at, last_fact_at, last_cause, last_arrived_at)
+	SELECT $1, v.item_id, $2, $2, $3, $5::timestamptz FROM unnest($4::text[]) WITH ORDINALITY AS v(item_id, n) ORDER BY v.n
 	` + markSet
 	var marked []mark
-	if err := tx.tx.SelectContext(ctx, &marked, q, shopID, at, cause, ids); err != nil {
+	if err := tx.tx.SelectContext(ctx, &marked, q, shopID, at, cause, ids, arrived); err != nil {
 		return nil, fmt.Errorf("mark items %v: %w", ids, translate(err))
 	}
 	return marked, nil
@@ -94,12 +106,12 @@ func (tx *Tx) markItemsPostgres(ctx context.Context, shopID int64, ids []string,
 
 // markItemsSQLite marks the items one by one: SQLite has one writer, so the
 // order is for the reader.
-func (tx *Tx) markItemsSQLite(ctx context.Context, shopID int64, ids []string, at time.Time, cause string) ([]mark, error) {
-	const q = `INSERT INTO item_ledgers (shop_id, item_id, first_fact_at, last_fact_at, last_cause)
-	VALUES (?, ?, ?, ?, ?) ` + markSet
+func (tx *Tx) markItemsSQLite(ctx context.Context, shopID int64, ids []string, at time.Time, arrived any, cause string) ([]mark, error) {
+	const q = `INSERT INTO item_ledgers (shop_id, item_id, first_fact_at, last_fact_at, last_cause, last_arrived_at)
+	VALUES (?, ?, ?, ?, ?, ?) ` + markSet
 	marked := make([]mark, len(ids))
 	for i, id := range ids {
-		if err := tx.tx.QueryRowxContext(ctx, q, shopID, id, at, at, cause).StructScan(&marked[i]); err != nil {
+		if err := tx.tx.QueryRowxContext(ctx, q, shopID, id, at, at, cause, arrived).StructScan(&marked[i]); err != nil {
 			return nil, fmt.Errorf("mark item %s: %w", id, translate(err))
 		}
 	}
@@ -124,7 +136,7 @@ func (tx *Tx) LockLedger(ctx context.Context, shopID int64, itemID string) (Ledg
 
 // SaveLedger writes what a reconcile found and clears the item's marks.
 func (tx *Tx) SaveLedger(ctx context.Context, r LedgerRow) error {
-	const q = `UPDATE item_ledgers SET first_fact_at = NULL, last_fact_at = NULL, level = ?, level_at = ?,
+	const q = `UPDATE item_ledgers SET first_fact_at = NULL, last_fact_at = NULL, last_arrived_at = NULL, level = ?, level_at = ?,
 		projected = ?, owed = ?, waiting = ?, shortfall = ?, at_cap = ?, over_cap = ?, drift = ?, reconciled_at = ?
 	WHERE shop_id = ? AND item_id = ?`
 	var levelAt any

@@ -81,7 +81,7 @@ func seed(t *testing.T, s *store.Store) fixture {
 			wait("1001", "L1", "11", 2), wait("1002", "L1", "11", 2), wait("1002", "L2", "12", 1)}); err != nil {
 			return err
 		}
-		if _, err := tx.MarkItems(ctx, shop.ID, []string{"11", "13"}, now, "test"); err != nil {
+		if _, err := tx.MarkItems(ctx, shop.ID, []string{"11", "13"}, now, time.Time{}, "test"); err != nil {
 			return err
 		}
 		if err := tx.SaveLedger(ctx, store.LedgerRow{ShopID: shop.ID, ItemID: "11", Waiting: 4, AtCap: true, OverCap: 1}); err != nil {

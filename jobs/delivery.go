@@ -218,8 +218,9 @@ func batchable(f backorder.Facts) bool {
 
 // markItems marks items for a reconcile, a fact caused by cause having
 // been applied now (brought by deliveries the newest of which arrived at
-// arrived; zero when none did), and schedules the reconcile, quiet later, of the items that
-// were settled until now (the others have theirs scheduled already).
+// arrived; zero when none did), and schedules the reconcile, quiet later,
+// of the items that were settled until now (the others have theirs
+// scheduled already).
 func markItems(ctx context.Context, tx *store.Tx, out *Outbox, shopID int64, items []string, now, arrived time.Time, quiet time.Duration, cause string) error {
 	fresh, err := tx.MarkItems(ctx, shopID, items, now, arrived, cause)
 	if err != nil {

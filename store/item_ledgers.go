@@ -38,8 +38,8 @@ const ledgerColumns = `shop_id, item_id, first_fact_at, last_fact_at, last_arriv
 // MarkItems notes that a fact about each item was applied at `at`, caused
 // by cause (e.g. "inbox:42") and brought by deliveries the newest of which
 // arrived at the receiver at arrived (zero for facts no delivery brought:
-// an operator's action, a receipt), and returns the items that were settled until now:
-// their reconcile must be scheduled. An item already marked keeps its first
+// an operator's action, a receipt), and returns the items that were settled
+// until now: their reconcile must be scheduled. An item already marked keeps its first
 // fact time, so it settles at most a maximum wait after that.
 //
 // The ledger rows are locked in item id order (byte order), whatever order

@@ -176,11 +176,17 @@ func TestReconcileWaitsForDeliveriesThatArrivedBeforeItSettled(t *testing.T) {
 	// consistent cut: every delivery that arrived before the newest one
 	// whose facts marked it applied, not those that arrived after; it
 	// looks again shortly, for at most SETTLE_QUIET.
+	// busySale marks the item for a minute from t, with a backlog of 9 s
+	// at its end, and records a delivery that arrived just before the
+	// newest applied one and is not applied.
+	busySale := func(t time.Time, key string) int64 {
+		g.now = t
+		g.mark(t, t)
+		g.mark(t.Add(59*time.Second), t.Add(50*time.Second))
+		return record(key, t.Add(49*time.Second))
+	}
 	t2 := t0.Add(2 * time.Hour)
-	g.now = t2
-	g.mark(t2, t2)
-	g.mark(t2.Add(59*time.Second), t2.Add(50*time.Second)) // a backlog of 9 s
-	inBatch := record("in another batch", t2.Add(49*time.Second))
+	inBatch := busySale(t2, "in another batch")
 	record("after the newest", t2.Add(51*time.Second))
 	g.now = t2.Add(time.Minute)
 	if next := g.run(); next == nil || !next.RunAt.Equal(g.now.Add(backlogPoll)) {
@@ -193,10 +199,7 @@ func TestReconcileWaitsForDeliveriesThatArrivedBeforeItSettled(t *testing.T) {
 	g.reconciled()
 
 	t3 := t0.Add(3 * time.Hour)
-	g.now = t3
-	g.mark(t3, t3)
-	g.mark(t3.Add(59*time.Second), t3.Add(50*time.Second))
-	record("never applied", t3.Add(49*time.Second))
+	busySale(t3, "never applied")
 	g.now = t3.Add(time.Minute + 4950*time.Millisecond)
 	if next := g.run(); next == nil || !next.RunAt.Equal(t3.Add(time.Minute+5*time.Second)) {
 		t.Fatalf("near SETTLE_MAX + SETTLE_QUIET: scheduled %+v, want a run at t3+1m5s", next)

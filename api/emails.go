@@ -47,10 +47,7 @@ func viewEmail(e store.Email) emailView {
 func listEmails(st AdminStore) gin.HandlerFunc {
 	statuses := []string{store.EmailPending, store.EmailSending, store.EmailSent, store.EmailFailed,
 		store.EmailNotSent, store.EmailSuppressed, store.EmailHeld, store.EmailDropped}
-	kinds := make([]string, len(email.Kinds))
-	for i, k := range email.Kinds {
-		kinds[i] = string(k)
-	}
+	kinds := email.KindNames()
 	return listAnyOf(st, statuses, func(c *gin.Context, q listQuery) ([]store.Email, error) {
 		if k := c.Query("kind"); k != "" && !slices.Contains(kinds, k) {
 			return nil, errBadRequest("kind must be one of " + strings.Join(kinds, ", "))

@@ -38,14 +38,9 @@ func (r *rotatedMeanwhile) meanwhile(ctx context.Context, id int64) {
 		r.t.Fatal(err)
 	}
 	shop.RotateSecret(r.secret)
-	if _, err := r.Store.UpdateShop(ctx, shop); err != nil {
+	if _, err := r.UpdateShop(ctx, shop); err != nil {
 		r.t.Fatal(err)
 	}
-}
-
-func (r *rotatedMeanwhile) UpdateShop(ctx context.Context, shop store.Shop) (store.Shop, error) {
-	r.meanwhile(ctx, shop.ID)
-	return r.Store.UpdateShop(ctx, shop)
 }
 
 func (r *rotatedMeanwhile) ModifyShop(ctx context.Context, id int64, change func(*store.Shop) error) (store.Shop, error) {

@@ -59,6 +59,16 @@ var Kinds = []Kind{Backordered, ETAChanged, StatusUpdate, Ready, Delayed, Cancel
 	CapReached, PrivacyDocument, Bounced, Digest, MerchantPOOverdue, MerchantSupplyNeeded, MerchantWaitExceeded,
 	SupplierPurchaseOrder, MerchantWebhooksSilent, MerchantWebhooksReenabled}
 
+// KindNames are Kinds as strings, in the same order: for checking and
+// listing them in messages.
+func KindNames() []string {
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	return names
+}
+
 // Shop is what a message shows of the shop that sends it.
 type Shop struct {
 	Name            string `json:"name"`

@@ -164,10 +164,10 @@ func announcedLines(ctx context.Context, tx *store.Tx, shopID int64, orderID str
 // announced, and only those: lines go short at different times, and each
 // gets its message once. A ready message tells of the lines an earlier
 // confirmation announced: a line that waited and was allocated before its
-// confirmation was written (a reconcile forced by the settle window's
-// maximum, while a sale's webhooks were still arriving out of order, put it
-// on backorder for a few seconds) was never news to the customer, and
-// "ready" would be the first they hear of it.
+// confirmation was written (a store's webhooks arrived further apart than
+// the settle window allows, and a reconcile put it on backorder for a few
+// seconds) was never news to the customer, and "ready" would be the first
+// they hear of it.
 func orderMessagesOf(shop store.Shop, o store.OrderRecord, bos []store.BackorderEntry, announced map[string]bool) []orderMessage {
 	base := email.Order{Shop: emailShop(shop), OrderName: o.Name, CustomerName: o.FirstName}
 	// current lists every line still concerned (ready or waiting), once.

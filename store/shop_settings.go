@@ -135,7 +135,7 @@ func (s *Shop) Set(setting, v string) error {
 		// out without the template the merchant chose.
 		for _, kind := range slices.Sorted(maps.Keys(m)) {
 			if !slices.Contains(email.Kinds, email.Kind(kind)) {
-				return fmt.Errorf("%q is not an email kind (one of %s)", kind, emailKinds())
+				return fmt.Errorf("%q is not an email kind (one of %s)", kind, strings.Join(email.KindNames(), ", "))
 			}
 		}
 		b, _ := json.Marshal(m) // a map of strings always encodes
@@ -144,15 +144,6 @@ func (s *Shop) Set(setting, v string) error {
 		return fmt.Errorf("not a shop setting (one of %s)", strings.Join(ShopSettings, ", "))
 	}
 	return nil
-}
-
-// emailKinds lists the kinds of email, for an error.
-func emailKinds() string {
-	names := make([]string, len(email.Kinds))
-	for i, k := range email.Kinds {
-		names[i] = string(k)
-	}
-	return strings.Join(names, ", ")
 }
 
 // OnWrites lists the writes the shop wants made in its store, in the

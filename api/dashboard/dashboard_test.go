@@ -192,6 +192,15 @@ func get(t testing.TB, r http.Handler, path string) (int, string) {
 	return rec.Code, rec.Body.String()
 }
 
+// getWithCookie fetches path with the session cookie c.
+func getWithCookie(r http.Handler, path string, c *http.Cookie) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.AddCookie(c)
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, req)
+	return rec
+}
+
 // post sends a form as the dashboard's own page does (same origin).
 func post(r http.Handler, path string, form url.Values, set func(*http.Request)) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
@@ -245,10 +254,7 @@ func TestABrowserLogsInWithTheAdminTokenAndOut(t *testing.T) {
 		t.Fatalf("login set %v, want the session cookie", cookies)
 	}
 
-	req = httptest.NewRequest(http.MethodGet, "/", nil)
-	req.AddCookie(cookies[0])
-	rec = httptest.NewRecorder()
-	r.ServeHTTP(rec, req)
+	rec = getWithCookie(r, "/", cookies[0])
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "No shop yet") {
 		t.Fatalf("the overview with the session = %d:\n%s", rec.Code, rec.Body)
 	}
@@ -263,28 +269,19 @@ func TestABrowserLogsInWithTheAdminTokenAndOut(t *testing.T) {
 	}
 	// A copy of the cookie taken before the logout opens nothing: not the
 	// dashboard, not a form, not the login's shortcut.
-	req = httptest.NewRequest(http.MethodGet, "/", nil)
-	req.AddCookie(cookies[0])
-	rec = httptest.NewRecorder()
-	r.ServeHTTP(rec, req)
+	rec = getWithCookie(r, "/", cookies[0])
 	if rec.Code != http.StatusUnauthorized {
 		t.Errorf("the overview with a logged-out session's cookie = %d, want 401", rec.Code)
 	}
 	if rec := post(r, "/backorders/1/cancel", url.Values{"reason": {"x"}}, func(r *http.Request) { r.AddCookie(cookies[0]) }); rec.Code != http.StatusUnauthorized {
 		t.Errorf("a form posted with a logged-out session's cookie = %d, want 401", rec.Code)
 	}
-	req = httptest.NewRequest(http.MethodGet, "/login", nil)
-	req.AddCookie(cookies[0])
-	rec = httptest.NewRecorder()
-	r.ServeHTTP(rec, req)
+	rec = getWithCookie(r, "/login", cookies[0])
 	if rec.Code != http.StatusOK {
 		t.Errorf("the login page with a logged-out session's cookie = %d, want 200 and the form", rec.Code)
 	}
 	// The other session is its own.
-	req = httptest.NewRequest(http.MethodGet, "/", nil)
-	req.AddCookie(other[0])
-	rec = httptest.NewRecorder()
-	r.ServeHTTP(rec, req)
+	rec = getWithCookie(r, "/", other[0])
 	if rec.Code != http.StatusOK {
 		t.Errorf("another session after this one logged out = %d, want 200", rec.Code)
 	}
